@@ -1,0 +1,396 @@
+"""Robust matching of table keys (quarter ids or names) to the study's quarters.
+
+Statistics tables name quarters in many spellings: ``1``, ``"01"``, ``"Mühlburg"``,
+``"MUEHLBURG"``, ``"Beiertheim - Bulach"``. :func:`match_keys` maps each distinct table key
+to a ``quarter_id`` of a reference table with columns ``quarter_id`` and ``name``, in this
+order of trust:
+
+1. **id** – the key is a number or a string of digits and equals a reference id as an
+   integer (``1``, ``"1"``, ``"01"``, ``1.0`` all match ``"01"``), or equals a non-numeric
+   reference id ignoring case and surrounding space;
+2. **name** – the key equals a reference name exactly;
+3. **normalised name** – equal after :func:`normalize_name` (case, umlauts ä→ae, ö→oe,
+   ü→ue, ß→ss, other accents, hyphens, spaces and punctuation are ignored);
+4. **fuzzy name** – one edit (insertion, deletion or substitution) apart on the normalised
+   form, only for normalised names of at least :data:`FUZZY_MIN_LENGTH` characters and only
+   when exactly one reference name is that close. Fuzzy matches are reported as warnings.
+
+Everything that is not a plain id or exact name match is recorded in the
+:class:`~sqe_geo.quality.QualityReport`: normalised and fuzzy matches, unmatched keys,
+several table keys for one quarter, duplicate reference ids/names and quarters without any
+key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from sqe_geo._errors import InputDataError
+from sqe_geo.quality import QualityReport
+
+__all__ = [
+    "FUZZY_MIN_LENGTH",
+    "add_quarter_ids",
+    "match_keys",
+    "normalize_id",
+    "normalize_name",
+]
+
+#: Minimum length of a normalised name before a one-letter difference is tolerated.
+FUZZY_MIN_LENGTH = 6
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_DIGITS = re.compile(r"^\s*[+]?(\d+)(?:[.,]0+)?\s*$")
+# Row labels that are usually totals, not quarters; only used to explain unmatched keys.
+_TOTAL_HINTS = ("gesamt", "insgesamt", "summe", "stadt", "karlsruhe", "total")
+
+
+def normalize_name(name: object) -> str:
+    """Return the comparison form of a quarter name.
+
+    Lower case; ``ä``/``ö``/``ü``/``ß`` spelled ``ae``/``oe``/``ue``/``ss``; other accents
+    removed; everything except letters and digits (hyphens, spaces, dots, slashes) removed.
+
+    Parameters
+    ----------
+    name
+        Any value; it is converted with :class:`str`.
+
+    Returns
+    -------
+    str
+        The normalised name, e.g. ``"Beiertheim - Bulach"`` → ``"beiertheimbulach"``.
+    """
+    text = unicodedata.normalize("NFC", str(name)).casefold().translate(_UMLAUTS)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _NON_ALNUM.sub("", text)
+
+
+def normalize_id(key: object) -> str | None:
+    """Return the canonical integer text of a numeric id, or ``None`` if it is not numeric.
+
+    ``1``, ``"1"``, ``"01"``, ``1.0`` and ``"1,0"`` all give ``"1"``; ``"A1"``, ``True`` and
+    ``NaN`` give ``None``.
+    """
+    if isinstance(key, bool) or key is None:
+        return None
+    if isinstance(key, float):
+        if key != key or not key.is_integer() or key < 0:
+            return None
+        return str(int(key))
+    if isinstance(key, int):
+        return str(key) if key >= 0 else None
+    m = _DIGITS.match(str(key))
+    return str(int(m.group(1))) if m else None
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by at most one insertion, deletion or substitution."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+def _check_reference(reference: pd.DataFrame) -> None:
+    missing = [c for c in ("quarter_id", "name") if c not in reference.columns]
+    if missing:
+        raise InputDataError(
+            f"The quarter reference table lacks column(s) {', '.join(missing)} "
+            f"(has: {', '.join(map(str, reference.columns))}); pass a table with "
+            "'quarter_id' and 'name', e.g. the quarters layer."
+        )
+
+
+def match_keys(
+    table_keys: Iterable[Hashable],
+    reference: pd.DataFrame,
+    *,
+    report: QualityReport | None = None,
+    layer: str = "demographics",
+    source: str | None = None,
+    fuzzy: bool = True,
+) -> tuple[dict[Hashable, str], list[Hashable]]:
+    """Map table keys (quarter ids or names) to reference ``quarter_id`` values.
+
+    Parameters
+    ----------
+    table_keys
+        Keys as they appear in a table, repeated or not (e.g. the ``Stadtteil`` column of a
+        long table). Missing values (``None``/``NaN``) are ignored.
+    reference
+        Table with columns ``quarter_id`` and ``name`` (e.g. the quarters GeoDataFrame).
+    report
+        Data-quality report that receives the findings (see the module docstring); when
+        ``None`` nothing is recorded and the caller must handle ``unmatched`` itself.
+    layer
+        Layer name used in the findings.
+    source
+        File or table name used in the messages (defaults to ``layer``).
+    fuzzy
+        Whether a single misspelling may be tolerated (step 4 of the module docstring).
+
+    Returns
+    -------
+    mapping : dict
+        Original key → ``quarter_id`` (as ``str``) for every matched distinct key.
+    unmatched : list
+        The distinct keys that matched nothing, in order of first appearance.
+
+    Raises
+    ------
+    InputDataError
+        If ``reference`` lacks ``quarter_id`` or ``name``.
+    """
+    _check_reference(reference)
+    where = source or layer
+    ref_ids = reference["quarter_id"].astype(str).str.strip().tolist()
+    ref_names = reference["name"].astype(str).tolist()
+
+    # Reference lookups; duplicate ids or names in the reference make a key ambiguous.
+    by_num: dict[str, list[str]] = {}
+    by_text_id: dict[str, list[str]] = {}
+    by_exact: dict[str, list[str]] = {}
+    by_norm: dict[str, list[str]] = {}
+    for qid, name in zip(ref_ids, ref_names, strict=True):
+        num = normalize_id(qid)
+        if num is not None:
+            by_num.setdefault(num, []).append(qid)
+        by_text_id.setdefault(qid.casefold(), []).append(qid)
+        by_exact.setdefault(name, []).append(qid)
+        by_norm.setdefault(normalize_name(name), []).append(qid)
+    if report is not None:
+        dup_ids = sorted({q for q in ref_ids if ref_ids.count(q) > 1})
+        if dup_ids:
+            report.add(
+                "duplicate_reference_ids",
+                layer,
+                f"The quarter reference has repeated quarter_id values; keys of {where} "
+                "matching them are left unmatched. Make quarter_id unique.",
+                severity="error",
+                items=dup_ids,
+            )
+        dup_names = sorted(n for n, ids in by_norm.items() if len(set(ids)) > 1)
+        if dup_names:
+            report.add(
+                "duplicate_reference_names",
+                layer,
+                f"Several quarters share a name (after normalisation); names of {where} "
+                "matching them are left unmatched. Give the quarters distinct names or match "
+                "by id.",
+                severity="warning",
+                items=dup_names,
+            )
+
+    distinct: list[Hashable] = []
+    seen: set[Any] = set()
+    for key in table_keys:
+        if key is None or (isinstance(key, float) and key != key) or key in seen:
+            continue
+        seen.add(key)
+        distinct.append(key)
+
+    norm_items = list(by_norm.items())
+    mapping: dict[Hashable, str] = {}
+    unmatched: list[Hashable] = []
+    normalised: list[str] = []
+    fuzzy_hits: list[str] = []
+    ambiguous: list[str] = []
+
+    def unique(key: Hashable, ids: list[str] | None) -> str | None:
+        if ids and len(set(ids)) == 1:
+            return ids[0]
+        if ids:
+            ambiguous.append(str(key))
+        return None
+
+    for key in distinct:
+        num = normalize_id(key)
+        qid: str | None = None
+        if num is not None:
+            qid = unique(key, by_num.get(num))
+        if qid is None and num is None:
+            text = str(key).strip()
+            qid = unique(key, by_text_id.get(text.casefold())) or unique(key, by_exact.get(text))
+            if qid is None:
+                norm = normalize_name(text)
+                qid = unique(key, by_norm.get(norm))
+                if qid is not None:
+                    normalised.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
+                elif fuzzy and len(norm) >= FUZZY_MIN_LENGTH:
+                    close = {i for n, ids in norm_items if _within_one_edit(norm, n) for i in ids}
+                    if len(close) == 1:
+                        qid = close.pop()
+                        fuzzy_hits.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
+                    elif len(close) > 1:
+                        ambiguous.append(str(key))
+        if qid is None:
+            unmatched.append(key)
+        else:
+            mapping[key] = qid
+
+    if report is not None:
+        _report_matches(
+            report,
+            layer,
+            where,
+            reference,
+            mapping,
+            unmatched,
+            normalised,
+            fuzzy_hits,
+            ambiguous,
+        )
+    return mapping, unmatched
+
+
+def reference_name(qid: str, ref_ids: list[str], ref_names: list[str]) -> str:
+    """Return ``"name (quarter_id)"`` for a reference id (used in report items)."""
+    return f"{ref_names[ref_ids.index(qid)]} ({qid})"
+
+
+def _report_matches(
+    report: QualityReport,
+    layer: str,
+    where: str,
+    reference: pd.DataFrame,
+    mapping: Mapping[Hashable, str],
+    unmatched: list[Hashable],
+    normalised: list[str],
+    fuzzy_hits: list[str],
+    ambiguous: list[str],
+) -> None:
+    if normalised:
+        report.add(
+            "normalised_key_match",
+            layer,
+            f"{len(normalised)} key(s) of {where} matched a quarter name only after ignoring "
+            "case, umlauts, hyphens, spaces or punctuation.",
+            severity="info",
+            items=normalised,
+        )
+    if fuzzy_hits:
+        report.add(
+            "fuzzy_key_match",
+            layer,
+            f"{len(fuzzy_hits)} key(s) of {where} matched a quarter name with one misspelt "
+            "letter; check them and correct the spelling in the table if they are wrong.",
+            severity="warning",
+            items=fuzzy_hits,
+        )
+    if unmatched:
+        totals = [k for k in unmatched if any(h in normalize_name(k) for h in _TOTAL_HINTS)]
+        hint = (
+            f" {len(totals)} of them look like totals ({', '.join(map(str, totals[:3]))})."
+            if totals
+            else ""
+        )
+        amb = (
+            f" Ambiguous (several quarters equally close): {', '.join(ambiguous)}."
+            if (ambiguous)
+            else ""
+        )
+        report.add(
+            "unmatched_keys",
+            layer,
+            f"{len(unmatched)} key(s) of {where} match no quarter id or name and are not "
+            f"used.{hint}{amb} Fix the spelling in the table or the quarter names.",
+            severity="warning",
+            items=unmatched,
+        )
+    by_quarter: dict[str, list[str]] = {}
+    for key, qid in mapping.items():
+        by_quarter.setdefault(qid, []).append(str(key))
+    multi = [f"{q}: {' | '.join(ks)}" for q, ks in by_quarter.items() if len(ks) > 1]
+    if multi:
+        report.add(
+            "duplicate_keys",
+            layer,
+            f"{len(multi)} quarter(s) are named by more than one key in {where}; their rows "
+            "would be counted twice. Keep one spelling per quarter.",
+            severity="error",
+            items=multi,
+        )
+    ref_ids = reference["quarter_id"].astype(str).str.strip()
+    missing = sorted(set(ref_ids) - set(mapping.values()))
+    if missing:
+        names = reference.assign(_q=ref_ids).set_index("_q")["name"]
+        report.add(
+            "quarters_without_data",
+            layer,
+            f"{len(missing)} quarter(s) have no row in {where}.",
+            severity="warning",
+            items=[f"{names.loc[q] if q in names.index else ''} ({q})" for q in missing],
+        )
+
+
+def add_quarter_ids(
+    table: pd.DataFrame,
+    reference: pd.DataFrame,
+    *,
+    key_column: str = "quarter_key",
+    report: QualityReport | None = None,
+    layer: str = "demographics",
+    source: str | None = None,
+    fuzzy: bool = True,
+) -> pd.DataFrame:
+    """Return ``table`` with a ``quarter_id`` column matched from ``key_column``.
+
+    Rows whose key matches nothing keep a missing ``quarter_id`` (they are listed in the
+    report by :func:`match_keys`); the caller decides whether to drop them.
+
+    Parameters
+    ----------
+    table
+        Table with a key column (names or ids).
+    reference
+        Table with ``quarter_id`` and ``name``.
+    key_column
+        Column of ``table`` holding the keys.
+    report, layer, source, fuzzy
+        As in :func:`match_keys`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``quarter_id`` (``object`` dtype, ``None`` when unmatched)
+        inserted after ``key_column``.
+
+    Raises
+    ------
+    InputDataError
+        If ``key_column`` is not a column of ``table``.
+    """
+    if key_column not in table.columns:
+        raise InputDataError(
+            f"{source or layer}: key column {key_column!r} not found (columns: "
+            f"{', '.join(map(str, table.columns))}); set the key column in the study file."
+        )
+    mapping, _ = match_keys(
+        table[key_column], reference, report=report, layer=layer, source=source, fuzzy=fuzzy
+    )
+    out = table.copy()
+    ids = [mapping.get(k) if k == k and k is not None else None for k in table[key_column]]
+    if "quarter_id" in out.columns:
+        out = out.drop(columns="quarter_id")
+    out.insert(
+        out.columns.get_loc(key_column) + 1,
+        "quarter_id",
+        pd.Series(ids, dtype=object, index=out.index),
+    )
+    return out

@@ -1,0 +1,390 @@
+"""The study file: a TOML description of one study, validated with pydantic.
+
+A study names its input files (quarters, planning areas, demographics, residents'
+locations, services, walking network), the age groups, the accessibility parameters and
+the disclosure rules. Every default lives here, in one place. Relative paths are resolved
+against the folder of the study file.
+
+Example (the embedded demo, ``geodata/demo.toml``)::
+
+    name = "demo"
+    title = "Karlsruhe (Demo, schematisch)"
+
+    [quarters]
+    path = "quarters.gpkg"
+    id_column = "quarter_id"
+    name_column = "name"
+
+    [planning_areas]
+    path = "planning_areas.csv"
+    quarter_column = "quarter_id"
+    area_column = "planning_area"
+
+    [demographics]
+    path = "demographics.csv"
+    key_column = "Stadtteil_Nr"
+    year_column = "Jahr"
+    total_column = "Einwohner"
+    [demographics.bands]
+    Alter_0_19 = "0-19"
+    Alter_20_64 = "20-64"
+    Alter_65_plus = "65+"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sqe_geo._errors import StudyConfigError
+
+#: The age groups every study maps its bands onto (identifiers; labels come from ranges).
+AGE_GROUPS: tuple[str, ...] = ("young", "working_age", "older", "young_old", "oldest_old")
+
+_RANGE = re.compile(r"^\s*(\d{1,3})\s*(?:(\+)|[-–]\s*(\d{1,3}))\s*$")
+
+
+def parse_age_range(text: str) -> tuple[int, int | None]:
+    """Parse an age range such as ``"20-64"`` or ``"80+"``.
+
+    Parameters
+    ----------
+    text
+        ``"LOW-HIGH"`` (both inclusive, in years) or ``"LOW+"`` (open-ended).
+
+    Returns
+    -------
+    tuple
+        ``(low, high)`` with ``high`` None for an open-ended range.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a valid range.
+    """
+    match = _RANGE.match(str(text))
+    if not match:
+        raise ValueError(f"age range {text!r} is not of the form '20-64' or '80+'")
+    low = int(match.group(1))
+    if match.group(2):
+        return low, None
+    high = int(match.group(3))
+    if high < low:
+        raise ValueError(f"age range {text!r} ends before it starts")
+    return low, high
+
+
+def format_age_range(age_range: tuple[int, int | None]) -> str:
+    """Format ``(65, None)`` as ``"65+"`` and ``(20, 64)`` as ``"20–64"``."""
+    low, high = age_range
+    return f"{low}+" if high is None else f"{low}–{high}"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceInfo(_Model):
+    """Provenance of one input, shown in exports and the app."""
+
+    name: str
+    licence: str = ""
+    url: str = ""
+    date: str = ""
+    note: str = ""
+
+
+class LayerConfig(_Model):
+    """A geodata file: path, optional layer name and a CRS for files that lack one."""
+
+    path: Path
+    layer: str | None = None
+    crs: str | None = Field(
+        default=None, description="CRS of the file when the file itself does not declare one"
+    )
+
+
+class QuartersConfig(LayerConfig):
+    """Quarter boundaries (Stadtteile)."""
+
+    id_column: str
+    name_column: str
+    planning_area_column: str | None = None
+
+
+class PlanningAreasConfig(_Model):
+    """Which quarter belongs to which planning area: a table or an inline mapping."""
+
+    path: Path | None = None
+    quarter_column: str = "quarter_id"
+    area_column: str = "planning_area"
+    mapping: dict[str, list[str]] | None = Field(
+        default=None, description="planning-area name -> list of quarter ids or names"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PlanningAreasConfig:
+        if (self.path is None) == (self.mapping is None):
+            raise ValueError("give either 'path' (a table) or 'mapping', not both or neither")
+        return self
+
+
+class DemographicsConfig(_Model):
+    """Residents per quarter, year and age band (CSV or XLSX; wide or long)."""
+
+    path: Path
+    sheet: str | None = None
+    layout: Literal["wide", "long"] = "wide"
+    key_column: str = Field(description="column with the quarter id or name")
+    year_column: str | None = None
+    year: int | None = Field(default=None, description="the year when there is no year column")
+    total_column: str | None = Field(
+        default=None, description="total residents (wide) or the band value meaning total (long)"
+    )
+    band_column: str | None = Field(default=None, description="long layout: the band column")
+    value_column: str | None = Field(default=None, description="long layout: the count column")
+    bands: dict[str, str] = Field(
+        description="band column (wide) or band value (long) -> age range like '0-19' or '80+'"
+    )
+
+    @field_validator("bands")
+    @classmethod
+    def _ranges(cls, bands: dict[str, str]) -> dict[str, str]:
+        for name, text in bands.items():
+            try:
+                parse_age_range(text)
+            except ValueError as exc:
+                raise ValueError(f"band {name!r}: {exc}") from None
+        return bands
+
+    @model_validator(mode="after")
+    def _layout(self) -> DemographicsConfig:
+        if self.year_column is None and self.year is None:
+            raise ValueError("give 'year_column' or, for a single-year table, 'year'")
+        if self.layout == "long" and (self.band_column is None or self.value_column is None):
+            raise ValueError("the long layout needs 'band_column' and 'value_column'")
+        if self.total_column is None:
+            raise ValueError("give 'total_column' (the published total residents)")
+        return self
+
+
+class AgeGroupsConfig(_Model):
+    """Cut-offs of the age groups (official German definitions by default)."""
+
+    young: str = "0-19"
+    working_age: str = "20-64"
+    older: str = "65+"
+    young_old: str = "65-79"
+    oldest_old: str = "80+"
+
+    @model_validator(mode="after")
+    def _valid(self) -> AgeGroupsConfig:
+        for group in AGE_GROUPS:
+            try:
+                parse_age_range(getattr(self, group))
+            except ValueError as exc:
+                raise ValueError(f"{group}: {exc}") from None
+        return self
+
+    def ranges(self) -> dict[str, tuple[int, int | None]]:
+        """Return the parsed age range of every group."""
+        return {g: parse_age_range(getattr(self, g)) for g in AGE_GROUPS}
+
+    def labels(self) -> dict[str, str]:
+        """Return display labels such as ``{"older": "65+"}`` for catalog templates."""
+        return {g: format_age_range(r) for g, r in self.ranges().items()}
+
+
+class PopulationGridConfig(LayerConfig):
+    """Residents' locations as a raster (one band per age group) or a point layer."""
+
+    year: int | None = Field(default=None, description="year the counts refer to")
+    bands: dict[str, str] | None = Field(
+        default=None, description="raster band description or point column -> age group"
+    )
+    total_band: str = "total"
+
+
+class CategoryConfig(_Model):
+    """One service category and its accessibility threshold."""
+
+    label_de: str
+    label_en: str
+    values: list[str] | None = Field(
+        default=None, description="values of the category column meaning this category"
+    )
+    threshold_m: Annotated[float, Field(gt=0)] | None = None
+    threshold_min: Annotated[float, Field(gt=0)] | None = None
+    capacity: bool = Field(default=False, description="capacity-bound: E2SFCA on 'capacity'")
+
+    @model_validator(mode="after")
+    def _threshold(self) -> CategoryConfig:
+        if self.threshold_m is not None and self.threshold_min is not None:
+            raise ValueError("give 'threshold_m' or 'threshold_min', not both")
+        return self
+
+
+def _default_categories() -> dict[str, CategoryConfig]:
+    return {
+        "food": CategoryConfig(label_de="Lebensmittel", label_en="Food store", threshold_m=500),
+        "pharmacy": CategoryConfig(label_de="Apotheke", label_en="Pharmacy", threshold_m=1000),
+        "gp": CategoryConfig(label_de="Hausarzt", label_en="GP", threshold_m=1000),
+        "transit_stop": CategoryConfig(
+            label_de="ÖPNV-Haltestelle", label_en="Transit stop", threshold_m=300
+        ),
+        "meeting_place": CategoryConfig(
+            label_de="Begegnungsort", label_en="Meeting place", threshold_m=1000
+        ),
+        "care_home": CategoryConfig(
+            label_de="Pflegeheim", label_en="Care home", threshold_m=1000, capacity=True
+        ),
+        "bench": CategoryConfig(label_de="Sitzbank", label_en="Bench", threshold_m=150),
+    }
+
+
+class ServicesConfig(LayerConfig):
+    """Service locations (points; polygons are used through a representative point)."""
+
+    id_column: str | None = None
+    category_column: str = "category"
+    name_column: str | None = None
+    capacity_column: str | None = None
+    x_column: str | None = Field(default=None, description="CSV: x/longitude column")
+    y_column: str | None = Field(default=None, description="CSV: y/latitude column")
+    categories: dict[str, CategoryConfig] = Field(default_factory=_default_categories)
+
+
+class NetworkConfig(LayerConfig):
+    """Walking network: line layer or OpenStreetMap file (.osm, .osm.pbf)."""
+
+
+class E2SFCAConfig(_Model):
+    """Parameters of the enhanced two-step floating catchment."""
+
+    catchment_m: Annotated[float, Field(gt=0)] = 1500.0
+    decay: Literal["step", "gaussian"] = "step"
+    steps: list[tuple[float, float]] = Field(
+        default=[(500.0, 1.0), (1000.0, 0.68), (1500.0, 0.22)],
+        description="(upper distance in m, weight) bands for the step decay",
+    )
+    population_group: str = "oldest_old"
+
+
+class AccessibilityConfig(_Model):
+    """Walking accessibility parameters (DOMAIN.md gives the sources of the defaults)."""
+
+    walking_speed_mps: Annotated[float, Field(gt=0)] = 0.8
+    max_snap_m: Annotated[float, Field(gt=0)] = 300.0
+    detour_factor: Annotated[float, Field(ge=1)] = 1.3
+    cutoff_m: Annotated[float, Field(gt=0)] = 5000.0
+    e2sfca: E2SFCAConfig = Field(default_factory=E2SFCAConfig)
+
+
+class DisclosureConfig(_Model):
+    """Statistical disclosure control (small-number suppression)."""
+
+    enabled: bool = True
+    min_count: Annotated[int, Field(ge=1)] = 3
+    min_denominator: Annotated[int, Field(ge=1)] = 10
+
+
+class StudyConfig(_Model):
+    """A whole study. Build it with :func:`load_config`."""
+
+    name: str
+    title: str = ""
+    description: str = ""
+    demo: bool = Field(default=False, description="the embedded demo (labelled as such)")
+    schematic_boundaries: bool = False
+    analysis_crs: str = "EPSG:25832"
+    base_year: int | None = Field(default=None, description="reference year of change indicators")
+    quarters: QuartersConfig
+    planning_areas: PlanningAreasConfig | None = None
+    demographics: DemographicsConfig
+    age_groups: AgeGroupsConfig = Field(default_factory=AgeGroupsConfig)
+    population_grid: PopulationGridConfig | None = None
+    services: ServicesConfig | None = None
+    network: NetworkConfig | None = None
+    accessibility: AccessibilityConfig = Field(default_factory=AccessibilityConfig)
+    disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
+    sources: list[SourceInfo] = Field(default_factory=list)
+    folder: Path = Field(default=Path(), description="folder of the study file (set on load)")
+
+    def input_paths(self) -> list[Path]:
+        """Return every input file the study reads (to keep outputs away from them)."""
+        parts = [
+            self.quarters,
+            self.planning_areas,
+            self.demographics,
+            self.population_grid,
+            self.services,
+            self.network,
+        ]
+        return [p.path for p in parts if p is not None and getattr(p, "path", None)]
+
+
+def _resolve_paths(data: dict, folder: Path) -> None:
+    for value in data.values():
+        if isinstance(value, dict):
+            path = value.get("path")
+            if isinstance(path, str) and not Path(path).is_absolute():
+                value["path"] = str((folder / path).resolve())
+
+
+def _format_validation_error(path: Path, exc: ValidationError) -> str:
+    lines = [f"Study file {path} is not valid:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see the README for the keys)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"  - {key}: {msg}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study file.
+
+    Parameters
+    ----------
+    path
+        The TOML study file.
+
+    Returns
+    -------
+    StudyConfig
+        The validated study with absolute input paths.
+
+    Raises
+    ------
+    StudyConfigError
+        If the file is missing, not TOML, or a key is unknown, missing or invalid (the
+        message names the key).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StudyConfigError(f"Study file {path} does not exist. Check the path.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StudyConfigError(f"Study file {path} is not valid TOML: {exc}") from None
+    folder = path.resolve().parent
+    _resolve_paths(data, folder)
+    data["folder"] = str(folder)
+    try:
+        config = StudyConfig.model_validate(data)
+    except ValidationError as exc:
+        raise StudyConfigError(_format_validation_error(path, exc)) from None
+    for item in config.input_paths():
+        if not Path(item).exists():
+            raise StudyConfigError(
+                f"Study file {path}: input file {item} does not exist. "
+                "Fix the 'path' key (relative paths are read from the study file's folder)."
+            )
+    return config

@@ -1,0 +1,361 @@
+"""The indicator catalog and its evaluation from counts.
+
+Indicators are data, not code: each ``[[indicator]]`` entry of ``indicators/*.toml`` gives
+an id, German and English labels and units, a *kind*, named inputs (count columns), a
+direction and a description. :func:`evaluate` computes them from a table of additive counts
+at any level, so a planning area's share is its summed numerator over its summed
+denominator, never a mean of quarter shares.
+
+Kinds and their inputs
+----------------------
+``count``       value
+``share``       numerator, denominator — numerator / denominator × 100
+``ratio``       numerator, denominator — numerator / denominator × 100 ("per 100")
+``per_1000``    numerator, denominator — numerator / denominator × 1000
+``mean``        numerator, denominator — numerator / denominator (e.g. mean distance)
+``minutes``     numerator, denominator — numerator / denominator / speed / 60
+``change_abs``  value — value(year) − value(base year)
+``change_pct``  value — (value(year) − value(base year)) / value(base year) × 100
+``value``       value — a column computed per level elsewhere (e.g. a median), taken as is
+
+An entry with ``for_each = "category"`` (or ``"capacity_category"``) is expanded once per
+service category of the study; ``{cat}``, ``{cat_de}``, ``{cat_en}`` and ``{threshold}``
+are filled in. ``{young}``, ``{older}``, … are replaced by the study's age ranges.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from sqe_geo._errors import StudyConfigError
+
+#: The catalog shipped with sqe-geo.
+CATALOG_FOLDER = Path(__file__).resolve().parent.parent / "indicators"
+
+Kind = Literal[
+    "count", "share", "ratio", "per_1000", "mean", "minutes", "change_abs", "change_pct", "value"
+]
+Direction = Literal["higher_is_better", "higher_is_worse", "neutral"]
+
+_INPUTS: dict[str, tuple[str, ...]] = {
+    "count": ("value",),
+    "share": ("numerator", "denominator"),
+    "ratio": ("numerator", "denominator"),
+    "per_1000": ("numerator", "denominator"),
+    "mean": ("numerator", "denominator"),
+    "minutes": ("numerator", "denominator"),
+    "change_abs": ("value",),
+    "change_pct": ("value",),
+    "value": ("value",),
+}
+_FACTOR = {"share": 100.0, "ratio": 100.0, "per_1000": 1000.0, "mean": 1.0}
+_DIRECTIONS = ("higher_is_better", "higher_is_worse", "neutral")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalog entry (after template expansion)."""
+
+    id: str
+    kind: Kind
+    inputs: Mapping[str, str]
+    label_de: str
+    label_en: str
+    unit_de: str = ""
+    unit_en: str = ""
+    direction: Direction = "neutral"
+    theme: str = "ageing"
+    decimals: int = 1
+    description_de: str = ""
+    description_en: str = ""
+    source: str = ""
+    for_each: str | None = None
+    category: str | None = None
+
+    def label(self, language: str = "de") -> str:
+        """The label in ``"de"`` or ``"en"``."""
+        return self.label_en if language == "en" else self.label_de
+
+    def unit(self, language: str = "de") -> str:
+        """The unit in ``"de"`` or ``"en"``."""
+        return self.unit_en if language == "en" else self.unit_de
+
+    def description(self, language: str = "de") -> str:
+        """The description in ``"de"`` or ``"en"``."""
+        return self.description_en if language == "en" else self.description_de
+
+    @property
+    def denominator(self) -> str | None:
+        """The count column a ratio-like indicator divides by (for disclosure control)."""
+        if self.kind == "change_pct":
+            return self.inputs["value"]
+        return self.inputs.get("denominator")
+
+    @property
+    def is_count(self) -> bool:
+        """Whether the indicator publishes a count of persons (small numbers suppressed)."""
+        return self.kind in ("count", "change_abs")
+
+    def formula(self) -> str:
+        """A short formula text for definition tables."""
+        i = self.inputs
+        match self.kind:
+            case "count" | "value":
+                return i["value"]
+            case "share" | "ratio":
+                return f"{i['numerator']} / {i['denominator']} × 100"
+            case "per_1000":
+                return f"{i['numerator']} / {i['denominator']} × 1000"
+            case "mean":
+                return f"{i['numerator']} / {i['denominator']}"
+            case "minutes":
+                return f"{i['numerator']} / {i['denominator']} / walking speed / 60"
+            case "change_abs":
+                return f"{i['value']}(year) − {i['value']}(base year)"
+            case "change_pct":
+                return f"({i['value']}(year) − {i['value']}(base)) / {i['value']}(base) × 100"
+        return ""
+
+
+@dataclass(frozen=True)
+class Category:
+    """What template expansion needs to know about a service category."""
+
+    key: str
+    label_de: str
+    label_en: str
+    threshold: str
+    capacity: bool = False
+
+
+@dataclass
+class Catalog:
+    """An ordered collection of indicators."""
+
+    indicators: list[Indicator] = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.indicators)
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def __getitem__(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return any(ind.id == indicator_id for ind in self.indicators)
+
+    @property
+    def ids(self) -> list[str]:
+        """Indicator ids in catalog order."""
+        return [ind.id for ind in self.indicators]
+
+    def expand(self, age_labels: Mapping[str, str], categories: Iterable[Category] = ()) -> Catalog:
+        """Fill in age ranges and expand per-category entries for one study."""
+        categories = list(categories)
+        out: list[Indicator] = []
+        for ind in self.indicators:
+            if ind.for_each is None:
+                out.append(_fill(ind, dict(age_labels)))
+                continue
+            for cat in categories:
+                if ind.for_each == "capacity_category" and not cat.capacity:
+                    continue
+                context = {
+                    **age_labels,
+                    "cat": cat.key,
+                    "cat_de": cat.label_de,
+                    "cat_en": cat.label_en,
+                    "threshold": cat.threshold,
+                }
+                out.append(replace(_fill(ind, context), category=cat.key))
+        return Catalog(out)
+
+    def available(self, columns: Iterable[str]) -> tuple[Catalog, list[Indicator]]:
+        """Split into indicators whose inputs exist in ``columns`` and those that lack some."""
+        present = set(columns)
+        ok = [i for i in self.indicators if set(i.inputs.values()) <= present]
+        missing = [i for i in self.indicators if not set(i.inputs.values()) <= present]
+        return Catalog(ok), missing
+
+    def definitions(self, language: str = "de") -> pd.DataFrame:
+        """A table of definitions (for exports and the app)."""
+        rows = [
+            {
+                "id": i.id,
+                "label": i.label(language),
+                "unit": i.unit(language),
+                "kind": i.kind,
+                "formula": i.formula(),
+                "direction": i.direction,
+                "description": i.description(language),
+                "source": i.source,
+            }
+            for i in self.indicators
+        ]
+        return pd.DataFrame(rows)
+
+
+def _fill(ind: Indicator, context: Mapping[str, str]) -> Indicator:
+    def fmt(text: str) -> str:
+        try:
+            return text.format_map(context)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise StudyConfigError(
+                f"indicator {ind.id!r}: placeholder {exc} in {text!r} is unknown. Known: "
+                f"{', '.join('{' + k + '}' for k in context)}."
+            ) from None
+
+    return replace(
+        ind,
+        id=fmt(ind.id),
+        inputs={k: fmt(v) for k, v in ind.inputs.items()},
+        label_de=fmt(ind.label_de),
+        label_en=fmt(ind.label_en),
+        unit_de=fmt(ind.unit_de),
+        unit_en=fmt(ind.unit_en),
+        description_de=fmt(ind.description_de),
+        description_en=fmt(ind.description_en),
+    )
+
+
+def _parse_entry(entry: dict, where: str) -> Indicator:
+    entry = dict(entry)
+    for key in ("id", "kind", "inputs", "label_de", "label_en"):
+        if key not in entry:
+            raise StudyConfigError(f"{where}: an indicator lacks the required key {key!r}.")
+    kind = entry["kind"]
+    if kind not in _INPUTS:
+        raise StudyConfigError(
+            f"{where}: indicator {entry['id']!r} has unknown kind {kind!r}; "
+            f"use one of {', '.join(_INPUTS)}."
+        )
+    needed = set(_INPUTS[kind])
+    given = set(entry["inputs"])
+    if given != needed:
+        raise StudyConfigError(
+            f"{where}: indicator {entry['id']!r} of kind {kind!r} needs inputs "
+            f"{sorted(needed)}, got {sorted(given)}."
+        )
+    if entry.get("direction", "neutral") not in _DIRECTIONS:
+        raise StudyConfigError(
+            f"{where}: indicator {entry['id']!r} has direction {entry['direction']!r}; "
+            f"use one of {', '.join(_DIRECTIONS)}."
+        )
+    known = set(Indicator.__dataclass_fields__) - {"category"}
+    unknown = set(entry) - known
+    if unknown:
+        raise StudyConfigError(
+            f"{where}: indicator {entry['id']!r} has unknown key(s) {sorted(unknown)}."
+        )
+    return Indicator(**entry)
+
+
+def load_catalog(folders: Iterable[Path] | Path | None = None) -> Catalog:
+    """Read every ``*.toml`` file of the catalog folder(s), in file-name order.
+
+    Parameters
+    ----------
+    folders
+        One folder or several (a study may add its own); the shipped catalog by default.
+
+    Raises
+    ------
+    StudyConfigError
+        For unknown kinds, missing or extra inputs, and duplicate ids (naming the file).
+    """
+    if folders is None:
+        folders = [CATALOG_FOLDER]
+    elif isinstance(folders, Path):
+        folders = [folders]
+    indicators: list[Indicator] = []
+    seen: dict[str, str] = {}
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.toml")):
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise StudyConfigError(f"indicator catalog {path}: not valid TOML: {exc}") from None
+            for entry in data.get("indicator", []):
+                ind = _parse_entry(entry, str(path))
+                if ind.id in seen:
+                    raise StudyConfigError(
+                        f"indicator id {ind.id!r} is defined twice ({seen[ind.id]} and {path})."
+                    )
+                seen[ind.id] = str(path)
+                indicators.append(ind)
+    return Catalog(indicators)
+
+
+def _divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = numerator.astype(float) / denominator.astype(float)
+    return result.where(denominator > 0)
+
+
+def evaluate(
+    catalog: Catalog,
+    counts: pd.DataFrame,
+    *,
+    base_year: int | None = None,
+    walking_speed_mps: float = 0.8,
+) -> pd.DataFrame:
+    """Evaluate every indicator from a table of counts.
+
+    Parameters
+    ----------
+    catalog
+        The (expanded) catalog; indicators whose inputs are missing give NaN columns.
+    counts
+        Index ``(unit_id, year)``; columns are additive counts (``total``, ``older``,
+        ``within_food_older``, …) or per-level values for kind ``value``.
+    base_year
+        Reference year of change indicators (default: the earliest year).
+    walking_speed_mps
+        Speed that turns distances into minutes (kind ``minutes``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index, one column per indicator id. A ratio with a zero denominator is NaN.
+    """
+    years = counts.index.get_level_values("year")
+    base = int(years.min()) if base_year is None else int(base_year)
+    result: dict[str, pd.Series] = {}
+    nan = pd.Series(np.nan, index=counts.index)
+    for ind in catalog:
+        cols = {k: counts[v] if v in counts.columns else None for k, v in ind.inputs.items()}
+        if any(c is None for c in cols.values()):
+            result[ind.id] = nan
+            continue
+        match ind.kind:
+            case "count" | "value":
+                values = cols["value"].astype(float)
+            case "share" | "ratio" | "per_1000" | "mean":
+                values = _divide(cols["numerator"], cols["denominator"]) * _FACTOR[ind.kind]
+            case "minutes":
+                values = _divide(cols["numerator"], cols["denominator"]) / walking_speed_mps / 60
+            case "change_abs" | "change_pct":
+                value = cols["value"].astype(float)
+                at_base = value[years == base].droplevel("year")
+                reference = pd.Series(
+                    at_base.reindex(counts.index.get_level_values(0)).to_numpy(),
+                    index=counts.index,
+                )
+                values = value - reference
+                if ind.kind == "change_pct":
+                    values = _divide(values, reference) * 100.0
+                values = values.where(years != base)
+        result[ind.id] = values
+    return pd.DataFrame(result, index=counts.index)

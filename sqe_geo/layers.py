@@ -1,0 +1,180 @@
+"""Reading geodata: one place where vector layers come in.
+
+Readers accept GeoPackage, GeoJSON, Shapefile (also zipped), GeoParquet, FlatGeobuf and
+CSV/XLSX tables with coordinate columns. Every layer is reprojected to the analysis CRS;
+a layer without a CRS is an error unless the study file states one, and invalid
+geometries are repaired and counted in the data-quality report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from sqe_geo._errors import InputDataError
+from sqe_geo.quality import QualityReport
+
+_VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".gml", ".kml"}
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+
+
+def parse_crs(text: str, *, where: str) -> CRS:
+    """Parse a CRS given in a study file, naming the key on failure."""
+    try:
+        return CRS.from_user_input(text)
+    except CRSError:
+        raise InputDataError(
+            f"{where}: {text!r} is not a coordinate reference system. "
+            "Use an EPSG code such as 'EPSG:25832'."
+        ) from None
+
+
+def _read_raw(
+    path: Path,
+    layer: str | None,
+    x_column: str | None,
+    y_column: str | None,
+    crs: str | None,
+) -> gpd.GeoDataFrame:
+    suffix = path.suffix.lower()
+    if suffix in _PARQUET_SUFFIXES:
+        return gpd.read_parquet(path)
+    if suffix in _TABLE_SUFFIXES:
+        from sqe_geo.tables import read_table
+
+        table = read_table(path)
+        if x_column is None or y_column is None:
+            raise InputDataError(
+                f"{path.name} is a table: give 'x_column' and 'y_column' (for example lon and "
+                "lat) in the study file so its rows can be placed on the map."
+            )
+        for column in (x_column, y_column):
+            if column not in table.columns:
+                raise InputDataError(
+                    f"{path.name} has no column {column!r}; columns are {list(table.columns)}."
+                )
+        x = table[x_column].to_numpy(dtype=float)
+        y = table[y_column].to_numpy(dtype=float)
+        return gpd.GeoDataFrame(
+            table.drop(columns=[x_column, y_column]), geometry=gpd.points_from_xy(x, y), crs=crs
+        )
+    if suffix not in _VECTOR_SUFFIXES:
+        raise InputDataError(
+            f"{path.name}: unsupported file type {suffix!r}. Use GeoPackage, GeoJSON, "
+            "Shapefile (also zipped), GeoParquet or a CSV/XLSX table with coordinates."
+        )
+    source = f"/vsizip/{path}" if suffix == ".zip" else path
+    if layer is None and suffix in {".zip", ".gpkg"}:
+        layers = pyogrio.list_layers(source)
+        if len(layers) > 1:
+            names = ", ".join(str(n) for n in layers[:, 0])
+            raise InputDataError(
+                f"{path.name} holds several layers ({names}); name one with 'layer'."
+            )
+    return gpd.read_file(source, layer=layer, engine="pyogrio")
+
+
+def read_vector(
+    path: str | Path,
+    *,
+    target_crs: str,
+    what: str,
+    layer: str | None = None,
+    crs: str | None = None,
+    x_column: str | None = None,
+    y_column: str | None = None,
+    report: QualityReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a vector layer and reproject it to the analysis CRS.
+
+    Parameters
+    ----------
+    path
+        The file (GeoPackage, GeoJSON, Shapefile, zipped Shapefile, GeoParquet, CSV, XLSX).
+    target_crs
+        The analysis CRS.
+    what
+        What the layer is (``"quarters"``, ``"services"``): used in messages and the report.
+    layer
+        Layer name inside a multi-layer file.
+    crs
+        The CRS of a file that does not declare one (the study file's ``crs`` key).
+    x_column, y_column
+        Coordinate columns of a table.
+    report
+        Receives findings: CRS taken from the study file, repaired or empty geometries.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer in ``target_crs``.
+    """
+    path = Path(path)
+    report = report if report is not None else QualityReport()
+    if not path.exists():
+        raise InputDataError(f"{what}: file {path} does not exist. Check its 'path' key.")
+    try:
+        frame = _read_raw(path, layer, x_column, y_column, crs)
+    except InputDataError:
+        raise
+    except Exception as exc:  # pyogrio/GDAL raise many types for unreadable files
+        raise InputDataError(f"{what}: cannot read {path.name}: {exc}") from None
+    if len(frame) == 0:
+        raise InputDataError(f"{what}: {path.name} has no features.")
+    if frame.crs is None:
+        if crs is None:
+            raise InputDataError(
+                f"{what}: {path.name} declares no coordinate reference system. Add "
+                f"'crs = \"EPSG:4326\"' (or the right code) to the [{what}] section of the "
+                "study file."
+            )
+        frame = frame.set_crs(parse_crs(crs, where=f"[{what}] crs"))
+        report.add(
+            "crs_from_study",
+            what,
+            f"{path.name} has no CRS; used {crs} from the study file.",
+            severity="info",
+        )
+    elif crs is not None and CRS.from_user_input(crs) != frame.crs:
+        raise InputDataError(
+            f"{what}: {path.name} declares {frame.crs.to_string()} but the study file says "
+            f"{crs}. Remove the 'crs' key (it is only for files without a CRS) or fix the file."
+        )
+    frame = frame.to_crs(parse_crs(target_crs, where="analysis_crs"))
+    return repair_geometries(frame, what=what, path=path, report=report)
+
+
+def repair_geometries(
+    frame: gpd.GeoDataFrame, *, what: str, path: Path, report: QualityReport
+) -> gpd.GeoDataFrame:
+    """Repair invalid geometries (``make_valid``) and report empty ones; drop nothing."""
+    geoms = frame.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        report.add(
+            "empty_geometry",
+            what,
+            f"{path.name}: {int(missing.sum())} feature(s) without geometry; they cannot be "
+            "placed and are left out of spatial steps.",
+            items=np.flatnonzero(missing),
+        )
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        repaired = shapely.make_valid(geoms[invalid])
+        frame = frame.copy()
+        frame.loc[invalid, frame.geometry.name] = repaired
+        report.add(
+            "invalid_geometry_repaired",
+            what,
+            f"{path.name}: {int(invalid.sum())} invalid geometr(y/ies) repaired with make_valid.",
+            items=[f"row {i}: {r}" for i, r in zip(np.flatnonzero(invalid), reasons, strict=True)],
+        )
+    return frame

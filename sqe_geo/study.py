@@ -1,0 +1,392 @@
+"""Loading a study: read, validate and reproject every input named in the study file.
+
+:func:`load_study` returns a :class:`Study` with the quarters (and their planning area),
+the canonical demographics table, the services and the data-quality report. The walking
+network and the residents' locations are read by the accessibility step, which needs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from sqe_geo._errors import InputDataError
+from sqe_geo.config import StudyConfig, load_config
+from sqe_geo.demographics import canonical_counts, to_wide
+from sqe_geo.keys import add_quarter_ids, match_keys
+from sqe_geo.layers import read_vector
+from sqe_geo.quality import QualityReport
+from sqe_geo.tables import read_table
+
+#: Planning area of quarters that no planning-area entry names.
+UNASSIGNED = "ohne Zuordnung"
+#: Overlaps and gaps between quarters smaller than this (m²) are slivers, not findings.
+SLIVER_M2 = 100.0
+
+
+@dataclass
+class Study:
+    """A loaded study: validated inputs in the analysis CRS plus the data-quality report."""
+
+    config: StudyConfig
+    quarters: gpd.GeoDataFrame
+    demographics: pd.DataFrame
+    services: gpd.GeoDataFrame | None
+    report: QualityReport = field(default_factory=QualityReport)
+
+    @property
+    def years(self) -> list[int]:
+        """The years of the demographics, ascending."""
+        return sorted(int(y) for y in self.demographics["year"].unique())
+
+    @property
+    def planning_areas(self) -> list[str]:
+        """Planning-area names in order of first appearance."""
+        return list(dict.fromkeys(self.quarters["planning_area"]))
+
+    @property
+    def age_groups(self) -> list[str]:
+        """The age groups present in the demographics."""
+        return [c for c in self.demographics.columns if c not in ("quarter_id", "year")]
+
+
+def _normalise_ids(values: pd.Series) -> pd.Series:
+    """Quarter ids as strings; integer ids zero-padded so they sort ("01" … "27")."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all() and (numeric == numeric.round()).all():
+        ints = numeric.astype(int)
+        width = max(2, len(str(ints.max())))
+        return ints.astype(str).str.zfill(width)
+    return values.astype(str).str.strip()
+
+
+def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame:
+    """Read the quarter boundaries: ``quarter_id``, ``name``, ``planning_area``, geometry."""
+    qc = config.quarters
+    raw = read_vector(
+        qc.path, target_crs=config.analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
+        report=report,
+    )  # fmt: skip
+    columns = [qc.id_column, qc.name_column]
+    if qc.planning_area_column:
+        columns.append(qc.planning_area_column)
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise InputDataError(
+            f"quarters: {Path(qc.path).name} has no column(s) {missing}; its columns are "
+            f"{[c for c in raw.columns if c != raw.geometry.name]}. Fix 'id_column', "
+            "'name_column' or 'planning_area_column' in [quarters]."
+        )
+    if raw[qc.id_column].isna().any():
+        rows = np.flatnonzero(raw[qc.id_column].isna())
+        raise InputDataError(
+            f"quarters: {Path(qc.path).name} has features without {qc.id_column!r} "
+            f"(feature numbers {rows[:10].tolist()}). Give every quarter an id."
+        )
+    quarters = gpd.GeoDataFrame(
+        {
+            "quarter_id": _normalise_ids(raw[qc.id_column]),
+            "name": raw[qc.name_column].astype(str).str.strip(),
+        },
+        geometry=raw.geometry.values,
+        crs=raw.crs,
+    )
+    duplicated = quarters["quarter_id"].duplicated(keep=False)
+    if duplicated.any():
+        raise InputDataError(
+            f"quarters: {Path(qc.path).name} repeats quarter ids "
+            f"{sorted(set(quarters.loc[duplicated, 'quarter_id']))} in column "
+            f"{qc.id_column!r}. Each quarter needs a unique id (dissolve multi-part quarters)."
+        )
+    polygonal = quarters.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not polygonal.all():
+        raise InputDataError(
+            f"quarters: {Path(qc.path).name} has non-polygon features "
+            f"({quarters.loc[~polygonal, 'quarter_id'].tolist()[:10]}). Quarters must be areas."
+        )
+    quarters["planning_area"] = _planning_areas(config, quarters, raw, report)
+    check_quarter_geometry(quarters, report)
+    return quarters.sort_values("quarter_id").reset_index(drop=True)
+
+
+def _planning_areas(
+    config: StudyConfig, quarters: gpd.GeoDataFrame, raw: gpd.GeoDataFrame, report: QualityReport
+) -> pd.Series:
+    qc, pc = config.quarters, config.planning_areas
+    if qc.planning_area_column:
+        areas = raw[qc.planning_area_column].astype("string").str.strip()
+        areas.index = quarters.index
+    elif pc is None:
+        report.add(
+            "no_planning_areas",
+            "planning_areas",
+            "The study assigns no planning areas; all quarters form one planning area "
+            f"{UNASSIGNED!r}. Add a [planning_areas] section to compare areas.",
+            severity="info",
+        )
+        return pd.Series(UNASSIGNED, index=quarters.index)
+    else:
+        if pc.mapping is not None:
+            pairs = [(key, area) for area, keys in pc.mapping.items() for key in keys]
+            table = pd.DataFrame(pairs, columns=["quarter_key", "planning_area"])
+            source = "[planning_areas] mapping"
+        else:
+            assert pc.path is not None
+            source = Path(pc.path).name
+            raw_table = read_table(pc.path)
+            missing = [c for c in (pc.quarter_column, pc.area_column) if c not in raw_table]
+            if missing:
+                raise InputDataError(
+                    f"planning_areas: {source} has no column(s) {missing}; its columns are "
+                    f"{list(raw_table.columns)}. Fix 'quarter_column'/'area_column'."
+                )
+            table = pd.DataFrame(
+                {
+                    "quarter_key": raw_table[pc.quarter_column],
+                    "planning_area": raw_table[pc.area_column].astype(str).str.strip(),
+                }
+            )
+        mapping, _ = match_keys(
+            table["quarter_key"], quarters, report=report, layer="planning_areas", source=source
+        )
+        table["quarter_id"] = table["quarter_key"].map(mapping)
+        twice = table.dropna(subset=["quarter_id"]).drop_duplicates(["quarter_id", "planning_area"])
+        twice = twice[twice["quarter_id"].duplicated(keep=False)]
+        if len(twice):
+            raise InputDataError(
+                f"planning_areas: {source} puts quarter(s) "
+                f"{sorted(set(twice['quarter_id']))} into more than one planning area. "
+                "Each quarter belongs to exactly one."
+            )
+        lookup = table.dropna(subset=["quarter_id"]).set_index("quarter_id")["planning_area"]
+        areas = quarters["quarter_id"].map(lookup.to_dict()).astype("string")
+    unassigned = areas.isna() | (areas == "")
+    if unassigned.any():
+        report.add(
+            "quarter_without_planning_area",
+            "planning_areas",
+            f"{int(unassigned.sum())} quarter(s) belong to no planning area; they are grouped "
+            f"as {UNASSIGNED!r}.",
+            items=quarters.loc[unassigned, "name"],
+        )
+        areas = areas.mask(unassigned, UNASSIGNED)
+    return areas.astype(str)
+
+
+def check_quarter_geometry(
+    quarters: gpd.GeoDataFrame, report: QualityReport, *, tolerance_m2: float = SLIVER_M2
+) -> None:
+    """Report overlaps between quarters and gaps inside the union of quarters."""
+    geoms = quarters.geometry.values
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if len(left):
+        area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        big = area > tolerance_m2
+        if big.any():
+            ids = quarters["quarter_id"].to_numpy()
+            report.add(
+                "quarter_overlap",
+                "quarters",
+                f"{int(big.sum())} pair(s) of quarters overlap by more than {tolerance_m2:g} m²; "
+                "residents and services in the overlap may be counted twice.",
+                items=[
+                    f"{ids[a]}/{ids[b]}: {s:,.0f} m²"
+                    for a, b, s in zip(left[big], right[big], area[big], strict=True)
+                ],
+            )
+    union = shapely.union_all(geoms)
+    holes = [
+        shapely.Polygon(ring)
+        for part in shapely.get_parts(union)
+        for ring in shapely.get_interior_ring(part, range(shapely.get_num_interior_rings(part)))
+    ]
+    gaps = [h for h in holes if h.area > tolerance_m2]
+    if gaps:
+        report.add(
+            "quarter_gap",
+            "quarters",
+            f"{len(gaps)} gap(s) larger than {tolerance_m2:g} m² lie between the quarters; "
+            "residents there belong to no quarter.",
+            items=[
+                f"{g.area:,.0f} m² at {g.representative_point().x:.0f},"
+                f"{g.representative_point().y:.0f}"
+                for g in gaps
+            ],
+        )
+
+
+def read_demographics(
+    config: StudyConfig, quarters: gpd.GeoDataFrame, report: QualityReport
+) -> pd.DataFrame:
+    """Read the demographics table into the canonical per-quarter, per-year table."""
+    dc = config.demographics
+    source = Path(dc.path).name
+    raw = read_table(dc.path, sheet=dc.sheet) if dc.sheet else read_table(dc.path)
+    wide = to_wide(raw, dc, source=source)
+    wide = add_quarter_ids(
+        wide, quarters, key_column=dc.key_column, report=report, layer="demographics",
+        source=source,
+    )  # fmt: skip
+    unmatched = wide["quarter_id"].isna()
+    if unmatched.all():
+        raise InputDataError(
+            f"demographics: no key of column {dc.key_column!r} in {source} matches a quarter "
+            f"id or name (e.g. {wide[dc.key_column].iloc[0]!r}). Check 'key_column'."
+        )
+    wide = wide.loc[~unmatched]
+    counts = canonical_counts(
+        wide, dc, config.age_groups.model_dump(), source=source, report=report
+    )
+    duplicated = counts.duplicated(["quarter_id", "year"], keep=False)
+    if duplicated.any():
+        rows = counts.loc[duplicated, ["quarter_id", "year"]].drop_duplicates()
+        raise InputDataError(
+            f"demographics: {source} has several rows for the same quarter and year "
+            f"({', '.join(f'{q}/{y}' for q, y in rows.itertuples(index=False))}). "
+            "Keep one row per quarter and year (or check the key matching in the report)."
+        )
+    for year, sub in counts.groupby("year"):
+        absent = sorted(set(quarters["quarter_id"]) - set(sub["quarter_id"]))
+        if absent:
+            report.add(
+                "quarter_without_demographics",
+                "demographics",
+                f"{source}, {year}: {len(absent)} quarter(s) have no row; their indicators "
+                "are missing and they are left out of sums.",
+                items=absent,
+            )
+    return counts.sort_values(["year", "quarter_id"]).reset_index(drop=True)
+
+
+def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame | None:
+    """Read the services: ``service_id``, ``category``, ``name``, ``capacity``, points."""
+    sc = config.services
+    if sc is None:
+        return None
+    source = Path(sc.path).name
+    raw = read_vector(
+        sc.path, target_crs=config.analysis_crs, what="services", layer=sc.layer, crs=sc.crs,
+        x_column=sc.x_column, y_column=sc.y_column, report=report,
+    )  # fmt: skip
+    named = [sc.category_column, sc.id_column, sc.name_column, sc.capacity_column]
+    missing = [c for c in named if c is not None and c not in raw.columns]
+    if missing:
+        raise InputDataError(
+            f"services: {source} has no column(s) {missing}; its columns are "
+            f"{[c for c in raw.columns if c != raw.geometry.name]}. Fix the [services] keys."
+        )
+    if sc.id_column:
+        ids = raw[sc.id_column].astype(str)
+        duplicated = ids.duplicated(keep=False)
+        if duplicated.any():
+            raise InputDataError(
+                f"services: {source} repeats ids in column {sc.id_column!r}: "
+                f"{sorted(set(ids[duplicated]))[:10]}. Service ids must be unique."
+            )
+    else:
+        ids = pd.Series([f"s{i + 1}" for i in range(len(raw))], index=raw.index)
+    value_to_category = {
+        value: key for key, cat in sc.categories.items() for value in (cat.values or [key])
+    }
+    category = raw[sc.category_column].astype(str).map(value_to_category)
+    unknown = category.isna()
+    if unknown.any():
+        counts = raw.loc[unknown, sc.category_column].astype(str).value_counts()
+        report.add(
+            "service_category_unknown",
+            "services",
+            f"{source}: {int(unknown.sum())} service(s) have a category that the study does "
+            "not define; they are not used. Add the value to a category's 'values' to use it.",
+            items=[f"{v} ({n})" for v, n in counts.items()],
+            count=int(unknown.sum()),
+        )
+    geoms = raw.geometry.values
+    not_point = ~shapely.is_empty(geoms) & (shapely.get_type_id(geoms) != 0)
+    if not_point.any():
+        report.add(
+            "service_as_point",
+            "services",
+            f"{source}: {int(not_point.sum())} service(s) are lines or areas; their "
+            "representative point is used.",
+            severity="info",
+            count=int(not_point.sum()),
+        )
+        geoms = np.where(not_point, shapely.point_on_surface(geoms), geoms)
+    capacity = (
+        pd.to_numeric(raw[sc.capacity_column], errors="coerce")
+        if sc.capacity_column
+        else pd.Series(np.nan, index=raw.index)
+    )
+    services = gpd.GeoDataFrame(
+        {
+            "service_id": ids.to_numpy(),
+            "category": category.to_numpy(),
+            "name": raw[sc.name_column].astype(str).to_numpy() if sc.name_column else "",
+            "capacity": capacity.to_numpy(),
+        },
+        geometry=geoms,
+        crs=raw.crs,
+    )
+    services = services.loc[~unknown.to_numpy()].reset_index(drop=True)
+    for key, cat in sc.categories.items():
+        if cat.capacity:
+            sub = services[services["category"] == key]
+            no_cap = sub["capacity"].isna()
+            if no_cap.any():
+                report.add(
+                    "service_capacity_missing",
+                    "services",
+                    f"{source}: {int(no_cap.sum())} {cat.label_en} service(s) lack a capacity "
+                    f"in column {sc.capacity_column!r}; they count with capacity 0 in E2SFCA.",
+                    items=sub.loc[no_cap, "service_id"],
+                )
+    return services
+
+
+def load_study(study: str | Path | StudyConfig) -> Study:
+    """Load a study from its file (or an already validated config).
+
+    Parameters
+    ----------
+    study
+        Path of a TOML study file, or a :class:`~sqe_geo.config.StudyConfig`.
+
+    Returns
+    -------
+    Study
+        Quarters, demographics and services in the analysis CRS, and the data-quality
+        report of everything that was matched loosely, repaired or left out.
+
+    Raises
+    ------
+    SqeGeoError
+        For every input a user has to fix (the message names file, column or key).
+    """
+    config = study if isinstance(study, StudyConfig) else load_config(study)
+    report = QualityReport()
+    quarters = read_quarters(config, report)
+    demographics = read_demographics(config, quarters, report)
+    services = read_services(config, report)
+    if services is not None:
+        inside = services.sjoin(quarters[["geometry"]], predicate="within", how="left")
+        outside = inside[~inside.index.duplicated()]["index_right"].isna()
+        if outside.any():
+            report.add(
+                "service_outside_study_area",
+                "services",
+                f"{int(outside.sum())} service(s) lie outside every quarter; they still serve "
+                "residents nearby but count for no quarter's supply.",
+                severity="info",
+                items=services.loc[outside.to_numpy(), "service_id"],
+            )
+    return Study(
+        config=config, quarters=quarters, demographics=demographics, services=services,
+        report=report,
+    )  # fmt: skip

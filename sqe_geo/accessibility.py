@@ -235,7 +235,7 @@ def _nearest_one(
             + s_snap.access_m[s_sel][s_pos]
         )
         np.minimum.at(d, o_pos, direct)
-    d[~(d <= limit)] = np.nan
+    d[~(np.isfinite(d) & (d <= limit))] = np.nan
     return d
 
 

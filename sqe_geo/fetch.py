@@ -223,9 +223,7 @@ def sources_for(name_or_sources: str | Iterable[Source | Mapping[str, Any]]) -> 
         sources.append(Source(**dict(item)))
     for src in sources:
         if urlparse(src.url).scheme not in {"http", "https"}:
-            raise StudyConfigError(
-                f"Source {src.name!r}: {src.url!r} is not an http(s) address."
-            )
+            raise StudyConfigError(f"Source {src.name!r}: {src.url!r} is not an http(s) address.")
     for attr in ("name", "target_name"):
         values = [getattr(s, attr) for s in sources]
         dups = sorted({v for v in values if values.count(v) > 1})
@@ -303,7 +301,7 @@ def _download(
     chunk_size: int,
 ) -> Literal["downloaded", "resumed"]:
     part = target.with_name(target.name + ".part")
-    for attempt in range(2):
+    for _attempt in range(2):
         offset = part.stat().st_size if part.exists() else 0
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
@@ -345,9 +343,10 @@ def _download(
                 f"internet connection and run `sqe-geo fetch` again (it resumes), "
                 f"{_manual_hint(src, target)}."
             ) from exc
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as (
-            exc
-        ):
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             state = f"; the partial file {part} is kept for resuming" if part.exists() else ""
             raise FetchError(
                 f"Cannot reach {src.url} ({type(exc).__name__}){state}. Are you offline or "
@@ -387,8 +386,7 @@ def _http_message(src: Source, target: Path, status: int, reason: str) -> str:
             f"may be required); {_manual_hint(src, target)}."
         )
     return (
-        f"{src.url} answered HTTP {status} {reason}; try again later, "
-        f"{_manual_hint(src, target)}."
+        f"{src.url} answered HTTP {status} {reason}; try again later, {_manual_hint(src, target)}."
     )
 
 
@@ -452,7 +450,9 @@ def fetch(
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise FetchError(f"Cannot create the cache folder {cache} ({exc}); choose another.") from exc
+        raise FetchError(
+            f"Cannot create the cache folder {cache} ({exc}); choose another."
+        ) from exc
     callback: ProgressCallback | None
     if progress is True:
         callback = _stderr_progress()

@@ -1,0 +1,157 @@
+"""The ``sqe-geo`` command.
+
+Subcommands: ``run`` (compute and export), ``validate`` (data-quality report),
+``indicators`` (the catalog), ``demo`` (rebuild the demo data) and ``fetch`` (download
+official sources). User mistakes print one clear message without a traceback and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from sqe_geo import __version__
+from sqe_geo._errors import SqeGeoError
+from sqe_geo.demo import DEMO_STUDY
+
+EXIT_USER_ERROR = 2
+
+
+def _study_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "study",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="study file (TOML); the embedded demo study when omitted",
+    )
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sqe-geo",
+        description="Ageing and walking-accessibility indicators per quarter, planning area "
+        "and city.",
+    )
+    parser.add_argument("--version", action="version", version=f"sqe-geo {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="compute indicators and write CSV, XLSX and GeoPackage")
+    _study_arg(run)
+    run.add_argument("--out", type=Path, required=True, help="output folder (created)")
+    run.add_argument(
+        "--no-accessibility", action="store_true", help="skip walking-accessibility indicators"
+    )
+    run.add_argument("--lang", choices=["de", "en"], default="de", help="labels in the XLSX")
+
+    validate = sub.add_parser("validate", help="print the data-quality report of a study")
+    _study_arg(validate)
+    validate.add_argument(
+        "--no-accessibility",
+        action="store_true",
+        help="check inputs only (skip the network and residents' locations)",
+    )
+
+    sub.add_parser("indicators", help="list the indicator catalog")
+
+    demo = sub.add_parser("demo", help="rebuild the embedded demo study files")
+    demo.add_argument("folder", nargs="?", type=Path, default=DEMO_STUDY.parent)
+
+    fetch = sub.add_parser("fetch", help="download official data sources into a cache folder")
+    fetch.add_argument("source", help="a built-in source list, e.g. 'karlsruhe'")
+    fetch.add_argument("--cache", type=Path, default=Path("data-cache"), help="target folder")
+    return parser
+
+
+def _load(study: Path | None):
+    from sqe_geo.study import load_study
+
+    return load_study(study if study is not None else DEMO_STUDY)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sqe_geo.export import check_output_folder, write_outputs
+    from sqe_geo.pipeline import run
+
+    started = time.perf_counter()
+    study = _load(args.study)
+    # fail before the long computation when the output folder is not acceptable
+    check_output_folder(args.out, study.config.input_paths())
+    results = run(study, accessibility=not args.no_accessibility)
+    paths = write_outputs(results, args.out, language=args.lang)
+    print(f"Study: {study.config.title or study.config.name}")
+    print(
+        f"Indicators: {len(results.catalog)}; quarters: {len(study.quarters)}; "
+        f"planning areas: {len(study.planning_areas)}; years: "
+        f"{', '.join(map(str, results.years))}"
+    )
+    findings = len(results.report)
+    print(f"Data-quality findings: {findings} (see the sheet 'Datenqualität')")
+    for path in paths:
+        print(f"  wrote {path}")
+    print(f"Done in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from sqe_geo.pipeline import run
+
+    study = _load(args.study)
+    report = study.report
+    if not args.no_accessibility and study.services is not None:
+        report = run(study, accessibility=True).report
+    print(report.to_text())
+    return 1 if report.has_errors else 0
+
+
+def _cmd_indicators(_: argparse.Namespace) -> int:
+    from sqe_geo.indicators import load_catalog
+
+    for ind in load_catalog():
+        suffix = f"  (per {ind.for_each})" if ind.for_each else ""
+        print(f"{ind.id:34} {ind.kind:11} {ind.label_de}{suffix}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from sqe_geo.demo import build
+
+    for path in build(args.folder):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from sqe_geo.fetch import fetch
+
+    for path in fetch(args.source, args.cache):
+        print(f"  {path}")
+    return 0
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "validate": _cmd_validate,
+    "indicators": _cmd_indicators,
+    "demo": _cmd_demo,
+    "fetch": _cmd_fetch,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sqe-geo`` console script."""
+    args = _build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except SqeGeoError as exc:
+        print(f"sqe-geo: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("sqe-geo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

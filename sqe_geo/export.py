@@ -1,0 +1,291 @@
+"""Writers for council papers and GIS: German CSV, CSV, XLSX, GeoPackage, GeoJSON.
+
+Every writer builds the whole file in memory or in a temporary file and then renames it
+into place, so a failed run never leaves a half-written file. The output folder may not
+hold any of the study's inputs, so an export can never overwrite one.
+
+Withheld values (disclosure control) are written as "." in German outputs (the mark of
+German official statistics) and left empty in the technical CSV.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sqe_geo._errors import ExportError
+from sqe_geo.aggregate import LEVEL_LABELS, LEVELS, Level
+from sqe_geo.pipeline import Results
+
+#: The mark of a withheld value in German tables.
+WITHHELD = "."
+
+_COLUMN_LABELS = {
+    "de": {"unit_id": "ID", "name": "Name", "planning_area": "Planungsraum", "year": "Jahr"},
+    "en": {"unit_id": "ID", "name": "Name", "planning_area": "Planning area", "year": "Year"},
+}
+_FILE_STEMS: dict[Level, tuple[str, str]] = {
+    "quarter": ("quartiere", "quarters"),
+    "planning_area": ("planungsraeume", "planning_areas"),
+    "city": ("stadt", "city"),
+}
+
+
+def export_table(
+    results: Results,
+    level: Level,
+    *,
+    years: Iterable[int] | None = None,
+    indicators: Sequence[str] | None = None,
+    language: str = "de",
+    labels: bool = True,
+    withheld: str | None = WITHHELD,
+) -> pd.DataFrame:
+    """The indicator table of one level, ready to write.
+
+    Parameters
+    ----------
+    results
+        Output of :func:`sqe_geo.pipeline.run`.
+    level
+        ``"quarter"``, ``"planning_area"`` or ``"city"``.
+    years
+        Years to include (all by default).
+    indicators
+        Indicator ids to include, in this order (all by default).
+    language
+        ``"de"`` or ``"en"`` for column labels.
+    labels
+        Label columns as "Label (unit)"; ids when False (technical outputs).
+    withheld
+        Text for withheld values; None leaves them empty (NaN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit and year; values rounded to each indicator's decimals.
+    """
+    ids = list(indicators) if indicators is not None else results.catalog.ids
+    unknown = [i for i in ids if i not in results.catalog]
+    if unknown:
+        raise ExportError(
+            f"unknown indicator id(s) {unknown}; available: {', '.join(results.catalog.ids)}"
+        )
+    table = results.table(level)
+    if years is not None:
+        wanted = set(years)
+        table = table[table["year"].isin(wanted)]
+    table = table.reset_index(drop=True)
+    mask = results.suppressed[level].reset_index()
+    mask = table[["unit_id", "year"]].merge(mask, on=["unit_id", "year"], how="left")
+    key_columns = [c for c in ("unit_id", "name", "planning_area", "year") if c in table]
+    out = table[key_columns].copy()
+    for ind_id in ids:
+        ind = results.catalog[ind_id]
+        values = table[ind_id].round(ind.decimals)
+        if ind.decimals == 0:
+            values = values.astype("Int64")
+        if withheld is not None:
+            values = values.astype(object).where(~mask[ind_id].fillna(False), withheld)
+        name = f"{ind.label(language)} ({ind.unit(language)})" if labels else ind_id
+        out[name] = values
+    if labels:
+        out = out.rename(columns=_COLUMN_LABELS.get(language, _COLUMN_LABELS["en"]))
+    return out.reset_index(drop=True)
+
+
+def csv_bytes(table: pd.DataFrame, *, german: bool) -> bytes:
+    """A table as CSV: German (``;``, decimal comma, UTF-8 with BOM) or plain (``,``, ``.``)."""
+    if german:
+        # object columns (numbers mixed with the withheld mark) need the comma by hand
+        table = table.copy()
+        for column in table.columns[table.dtypes.map(pd.api.types.is_object_dtype)]:
+            table[column] = table[column].map(
+                lambda v: (
+                    ("" if v != v else str(v).replace(".", ",")) if isinstance(v, float) else v
+                )
+            )
+        text = table.to_csv(index=False, sep=";", decimal=",")
+        return text.encode("utf-8-sig")
+    return table.to_csv(index=False, sep=",", decimal=".").encode("utf-8")
+
+
+def _metadata(results: Results, language: str) -> pd.DataFrame:
+    config = results.study.config
+    rows: list[tuple[str, str]] = list(results.parameters.items())
+    acc = config.accessibility
+    rows += [
+        ("walking speed (m/s)", f"{acc.walking_speed_mps:g}"),
+        ("maximum snap distance (m)", f"{acc.max_snap_m:g}"),
+        ("detour factor without network", f"{acc.detour_factor:g}"),
+    ]
+    if config.services is not None:
+        for key, cat in config.services.categories.items():
+            threshold = (
+                f"{cat.threshold_min:g} min" if cat.threshold_min else f"{cat.threshold_m:g} m"
+            )
+            rows.append((f"threshold {key} ({cat.label_de})", threshold))
+    if config.demo:
+        rows.append(("note", "DEMO DATA – schematic boundaries, partly synthetic figures"))
+    for source in config.sources:
+        text = "; ".join(p for p in (source.licence, source.url, source.date, source.note) if p)
+        rows.append((f"source: {source.name}", text))
+    header = ("Angabe", "Wert") if language == "de" else ("Item", "Value")
+    return pd.DataFrame(rows, columns=list(header))
+
+
+def xlsx_bytes(
+    results: Results,
+    *,
+    levels: Sequence[Level] | None = None,
+    years: Iterable[int] | None = None,
+    indicators: Sequence[str] | None = None,
+    language: str = "de",
+) -> bytes:
+    """One workbook: a sheet per level, indicator definitions, metadata, data quality."""
+    levels = list(levels) if levels is not None else list(LEVELS)
+    years = list(years) if years is not None else None
+    names = LEVEL_LABELS.get(language, LEVEL_LABELS["en"])
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for level in levels:
+            table = export_table(
+                results, level, years=years, indicators=indicators, language=language
+            )
+            table.to_excel(writer, sheet_name=names[level], index=False)
+        definitions = results.catalog.definitions(language)
+        if indicators is not None:
+            definitions = definitions[definitions["id"].isin(indicators)]
+        definitions.to_excel(
+            writer, sheet_name="Indikatoren" if language == "de" else "Indicators", index=False
+        )
+        _metadata(results, language).to_excel(
+            writer, sheet_name="Metadaten" if language == "de" else "Metadata", index=False
+        )
+        results.report.to_frame().to_excel(
+            writer, sheet_name="Datenqualität" if language == "de" else "Data quality", index=False
+        )
+        for sheet in writer.book.worksheets:
+            _style_sheet(sheet)
+    return buffer.getvalue()
+
+
+def _style_sheet(sheet: Worksheet) -> None:
+    header_fill = PatternFill("solid", fgColor="DDE5F0")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "B2"
+    for idx, column in enumerate(sheet.iter_cols(min_row=1, max_row=min(sheet.max_row, 60)), 1):
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
+        sheet.column_dimensions[get_column_letter(idx)].width = min(max(10, width + 2), 60)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.value == WITHHELD:
+                cell.alignment = Alignment(horizontal="right")
+
+
+def _geo_layers(results: Results, year: int, indicators: Sequence[str] | None):
+    ids = list(indicators) if indicators is not None else results.catalog.ids
+    quarters = results.quarters_geo(year)
+    areas = results.planning_areas_geo(year)
+    keep_q = ["unit_id", "name", "planning_area", *ids, "geometry"]
+    keep_a = ["unit_id", "name", *ids, "geometry"]
+    return {"quartiere": quarters[keep_q], "planungsraeume": areas[keep_a]}
+
+
+def gpkg_bytes(results: Results, *, year: int, indicators: Sequence[str] | None = None) -> bytes:
+    """A GeoPackage with layers ``quartiere`` and ``planungsraeume`` for one year."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.gpkg"
+        for layer, frame in _geo_layers(results, year, indicators).items():
+            frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        return path.read_bytes()
+
+
+def geojson_bytes(
+    results: Results, *, level: Level, year: int, indicators: Sequence[str] | None = None
+) -> bytes:
+    """One level's geometries and values as GeoJSON in EPSG:4326."""
+    if level == "city":
+        raise ExportError("GeoJSON is written for quarters or planning areas, not the city.")
+    layers = _geo_layers(results, year, indicators)
+    frame = layers["quartiere" if level == "quarter" else "planungsraeume"]
+    return frame.to_crs("EPSG:4326").to_json(drop_id=True).encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(tmp).chmod(0o666 & ~umask)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_output_folder(out_dir: str | Path, input_paths: Iterable[Path]) -> Path:
+    """Refuse an output folder that holds (or is inside the folder of) a study input."""
+    out = Path(out_dir).resolve()
+    for item in input_paths:
+        folder = Path(item).resolve().parent
+        if out == folder or folder in out.parents:
+            raise ExportError(
+                f"Output folder {out} is (inside) the folder of the study input "
+                f"{Path(item).name}. Choose a separate folder with --out (inputs are never "
+                "written over)."
+            )
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"Output path {out} exists and is not a folder.")
+    return out
+
+
+def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de") -> list[Path]:
+    """Write all standard outputs of a run into ``out_dir``.
+
+    Files: per level a German CSV (``*_de.csv``) and a technical CSV, one XLSX workbook and
+    one GeoPackage (latest year). Each is written atomically.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files.
+
+    Raises
+    ------
+    ExportError
+        If the folder is or contains an input folder, or a file cannot be written.
+    """
+    out = check_output_folder(out_dir, results.study.config.input_paths())
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        blobs: dict[str, bytes] = {}
+        for level in LEVELS:
+            german, plain = _FILE_STEMS[level]
+            blobs[f"{german}_de.csv"] = csv_bytes(
+                export_table(results, level, language="de"), german=True
+            )
+            blobs[f"{plain}.csv"] = csv_bytes(
+                export_table(results, level, labels=False, withheld=None), german=False
+            )
+        blobs["sqe_indikatoren.xlsx"] = xlsx_bytes(results, language=language)
+        blobs["sqe_indikatoren.gpkg"] = gpkg_bytes(results, year=max(results.years))
+        return [write_atomic(out / name, data) for name, data in blobs.items()]
+    except OSError as exc:
+        raise ExportError(f"Cannot write outputs to {out}: {exc}") from None

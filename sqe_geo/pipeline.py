@@ -1,0 +1,234 @@
+"""From a loaded study to indicator tables per level.
+
+:func:`run` chains the steps of the data flow: counts per quarter (demographics, and
+accessibility counts when the study has services), roll-up to planning areas and the city,
+evaluation of the catalog from summed counts, and disclosure control. The result is a
+:class:`Results` object that the CLI, the exports, the maps and the app all read.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import geopandas as gpd
+import pandas as pd
+
+from sqe_geo import __version__
+from sqe_geo.aggregate import CITY_ID, LEVELS, Level, roll_up
+from sqe_geo.indicators import Catalog, Category, Indicator, evaluate, load_catalog
+from sqe_geo.quality import QualityReport
+from sqe_geo.study import Study
+
+
+@dataclass
+class Results:
+    """Indicators of one study at every level.
+
+    Attributes
+    ----------
+    study
+        The loaded study.
+    catalog
+        The indicators computed for this study (expanded, inputs available).
+    counts
+        Level -> additive counts, index ``(unit_id, year)``.
+    values
+        Level -> indicator values after disclosure control, index ``(unit_id, year)``.
+    suppressed
+        Level -> boolean mask of values withheld by disclosure control (same shape).
+    units
+        Level -> table of units (``unit_id``, ``name``, and ``planning_area`` for quarters).
+    report
+        The data-quality report of loading and computing.
+    parameters
+        Parameters and provenance for metadata sheets.
+    """
+
+    study: Study
+    catalog: Catalog
+    counts: dict[Level, pd.DataFrame]
+    values: dict[Level, pd.DataFrame]
+    suppressed: dict[Level, pd.DataFrame]
+    units: dict[Level, pd.DataFrame]
+    report: QualityReport
+    parameters: dict[str, str] = field(default_factory=dict)
+    origins: dict[int, gpd.GeoDataFrame] = field(default_factory=dict)
+    distances: dict[int, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def years(self) -> list[int]:
+        """Years with results, ascending."""
+        return self.study.years
+
+    def table(self, level: Level, *, year: int | None = None, language: str = "de") -> pd.DataFrame:
+        """One row per unit (and year) with names and indicator values.
+
+        Parameters
+        ----------
+        level
+            ``"quarter"``, ``"planning_area"`` or ``"city"``.
+        year
+            Restrict to one year; all years when None.
+        language
+            Column labels stay ids; names of units are the same in both languages.
+        """
+        values = self.values[level].reset_index()
+        table = self.units[level].merge(values, on="unit_id", how="right")
+        if year is not None:
+            table = table[table["year"] == year]
+        return table.reset_index(drop=True)
+
+    def quarters_geo(self, year: int) -> gpd.GeoDataFrame:
+        """Quarter geometries with that year's indicator values (analysis CRS)."""
+        geo = self.study.quarters.rename(columns={"quarter_id": "unit_id"})
+        values = self.values["quarter"].xs(year, level="year")
+        return geo.merge(values, left_on="unit_id", right_index=True, how="left")
+
+    def planning_areas_geo(self, year: int) -> gpd.GeoDataFrame:
+        """Planning-area geometries (dissolved quarters) with that year's values."""
+        geo = (
+            self.study.quarters.dissolve("planning_area", sort=False)
+            .reset_index()[["planning_area", "geometry"]]
+            .rename(columns={"planning_area": "unit_id"})
+        )
+        geo["name"] = geo["unit_id"]
+        values = self.values["planning_area"].xs(year, level="year")
+        return geo.merge(values, left_on="unit_id", right_index=True, how="left")
+
+
+def study_categories(study: Study) -> list[Category]:
+    """The service categories of a study, for catalog expansion."""
+    if study.config.services is None or study.services is None:
+        return []
+    present = set(study.services["category"])
+    out = []
+    for key, cat in study.config.services.categories.items():
+        if key not in present:
+            continue
+        if cat.threshold_min is not None:
+            threshold = f"{cat.threshold_min:g} min"
+        else:
+            metres = cat.threshold_m if cat.threshold_m is not None else 1000.0
+            threshold = f"{metres:g} m"
+        out.append(Category(key, cat.label_de, cat.label_en, threshold, cat.capacity))
+    return out
+
+
+def _units(study: Study) -> dict[Level, pd.DataFrame]:
+    quarters = study.quarters
+    areas = list(dict.fromkeys(quarters["planning_area"]))
+    return {
+        "quarter": pd.DataFrame(
+            {
+                "unit_id": quarters["quarter_id"],
+                "name": quarters["name"],
+                "planning_area": quarters["planning_area"],
+            }
+        ),
+        "planning_area": pd.DataFrame({"unit_id": areas, "name": areas}),
+        "city": pd.DataFrame({"unit_id": [CITY_ID], "name": [study.config.title or CITY_ID]}),
+    }
+
+
+def run(
+    study: Study,
+    *,
+    catalog: Catalog | None = None,
+    accessibility: bool = True,
+) -> Results:
+    """Compute all indicators of a study at every level.
+
+    Parameters
+    ----------
+    study
+        A loaded study (:func:`sqe_geo.study.load_study`).
+    catalog
+        The indicator catalog (the shipped one by default).
+    accessibility
+        Compute accessibility indicators when the study has services.
+
+    Returns
+    -------
+    Results
+        Counts, values, suppression masks and the data-quality report.
+    """
+    started = time.perf_counter()
+    config = study.config
+    report = QualityReport(list(study.report.findings))
+    catalog = (catalog or load_catalog()).expand(
+        config.age_groups.labels(), study_categories(study)
+    )
+    quarter_counts = study.demographics.set_index(["quarter_id", "year"])
+    origins: dict[int, gpd.GeoDataFrame] = {}
+    distances: dict[int, pd.DataFrame] = {}
+    per_level_values: dict[Level, pd.DataFrame] = {}
+    if accessibility and study.services is not None:
+        from sqe_geo.access_pipeline import accessibility_counts
+
+        acc = accessibility_counts(study, report)
+        quarter_counts = quarter_counts.join(acc.counts, how="left")
+        origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
+    counts = roll_up(quarter_counts, study.quarters)
+    for level, extra in per_level_values.items():
+        counts[level] = counts[level].join(extra, how="left")
+    available, missing = catalog.available(counts["quarter"].columns)
+    _report_unavailable(missing, report)
+    values: dict[Level, pd.DataFrame] = {}
+    for level in LEVELS:
+        values[level] = evaluate(
+            available,
+            counts[level],
+            base_year=config.base_year,
+            walking_speed_mps=config.accessibility.walking_speed_mps,
+        )
+    suppressed = {
+        level: pd.DataFrame(False, index=v.index, columns=v.columns) for level, v in values.items()
+    }
+    if config.disclosure.enabled:
+        from sqe_geo.privacy import apply_disclosure_control
+
+        values, suppressed = apply_disclosure_control(
+            counts, values, available, study.quarters, config.disclosure
+        )
+    parameters = {
+        "study": config.name,
+        "title": config.title,
+        "sqe-geo version": __version__,
+        "computed at (UTC)": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+        "run time (s)": f"{time.perf_counter() - started:.1f}",
+        "analysis CRS": config.analysis_crs,
+        "base year": str(config.base_year or min(study.years)),
+        "age groups": ", ".join(f"{k} = {v}" for k, v in config.age_groups.labels().items()),
+        "disclosure control": (
+            f"on: counts below {config.disclosure.min_count} and ratios with a base below "
+            f"{config.disclosure.min_denominator} withheld (secondary suppression applied)"
+            if config.disclosure.enabled
+            else "OFF – internal use only, not for publication"
+        ),
+    }
+    return Results(
+        study=study,
+        catalog=available,
+        counts=counts,
+        values=values,
+        suppressed=suppressed,
+        units=_units(study),
+        report=report,
+        parameters=parameters,
+        origins=origins,
+        distances=distances,
+    )
+
+
+def _report_unavailable(missing: list[Indicator], report: QualityReport) -> None:
+    if missing:
+        report.add(
+            "indicator_unavailable",
+            "indicators",
+            f"{len(missing)} indicator(s) cannot be computed because the study lacks inputs "
+            "(age groups or services); see the items for what each one needs.",
+            severity="info",
+            items=[f"{i.id} needs {', '.join(i.inputs.values())}" for i in missing],
+        )

@@ -26,7 +26,7 @@ from affine import Affine
 from pyproj import CRS
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.quality import QualityReport
+from sqe_geo.quality import QualityReport, Severity
 
 #: The age-group vocabulary of origins and quarter demographics (default bands in brackets):
 #: ``total``, ``young`` (0–19), ``working_age`` (20–64), ``older`` (65+), ``young_old``
@@ -143,8 +143,8 @@ def _origins_frame(
 ) -> gpd.GeoDataFrame:
     """Build an origins table with the columns in contract order."""
     data: dict[str, Any] = {
-        "origin_id": pd.array(np.asarray(origin_id, dtype=object), dtype="str"),
-        "quarter_id": pd.array(np.asarray(quarter_id, dtype=object), dtype="str"),
+        "origin_id": pd.Series(np.asarray(origin_id, dtype=object), dtype=object).astype(str),
+        "quarter_id": pd.Series(np.asarray(quarter_id, dtype=object), dtype=object).astype(str),
     }
     for group in AGE_GROUPS:
         if group in counts.columns:
@@ -161,6 +161,8 @@ def _split_outside(
     report: QualityReport,
     layer: str,
     what: str,
+    severity: Severity = "warning",
+    hint: str = "Check the CRS of the layer or the extent of the quarters.",
 ) -> np.ndarray:
     """Report records with residents that lie outside every quarter; return the inside mask."""
     inside = pd.notna(quarter_id)
@@ -171,9 +173,8 @@ def _split_outside(
             "outside_quarters",
             layer,
             f"{int(outside.sum())} {what} with residents lie outside every quarter and were "
-            f"dropped; residents lost: {_residents_text(lost)}. Check the CRS of the layer or "
-            "the extent of the quarters.",
-            severity="warning",
+            f"dropped; residents lost: {_residents_text(lost)}. {hint}",
+            severity=severity,
             items=ids[outside],
         )
     return inside

@@ -577,9 +577,11 @@ def zensus_to_origins(
     Each cell goes wholly to the quarter containing its centre. Reported:
     ``zensus_cells_cut`` (cells whose square is cut by a quarter boundary: how many, their
     residents and an area-weighted estimate of residents that actually live in a
-    neighbouring quarter or outside), ``outside_quarters`` (cells whose centre lies outside
-    every quarter: residents lost; how many of them overlap a quarter partly),
-    ``boundary_ties``, ``missing_counts`` (NaN counts read as 0).
+    neighbouring quarter or outside), ``zensus_cells_partly_inside`` (warning: cells
+    overlapping a quarter whose centre lies outside every quarter, dropped with their
+    residents and an area-weighted estimate of those living inside), ``outside_quarters``
+    (info: cells wholly outside every quarter, with their residents), ``boundary_ties``,
+    ``missing_counts`` (NaN counts read as 0).
     """
     report, created = _new_report(report)
     _check_quarters(quarters)
@@ -621,19 +623,42 @@ def zensus_to_origins(
     _report_ties(report, "zensus", ties, "cell centres")
 
     inside = pd.notna(quarter_id)
+    # Cells outside every quarter: wholly outside (neighbouring municipalities inside the
+    # reading bbox, expected) or overlapping a quarter partly (residents lost at the edge).
+    partly = np.zeros(len(ids), dtype=bool)
+    frac_partly = np.zeros(len(ids))
     if (~inside).any():
-        partial = quarters.sindex.query(squares_q[~inside], predicate="intersects")[0]
-        n_partial = len(np.unique(partial))
-        if n_partial:
-            report.add(
-                "zensus_cells_partly_inside",
-                "zensus",
-                f"{n_partial} cells with their centre outside every quarter overlap a quarter "
-                "partly; their residents are counted as outside (see outside_quarters).",
-                severity="info",
-                items=ids[~inside][np.unique(partial)],
-            )
-    _split_outside(ids, quarter_id, counts, report=report, layer="zensus", what="cells")
+        hits = np.flatnonzero(~inside)[
+            np.unique(quarters.sindex.query(squares_q[~inside], predicate="intersects")[0])
+        ]
+        if len(hits):
+            study = shapely.union_all(shapely.make_valid(quarters.geometry.to_numpy()))
+            sq = squares_q[hits]
+            frac_partly[hits] = shapely.area(shapely.intersection(sq, study)) / shapely.area(sq)
+            partly = frac_partly > 1e-9  # squares merely touching a quarter are wholly outside
+    if partly.any():
+        lost = counts.loc[partly]
+        report.add(
+            "zensus_cells_partly_inside",
+            "zensus",
+            f"{int(partly.sum())} cells overlap a quarter but have their centre outside every "
+            f"quarter and were dropped; residents in these cells: {_residents_text(lost)}; by "
+            f"area about {_residents_text(lost.mul(frac_partly[partly], axis=0))} of them live "
+            "inside.",
+            items=ids[partly],
+        )
+    wholly = ~inside & ~partly
+    _split_outside(
+        ids[wholly],
+        quarter_id[wholly],
+        counts.loc[wholly],
+        report=report,
+        layer="zensus",
+        what="cells",
+        severity="info",
+        hint="They lie wholly outside the quarters (expected when the bounding box covers "
+        "neighbouring municipalities).",
+    )
 
     # Cells cut by a boundary: share of the square inside its own quarter.
     geom_by_id = pd.Series(

@@ -289,8 +289,23 @@ def test_zensus_to_origins_reports_cut_and_outside_cells(
     # the two cells of column 1 (20 + 2 residents) have 30 % of their area in quarter 01
     assert cut.count == 2
     assert "total=22" in cut.message and "about total=6.60" in cut.message
-    (outside,) = report.by_check("outside_quarters")
+    (outside,) = report.by_check("outside_quarters")  # column 3 only touches quarter 02
     assert outside.count == 2 and "total=44" in outside.message
+    assert outside.severity == "info"
+    assert not report.by_check("zensus_cells_partly_inside")
+
+    # quarter 02 ends at E0 + 240: the centres of column 2 (x = E0 + 250) fall outside
+    smaller = quarters.set_geometry(
+        [box(E0, N0, E0 + 130, N0 + 200), box(E0 + 130, N0, E0 + 240, N0 + 200)]
+    )
+    report = QualityReport()
+    origins = zensus_to_origins(cells, smaller, count_columns={"Einwohner": "total"}, report=report)
+    assert origins.groupby("quarter_id")["total"].sum().to_dict() == {"01": 11.0, "02": 22.0}
+    (partly,) = report.by_check("zensus_cells_partly_inside")
+    # 30 + 3 residents dropped; 40 % of these squares lie inside: about 13.2
+    assert partly.count == 2 and partly.severity == "warning"
+    assert "total=33" in partly.message and "about total=13.20" in partly.message
+    assert report.by_check("outside_quarters")[0].count == 2
 
 
 def test_zensus_to_quarters_in_analysis_crs(tmp_path: Path, quarters: gpd.GeoDataFrame) -> None:

@@ -165,7 +165,7 @@ def run(
     distances: dict[int, pd.DataFrame] = {}
     per_level_values: dict[Level, pd.DataFrame] = {}
     if accessibility and study.services is not None:
-        from sqe_geo.access_pipeline import accessibility_counts
+        from sqe_geo.study_access import accessibility_counts
 
         acc = accessibility_counts(study, report)
         quarter_counts = quarter_counts.join(acc.counts, how="left")

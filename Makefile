@@ -1,0 +1,50 @@
+# sqe-geo — two commands: `make app` (serve the demo) and `make test` (lint + tests).
+# Both create .venv with python3 (>= 3.11) and install what they need on the first run.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SQE_APP_ADDRESS ?= localhost
+SQE_APP_PORT ?= 8501
+LINTED := sqe_geo tests benchmarks app.py
+
+.PHONY: app test lint format bench demo clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sqe-geo needs Python >= 3.11; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-app
+
+app: $(VENV)/.installed-app
+	$(BIN)/streamlit run app.py --server.address $(SQE_APP_ADDRESS) --server.port $(SQE_APP_PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/accessibility.py
+
+demo: $(VENV)/.installed-app
+	$(BIN)/python -m sqe_geo.demo build
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -213,7 +213,7 @@ def match_keys(
     ambiguous: list[str] = []
 
     def unique(key: Hashable, ids: list[str] | None) -> str | None:
-        if ids and len(set(ids)) == 1:
+        if ids and len(ids) == 1:
             return ids[0]
         if ids:
             ambiguous.append(str(key))

@@ -255,7 +255,27 @@ class ServicesConfig(LayerConfig):
     capacity_column: str | None = None
     x_column: str | None = Field(default=None, description="CSV: x/longitude column")
     y_column: str | None = Field(default=None, description="CSV: y/latitude column")
-    categories: dict[str, CategoryConfig] = Field(default_factory=_default_categories)
+    categories: dict[str, CategoryConfig] = Field(
+        default_factory=_default_categories,
+        description="merged with the defaults: a study only names what it changes or adds",
+    )
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _merge_defaults(cls, given: object) -> object:
+        if not isinstance(given, dict):
+            return given
+        merged: dict[str, object] = {
+            key: cat.model_dump(exclude_none=True) for key, cat in _default_categories().items()
+        }
+        for key, value in given.items():
+            base = merged.get(key)
+            if isinstance(base, dict) and isinstance(value, dict):
+                value = {**base, **value}
+                if "threshold_min" in value and "threshold_m" not in given[key]:
+                    value.pop("threshold_m", None)
+            merged[key] = value
+        return merged
 
 
 class NetworkConfig(LayerConfig):

@@ -156,7 +156,14 @@ def _bbox_3035(
 
 
 def _to_number(text: pd.Series) -> pd.Series:
-    return pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    """Parse numbers with a decimal comma; unreadable text gives NaN."""
+    values = pd.to_numeric(text, errors="coerce")  # fast path: plain integers
+    retry = values.isna() & (text.astype(str).str.strip() != "")
+    if retry.any():
+        comma = text[retry].astype(str).str.strip().str.replace(",", ".", regex=False)
+        values = values.astype("float64")
+        values[retry] = pd.to_numeric(comma, errors="coerce")
+    return values.astype("float64")
 
 
 def _parse_values(text: pd.Series, blocked_value: float) -> tuple[pd.Series, int, int, pd.Series]:
@@ -359,8 +366,11 @@ def _read_chunks(
         header=0,
         names=header,
         usecols=keep,
-        dtype=str,
+        # centres parsed by the C parser (fast); values stay text to see "–" and "(…)"
+        dtype={c: ("float64" if c in (x_col, y_col) else object) for c in keep},
+        decimal=",",
         keep_default_na=False,
+        na_values={x_col: [""], y_col: [""]},  # empty centres: reported and dropped
         encoding=encoding,
         encoding_errors="strict",
         chunksize=chunksize,
@@ -368,19 +378,28 @@ def _read_chunks(
     parts = []
     n_rows = n_chunks = 0
     with reader:
-        for chunk in reader:  # loop over chunks (I/O), not over cells
-            n_rows += len(chunk)
-            n_chunks += 1
-            x = _to_number(chunk[x_col].str.strip())
-            y = _to_number(chunk[y_col].str.strip())
-            if box is not None:
-                inside = x.between(box[0], box[2]) & y.between(box[1], box[3])
-                chunk, x, y = chunk.loc[inside], x[inside], y[inside]
-            parts.append(chunk.assign(_x=x, _y=y))
+        try:
+            for chunk in reader:  # loop over chunks (I/O), not over cells
+                n_rows += len(chunk)
+                n_chunks += 1
+                if box is not None:
+                    x, y = chunk[x_col], chunk[y_col]
+                    chunk = chunk.loc[x.between(box[0], box[2]) & y.between(box[1], box[3])]
+                parts.append(chunk.rename(columns={x_col: "_x", y_col: "_y"}))
+        except ValueError as exc:
+            if isinstance(exc, UnicodeDecodeError):
+                raise
+            raise InputDataError(
+                f"{path}: the cell-centre columns {x_col}/{y_col} hold values that are not "
+                f"numbers near row {n_rows + 2} ({exc}); use the CSV from the Zensus ZIP unchanged."
+            ) from exc
     frame = (
         pd.concat(parts, ignore_index=True)
         if parts
-        else pd.DataFrame(columns=[*keep, "_x", "_y"], dtype=str)
+        else pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in keep if c not in (x_col, y_col)}
+            | {"_x": pd.Series(dtype="float64"), "_y": pd.Series(dtype="float64")}
+        )
     )
     return frame, id_col, value_cols, res, n_rows, n_chunks
 

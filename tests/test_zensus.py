@@ -216,6 +216,24 @@ def test_resolution_from_header_and_cells(tmp_path: Path) -> None:
     assert cells.geometry.iloc[0].bounds == (4_337_000, 2_689_000, 4_338_000, 2_690_000)
 
 
+def test_empty_bbox_and_bad_coordinates(tmp_path: Path) -> None:
+    path = _population_csv(tmp_path / "pop.csv")
+    report = QualityReport()
+    nothing = read_zensus_grid(path, bbox=(0, 0, 10, 10), report=report)
+    assert len(nothing) == 0 and nothing.crs == "EPSG:3035"
+    assert "kept 0 cells" in report.by_check("zensus_read")[0].message
+
+    header = ["GITTER_ID_100m", "x_mp_100m", "y_mp_100m", "Einwohner"]
+    gap = _write(tmp_path / "gap.csv", header, [[*_cell(E0, N0), "3"], ["X", "", "", "4"]])
+    report = QualityReport()
+    cells = read_zensus_grid(gap, report=report)
+    assert cells["Einwohner"].tolist() == [3.0]
+    assert report.by_check("zensus_missing_coordinates")[0].items == ("X",)
+    broken = _write(tmp_path / "broken.csv", header, [["X", "abc", "1", "4"]])
+    with pytest.raises(InputDataError, match="not numbers"):
+        read_zensus_grid(broken)
+
+
 def test_read_errors(tmp_path: Path) -> None:
     bad = _write(tmp_path / "bad.csv", ["id", "x", "y", "Einwohner"], [["a", "1", "2", "3"]])
     with pytest.raises(InputDataError, match="not a Zensus grid CSV"):

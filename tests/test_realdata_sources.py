@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sqe_geo.keys import add_quarter_ids, match_keys
-from sqe_geo.osm import read_service_list_json
+from sqe_geo.osm import read_osm_services, read_service_list_json
 from sqe_geo.portal import band_label_from_filename, read_portal_bands, read_portal_csv
 from sqe_geo.quality import QualityReport
 
@@ -115,3 +115,21 @@ def test_orte_osm_json_into_services_contract() -> None:
     assert "memorial: 433" in unused.items
     assert not report.by_check("json_invalid_coordinates")
     assert not report.by_check("duplicate_service_ids")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("kitti_00.osm", {"transit_stop": 9}),
+        ("kitti_04.osm", {"transit_stop": 13, "bench": 4}),
+    ],
+)
+def test_osm_network_extracts_yield_services(name: str, expected: dict[str, int]) -> None:
+    report = QualityReport()
+    services = read_osm_services(KARLSRUHE / "network" / name, report=report)
+    assert services["category"].value_counts().to_dict() == expected
+    assert services["service_id"].is_unique
+    minx, miny, maxx, maxy = services.total_bounds
+    assert 8.2 < minx < maxx < 8.6
+    assert 48.9 < miny < maxy < 49.1
+    assert report.findings == []

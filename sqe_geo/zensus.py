@@ -12,29 +12,25 @@ each topic is perturbed on its own. Grid sums therefore need not add up to offic
 (nor to each other across topics) and must never be presented as official totals.
 
 Age bands and what they give in the age-group vocabulary of :mod:`sqe_geo.population`
-(with the default bands young 0–19, working_age 20–64, older 65+, young_old 65–79,
-oldest_old 80+):
+(default bands: young 0–19, working_age 20–64, older 65+, young_old 65–79, oldest_old 80+):
 
-================================  ====================================================
-topic (columns)                   derivable exactly
-================================  ====================================================
-Bevölkerungszahl (``Einwohner``)  ``total``
-Alter in 10er-Jahresgruppen       ``total`` (``Insgesamt_Bevoelkerung``), ``young``
-(``Unter10``, ``a10bis19``, …,    (``Unter10 + a10bis19``), ``oldest_old``
-``a70bis79``, ``a80undaelter``)   (``a80undaelter``, the only grid source of 80+). Not
-                                  ``working_age``, ``older``, ``young_old``: 65 is not a
-                                  band edge (``a60bis69``).
-Alter in 5 Altersklassen          ``total``, ``older`` (``a65undaelter``). Not ``young``
-(``Unter18``, ``a18bis29``,       (18 is the edge, not 20), ``working_age`` (18–64 only),
-``a30bis49``, ``a50bis64``,       ``young_old``/``oldest_old`` (no 80 edge).
-``a65undaelter``)
-================================  ====================================================
+- *Bevölkerungszahl* (``Einwohner``): ``total``.
+- *Alter in 10er-Jahresgruppen* (``Insgesamt_Bevoelkerung``, ``Unter10``, ``a10bis19``, …,
+  ``a70bis79``, ``a80undaelter``): ``total``, ``young`` = ``Unter10 + a10bis19`` and
+  ``oldest_old`` = ``a80undaelter`` (the only grid source of 80+). ``working_age`` (20–64),
+  ``older`` (65+) and ``young_old`` (65–79) are NOT derivable: 65 is not a band edge
+  (``a60bis69``). With ``older_from=60`` the 60+ variant is derived (older 60+,
+  working_age 20–59, young_old 60–79), labelled as a non-default definition.
+- *Alter in 5 Altersklassen* (``Insgesamt_Bevoelkerung``, ``Unter18``, ``a18bis29``,
+  ``a30bis49``, ``a50bis64``, ``a65undaelter``): ``total`` and ``older`` = ``a65undaelter``.
+  ``young`` (0–19) and ``working_age`` (20–64) are not derivable (the edge is 18; with
+  ``working_age_from=18``: young 0–17, working_age 18–64); ``young_old`` and ``oldest_old``
+  are not derivable (no 80 edge).
 
-The column names of the 5-Altersklassen topic are taken from published tables of the
-Zensus 2022 grid files as known to the authors (``Unter18``, ``a18bis29``, ``a30bis49``,
-``a50bis64``, ``a65undaelter``, with ``Insgesamt_Bevoelkerung``); check them against the
-dataset description in the ZIP. Variants (``older`` = 60+, ``working_age`` from 18) are
-derived only when asked for explicitly (see :func:`zensus_age_groups`).
+Uncertainty: the 5-Altersklassen column names above are the ones used by public code that
+reads the Zensus 2022 files, not checked against an official file here; check them against
+the dataset description in the ZIP. Never mix bands of different topics: each topic is
+perturbed on its own.
 """
 
 from __future__ import annotations
@@ -192,8 +188,7 @@ def read_zensus_grid(
     """Read a Zensus 2022 grid CSV, keeping only cells in a bounding box.
 
     The file is read in chunks of ``chunksize`` rows and each chunk is filtered to the
-    bounding box before its values are parsed, so a whole state's file never sits in
-    memory.
+    bounding box before its values are parsed, so a nationwide file never sits in memory.
 
     Parameters
     ----------

@@ -392,16 +392,9 @@ def test_report_attached_when_not_passed(quarters: gpd.GeoDataFrame) -> None:
     assert [f.check for f in report.findings] == ["outside_quarters"]
 
 
-def _real_root() -> Path:
-    root = Path(__file__).resolve().parents[2] / "shared" / "karlsruhe"
-    if not root.exists():
-        pytest.skip("../shared/karlsruhe is absent")
-    return root
-
-
 @pytest.mark.realdata
-def test_real_address_points_allocation() -> None:
-    root = _real_root()
+def test_real_address_points_allocation(karlsruhe: Path) -> None:
+    root = karlsruhe
     quarters = gpd.read_file(root / "boundaries" / "stadtteile.geojson")
     quarters["quarter_id"] = quarters["Stadtteilnummer"].map("{:02d}".format)
     quarters = quarters[["quarter_id", "geometry"]].to_crs(CRS)

@@ -22,7 +22,6 @@ import pandas as pd
 import rasterio
 import shapely
 from pyproj import Transformer
-from rasterio.transform import from_origin
 
 #: The demo folder inside the repository.
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "geodata"
@@ -266,7 +265,8 @@ def build_population_grid(
             stack[b, cells] = _largest_remainder(weight * tilt, int(row[group]))
         # the 65+ band must equal the sum of its two parts in every cell
         stack[3, cells] = stack[4, cells] + stack[5, cells]
-    transform = from_origin(x0, y1, CELL_M, CELL_M)
+    # written out: rasterio.transform.from_origin warns under affine >= 3.1
+    transform = rasterio.Affine(CELL_M, 0.0, x0, 0.0, -CELL_M, y1)
     return stack.reshape(len(band_names), nrows, ncols), transform, band_names
 
 

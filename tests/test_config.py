@@ -35,7 +35,7 @@ def test_demo_study_is_valid():
 
 
 def test_unknown_key_is_named(tmp_path: Path):
-    path = _study(tmp_path, DEMO_TEXT.replace("id_column = \"quarter_id\"", "id_colum = \"x\""))
+    path = _study(tmp_path, DEMO_TEXT.replace('id_column = "quarter_id"', 'id_colum = "x"'))
     with pytest.raises(StudyConfigError, match=r"quarters\.id_colum: unknown key"):
         load_config(path)
 
@@ -47,7 +47,9 @@ def test_missing_key_is_named(tmp_path: Path):
 
 
 def test_bad_age_range_is_named(tmp_path: Path):
-    path = _study(tmp_path, DEMO_TEXT.replace('Alter_80_plus = "80+"', 'Alter_80_plus = "80 und mehr"'))
+    path = _study(
+        tmp_path, DEMO_TEXT.replace('Alter_80_plus = "80+"', 'Alter_80_plus = "80 und mehr"')
+    )
     with pytest.raises(StudyConfigError, match="Alter_80_plus"):
         load_config(path)
 

@@ -91,7 +91,9 @@ def test_gap_between_bands_and_total_is_reported():
 
 def test_inconsistent_overlapping_bands_are_reported():
     wide = _wide().assign(p65=[31, 20])
-    config = _config(bands={"b0": "0-19", "b20": "20-64", "p65": "65+", "b65": "65-79", "b80": "80+"})
+    config = _config(
+        bands={"b0": "0-19", "b20": "20-64", "p65": "65+", "b65": "65-79", "b80": "80+"}
+    )
     report = QualityReport()
     out = canonical_counts(wide, config, GROUPS, source="x.csv", report=report)
     assert out["older"].tolist() == [31, 20]  # the single published band is used

@@ -85,7 +85,9 @@ def test_category_templates_expand_per_category():
     ]
     catalog = load_catalog().expand(AGE_LABELS, cats)
     assert "coverage_food_older" in catalog
-    assert catalog["coverage_food_older"].label_de == "Lebensmittel: Anteil 65+ im Umkreis von 500 m"
+    assert (
+        catalog["coverage_food_older"].label_de == "Lebensmittel: Anteil 65+ im Umkreis von 500 m"
+    )
     assert catalog["coverage_food_older"].inputs["numerator"] == "within_food_older"
     assert catalog["coverage_food_older"].category == "food"
     # E2SFCA only for capacity-bound categories

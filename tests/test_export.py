@@ -1,0 +1,115 @@
+"""Exports: round trips of every format, the withheld mark, atomic writes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+
+from sqe_geo._errors import ExportError
+from sqe_geo.export import (
+    WITHHELD,
+    csv_bytes,
+    export_table,
+    geojson_bytes,
+    gpkg_bytes,
+    write_atomic,
+    write_outputs,
+    xlsx_bytes,
+)
+
+
+def test_german_csv_round_trip(demo_results):
+    table = export_table(demo_results, "planning_area", years=[2023])
+    data = csv_bytes(table, german=True)
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM so Excel detects UTF-8
+    back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(back.columns) == list(table.columns)
+    share = "Anteil 65+ (%)"
+    expected = demo_results.values["planning_area"].xs(2023, level="year")["share_older"]
+    assert back[share].tolist() == pytest.approx(expected.round(1).tolist())
+    assert "Planungsraum" not in back.columns and back["Jahr"].eq(2023).all()
+
+
+def test_plain_csv_uses_ids_and_points(demo_results):
+    table = export_table(demo_results, "quarter", labels=False, withheld=None)
+    back = pd.read_csv(io.BytesIO(csv_bytes(table, german=False)), dtype={"unit_id": str})
+    assert {"unit_id", "name", "planning_area", "year", "share_older"} <= set(back.columns)
+    assert len(back) == 27 * len(demo_results.years)
+    assert back["unit_id"].iloc[0] == "01"
+
+
+def test_withheld_values_are_marked_in_german_tables(demo_results):
+    mask = demo_results.suppressed["quarter"]
+    if not mask.to_numpy().any():
+        pytest.skip("the demo has no withheld values")
+    table = export_table(demo_results, "quarter", labels=False)
+    marked = table.drop(columns=["unit_id", "name", "planning_area", "year"]) == WITHHELD
+    assert int(marked.to_numpy().sum()) == int(mask.to_numpy().sum())
+
+
+def test_xlsx_has_the_expected_sheets_and_rows(demo_results):
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(demo_results)))
+    assert book.sheetnames == [
+        "Quartiere",
+        "Planungsräume",
+        "Stadt",
+        "Indikatoren",
+        "Metadaten",
+        "Datenqualität",
+    ]
+    years = len(demo_results.years)
+    assert book["Quartiere"].max_row == 1 + 27 * years
+    assert book["Planungsräume"].max_row == 1 + 6 * years
+    assert book["Stadt"].max_row == 1 + years
+    assert book["Indikatoren"].max_row == 1 + len(demo_results.catalog)
+    meta = {row[0].value: row[1].value for row in book["Metadaten"].iter_rows(min_row=2)}
+    assert meta["walking speed (m/s)"] == "0.8"
+    assert meta["threshold food (Lebensmittel)"] == "500 m"
+    assert any(str(k).startswith("source: Einwohner") for k in meta)
+
+
+def test_gpkg_and_geojson_open_with_pyogrio(demo_results, tmp_path: Path):
+    path = tmp_path / "x.gpkg"
+    path.write_bytes(gpkg_bytes(demo_results, year=2023))
+    layers = dict(pyogrio.list_layers(path))
+    assert set(layers) == {"quartiere", "planungsraeume"}
+    quarters = pyogrio.read_dataframe(path, layer="quartiere")
+    assert len(quarters) == 27 and quarters.crs.to_epsg() == 25832
+    geojson = tmp_path / "x.geojson"
+    geojson.write_bytes(geojson_bytes(demo_results, level="planning_area", year=2023))
+    areas = pyogrio.read_dataframe(geojson)
+    assert len(areas) == 6 and areas.crs.to_epsg() == 4326
+    with pytest.raises(ExportError):
+        geojson_bytes(demo_results, level="city", year=2023)
+
+
+def test_outputs_never_go_into_an_input_folder(demo_results):
+    folder = Path(demo_results.study.config.quarters.path).parent
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(ExportError, match="study input"):
+        write_outputs(demo_results, folder)
+    with pytest.raises(ExportError, match="study input"):
+        write_outputs(demo_results, folder / "out")
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_failed_atomic_write_leaves_nothing(tmp_path: Path):
+    target = tmp_path / "table.csv"
+    target.write_bytes(b"old")
+
+    with pytest.raises(TypeError):
+        write_atomic(target, object())  # type: ignore[arg-type]
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+
+
+def test_unknown_indicator_is_named(demo_results):
+    with pytest.raises(ExportError, match="nope"):
+        export_table(demo_results, "city", indicators=["nope"])

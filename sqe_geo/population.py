@@ -564,8 +564,9 @@ def allocate_dasymetric(
     quarters
         Quarter polygons with ``quarter_id`` in the (projected) analysis CRS.
     targets
-        Points (grid-cell centres, address points, building centroids) with a CRS; they are
-        assigned to quarters by location. An ``origin_id`` column is kept as the id,
+        Points (grid-cell centres, address points, building centroids) or polygons (cells,
+        buildings: placed at a representative point) with a CRS; they are assigned to
+        quarters by location. An ``origin_id`` column is kept as the id,
         otherwise ids are ``"t<row number>"``.
     weight_column
         ``None`` for a uniform split; a column name of ``targets`` (density, e.g. a raster's
@@ -591,7 +592,8 @@ def allocate_dasymetric(
     ``zero_weights`` (quarters whose targets all weigh 0 for a group with residents: uniform
     split instead), ``unknown_quarters`` (counts for a ``quarter_id`` missing from the
     quarters layer: residents lost), ``missing_counts`` (empty quarter counts read as 0),
-    ``quarters_without_counts`` and ``targets_outside_quarters`` (info).
+    ``quarters_without_counts``, ``targets_outside_quarters`` and ``targets_as_points``
+    (info).
     """
     report, created = _new_report(report)
     _check_quarters(quarters)
@@ -669,10 +671,22 @@ def allocate_dasymetric(
     weights_all = _weights_for(targets, groups, weight_column)
     geoms = targets.geometry.to_crs(quarters.crs)
     types = set(geoms[~(geoms.isna() | geoms.is_empty)].geom_type.unique())
-    if types - {"Point"}:
+    if types - {"Point", "Polygon", "MultiPolygon"}:
         raise InputDataError(
-            f"targets: geometries must be points (found {sorted(types)}); use centroids or "
-            "representative points."
+            f"targets: geometries must be points or polygons (found {sorted(types)}); use "
+            "centroids or representative points."
+        )
+    if types - {"Point"}:
+        # Cells or buildings: each is represented by a point inside it.
+        polygons = geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        geoms = geoms.where(~polygons, geoms.representative_point())
+        report.add(
+            "targets_as_points",
+            "targets",
+            f"{int(polygons.sum())} polygon targets (cells, buildings) were placed at a "
+            "representative point inside each and assigned to quarters by that point.",
+            severity="info",
+            count=int(polygons.sum()),
         )
     tq, ties = _assign_quarters(geoms.values, quarters)
     _report_ties(report, "targets", ties, "targets")

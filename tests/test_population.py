@@ -173,6 +173,25 @@ def test_allocate_reprojects_targets_and_keeps_origin_id(quarters: gpd.GeoDataFr
     assert out["total"].tolist() == pytest.approx([1, 2, 3])
 
 
+def test_allocate_onto_polygon_targets(quarters: gpd.GeoDataFrame) -> None:
+    cells = gpd.GeoDataFrame(
+        {"area": [4.0, 1.0, 1.0]},
+        geometry=[
+            box(X0, Y0, X0 + 100, Y0 + 100),
+            box(X0 + 100, Y0, X0 + 200, Y0 + 100),
+            box(X0 + 200, Y0, X0 + 300, Y0 + 100),
+        ],
+        crs=CRS,
+    )
+    report = QualityReport()
+    out = allocate_dasymetric(
+        _counts(total=[10, 4, 0]), quarters, cells, weight_column="area", report=report
+    )
+    assert out["total"].tolist() == [8.0, 2.0, 4.0]
+    assert out.geom_type.unique().tolist() == ["Point"]
+    assert report.by_check("targets_as_points")[0].count == 3
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     xy=st.lists(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
@@ -62,12 +63,10 @@ def test_population_grid_adds_up_to_the_quarter_counts(demo_study):
         year = int(src.tags()["year"])
         rows, cols = np.nonzero(bands["total"] >= 0)
         xs, ys = rasterio.transform.xy(src.transform, rows, cols)
-    cells = pd.DataFrame({"x": xs, "y": ys})
-    import geopandas as gpd
-
-    points = gpd.GeoDataFrame(cells, geometry=gpd.points_from_xy(xs, ys), crs=src.crs)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs, ys), crs=src.crs)
     joined = points.sjoin(demo_study.quarters[["quarter_id", "geometry"]], how="left")
-    counts = demo_study.demographics.query("year == @year").set_index("quarter_id")
+    table = demo_study.demographics
+    counts = table[table["year"] == year].set_index("quarter_id")
     for group in ("total", "older", "oldest_old"):
         values = bands[group][rows, cols]
         per_quarter = pd.Series(values).groupby(joined["quarter_id"].to_numpy()).sum()

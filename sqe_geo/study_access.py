@@ -128,9 +128,9 @@ def base_origins(study: Study, report: QualityReport) -> tuple[gpd.GeoDataFrame,
         report=report,
     )
     if grid.bands:
-        # the study maps point column -> age group; the reader wants group -> column
-        count_columns = {group: column for column, group in grid.bands.items()}
-        origins = origins_from_points(points, quarters, count_columns=count_columns, report=report)
+        origins = origins_from_points(
+            points, quarters, count_columns=dict(grid.bands), report=report
+        )
         return origins, "points"
     origins = points.assign(origin_id=[f"a{i}" for i in range(len(points))])
     return origins[["origin_id", "geometry"]], None

@@ -331,6 +331,8 @@ def _download(
                         done += len(chunk)
                         if progress is not None:
                             progress(src.name, done, total)
+                if total is None and progress is not None:
+                    progress(src.name, done, done)  # size now known: signal the end
                 if total is not None and done != total:
                     raise FetchError(
                         f"{src.url}: the download stopped at {done} of {total} bytes; run "

@@ -10,7 +10,8 @@ order of trust:
    reference id ignoring case and surrounding space;
 2. **name** – the key equals a reference name exactly;
 3. **normalised name** – equal after :func:`normalize_name` (case, umlauts ä→ae, ö→oe,
-   ü→ue, ß→ss, other accents, hyphens, spaces and punctuation are ignored);
+   ü→ue, ß→ss, other accents, hyphens, spaces and punctuation are ignored); a key made of
+   number and name (``"01 Innenstadt-Ost"``) matches when both name the same quarter;
 4. **fuzzy name** – one edit (insertion, deletion or substitution) apart on the normalised
    form, only for normalised names of at least :data:`FUZZY_MIN_LENGTH` characters and only
    when exactly one reference name is that close. Fuzzy matches are reported as warnings.
@@ -47,6 +48,7 @@ FUZZY_MIN_LENGTH = 6
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _DIGITS = re.compile(r"^\s*[+]?(\d+)(?:[.,]0+)?\s*$")
+_ID_AND_NAME = re.compile(r"^\s*(\d+)\s*[-–.:)]?\s+(\D.*)$")
 # Row labels that are usually totals, not quarters; only used to explain unmatched keys.
 _TOTAL_HINTS = ("gesamt", "insgesamt", "summe", "stadt", "karlsruhe", "total")
 
@@ -219,30 +221,49 @@ def match_keys(
             ambiguous.append(str(key))
         return None
 
+    def match_name(key: Hashable, text: str, tolerant: bool) -> tuple[str | None, str]:
+        """Return (quarter_id, how) for a name; how is exact/normalised/fuzzy/''."""
+        qid = unique(key, by_text_id.get(text.casefold())) or unique(key, by_exact.get(text))
+        if qid is not None:
+            return qid, "exact"
+        norm = normalize_name(text)
+        qid = unique(key, by_norm.get(norm))
+        if qid is not None:
+            return qid, "normalised"
+        if tolerant and len(norm) >= FUZZY_MIN_LENGTH:
+            close = {i for n, ids in norm_items if _within_one_edit(norm, n) for i in ids}
+            if len(close) == 1:
+                return close.pop(), "fuzzy"
+            if len(close) > 1:
+                ambiguous.append(str(key))
+        return None, ""
+
     for key in distinct:
         num = normalize_id(key)
         qid: str | None = None
+        how = ""
         if num is not None:
             qid = unique(key, by_num.get(num))
-        if qid is None and num is None:
+        else:
             text = str(key).strip()
-            qid = unique(key, by_text_id.get(text.casefold())) or unique(key, by_exact.get(text))
-            if qid is None:
-                norm = normalize_name(text)
-                qid = unique(key, by_norm.get(norm))
-                if qid is not None:
-                    normalised.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
-                elif fuzzy and len(norm) >= FUZZY_MIN_LENGTH:
-                    close = {i for n, ids in norm_items if _within_one_edit(norm, n) for i in ids}
-                    if len(close) == 1:
-                        qid = close.pop()
-                        fuzzy_hits.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
-                    elif len(close) > 1:
-                        ambiguous.append(str(key))
+            qid, how = match_name(key, text, tolerant=False)
+            combined = _ID_AND_NAME.match(text) if qid is None else None
+            if combined:
+                # "01 Innenstadt-Ost": number and name must name the same quarter.
+                by_id = unique(key, by_num.get(normalize_id(combined.group(1)) or ""))
+                by_name, how = match_name(key, combined.group(2), tolerant=fuzzy)
+                qid = by_id if by_id is not None and by_id == by_name else None
+                how = "normalised" if how == "exact" else how
+            elif qid is None:
+                qid, how = match_name(key, text, tolerant=fuzzy)
         if qid is None:
             unmatched.append(key)
-        else:
-            mapping[key] = qid
+            continue
+        mapping[key] = qid
+        if how == "normalised":
+            normalised.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
+        elif how == "fuzzy":
+            fuzzy_hits.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
 
     if report is not None:
         _report_matches(
@@ -280,7 +301,7 @@ def _report_matches(
             "normalised_key_match",
             layer,
             f"{len(normalised)} key(s) of {where} matched a quarter name only after ignoring "
-            "case, umlauts, hyphens, spaces or punctuation.",
+            "case, umlauts, hyphens, spaces or punctuation (or as number plus name).",
             severity="info",
             items=normalised,
         )

@@ -134,7 +134,7 @@ def to_numeric_column(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Se
     return numbers.astype(float), bad.astype(bool)
 
 
-def _read_csv_text(path: Path, text: str, sep: str) -> pd.DataFrame:
+def _read_csv_text(path: Path, text: str, sep: str, skiprows: int) -> pd.DataFrame:
     try:
         return pd.read_csv(
             io.StringIO(text),
@@ -142,6 +142,7 @@ def _read_csv_text(path: Path, text: str, sep: str) -> pd.DataFrame:
             dtype=str,
             keep_default_na=False,
             skipinitialspace=True,
+            skiprows=skiprows,
             engine="python",
         )
     except (pd.errors.ParserError, ValueError) as exc:
@@ -151,13 +152,17 @@ def _read_csv_text(path: Path, text: str, sep: str) -> pd.DataFrame:
         ) from exc
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def _read_xlsx(path: Path, sheet: str | int | None, skiprows: int) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             # openpyxl warns about missing default styles in files from some tools.
             warnings.simplefilter("ignore", UserWarning)
             return pd.read_excel(
-                path, sheet_name=0 if sheet is None else sheet, engine="openpyxl", dtype=object
+                path,
+                sheet_name=0 if sheet is None else sheet,
+                engine="openpyxl",
+                dtype=object,
+                skiprows=skiprows,
             )
     except ValueError as exc:
         raise InputDataError(
@@ -176,6 +181,7 @@ def read_table(
     sep: str | None = None,
     decimal: str | None = None,
     encoding: str | None = None,
+    skiprows: int = 0,
     text_columns: Sequence[str] = (),
     numeric_columns: Sequence[str] | None = None,
     count_columns: Sequence[str] | Literal["numeric"] = "numeric",
@@ -198,6 +204,9 @@ def read_table(
         otherwise (the German and the international convention).
     encoding
         Text encoding; when ``None``: UTF-8 (with or without BOM), falling back to cp1252.
+    skiprows
+        Lines above the header to skip (titles in exported spreadsheets); cell references
+        in the report still count from the top of the file.
     text_columns
         Columns never converted to numbers (keys and names).
     numeric_columns
@@ -231,9 +240,9 @@ def read_table(
         raise InputDataError(f"Table {path} not found; check the path in the study file.")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        frame = _read_xlsx(path, sheet)
+        frame = _read_xlsx(path, sheet, skiprows)
         decimal = decimal or ","
-        first_line = 2
+        first_line = skiprows + 2
     elif suffix == ".xls":
         raise InputDataError(
             f"{path}: the old Excel format .xls is not supported; save it as .xlsx or CSV."
@@ -242,10 +251,10 @@ def read_table(
         text = _decode(path.read_bytes(), path, encoding, report, layer)
         if not text.strip():
             raise InputDataError(f"{path} is empty; export the table again.")
-        sep = sep or _sniff_sep(text)
+        sep = sep or _sniff_sep("\n".join(text.splitlines()[skiprows:]))
         decimal = decimal or ("," if sep == ";" else ".")
-        frame = _read_csv_text(path, text, sep)
-        first_line = 2
+        frame = _read_csv_text(path, text, sep, skiprows)
+        first_line = skiprows + 2
     if decimal not in {".", ","}:
         raise InputDataError(f"{path}: decimal must be '.' or ',', not {decimal!r}.")
 

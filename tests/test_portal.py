@@ -106,6 +106,19 @@ def test_non_numeric_and_negative_counts_reported_with_cells(tmp_path: Path) -> 
     assert neg.items == ("C4 (Personen='-4')",)
 
 
+def test_title_lines_skipped_and_cells_still_counted_from_top(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("Bevölkerung 2020\nQuelle: Stadt\nName;Anzahl\nA;1\nB;-2\n", encoding="utf-8")
+    report = QualityReport()
+    df = read_table(path, skiprows=2, report=report)
+    assert df.columns.tolist() == ["Name", "Anzahl"]
+    assert report.by_check("negative_counts")[0].items == ("B5 (Anzahl='-2')",)
+    xlsx = tmp_path / "t.xlsx"
+    with pd.ExcelWriter(xlsx) as writer:
+        pd.DataFrame({"Name": ["A"], "Anzahl": [3]}).to_excel(writer, startrow=1, index=False)
+    assert read_table(xlsx, skiprows=1)["Anzahl"].tolist() == [3.0]
+
+
 def test_text_column_is_not_converted(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_text("name,code\nA,x1\nB,x2\n", encoding="utf-8")
@@ -208,6 +221,16 @@ def test_match_names_exact_normalised_and_fuzzy() -> None:
     assert "Ambiguous" in um.message
     (without,) = report.by_check("quarters_without_data")
     assert without.items == ("Innenstadt-West (02)", "Weststadt (05)")
+
+
+def test_number_plus_name_keys() -> None:
+    report = QualityReport()
+    mapping, unmatched = match_keys(
+        ["01 Innenstadt-Ost", "8. Muehlburg", "19 Durlah", "05 Oststadt"], REFERENCE, report=report
+    )
+    assert mapping == {"01 Innenstadt-Ost": "01", "8. Muehlburg": "08", "19 Durlah": "19"}
+    assert unmatched == ["05 Oststadt"]  # number and name disagree
+    assert report.by_check("fuzzy_key_match")[0].items == ("19 Durlah → Durlach (19)",)
 
 
 def test_fuzzy_needs_long_names_and_can_be_switched_off() -> None:

@@ -1,0 +1,653 @@
+"""Folium maps and small static SVG maps of indicator results (no Streamlit here).
+
+The choropleth classifies the quarters' values of one indicator with mapclassify
+(quantiles, natural breaks after Fisher-Jenks, equal intervals; 3–7 classes) and colours
+them so that *darker always means more need*: for ``higher_is_worse`` indicators high
+values are dark, for ``higher_is_better`` indicators the ramp is reversed, and ``neutral``
+indicators get a separate blue ramp that does not suggest good or bad. Values withheld by
+disclosure control are hatched, missing values grey; the legend explains both.
+
+:func:`svg_map` draws polygons as a static inline SVG (small multiples in the app, the
+outline map of the printable quarter profile) without tiles or JavaScript.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement, Template
+from folium.plugins import StripePattern
+
+from sqe_geo.indicators import Indicator
+
+Scheme = Literal["quantiles", "fisher_jenks", "equal_interval"]
+
+#: Classification schemes: id -> mapclassify class.
+SCHEMES: dict[str, type] = {
+    "quantiles": mapclassify.Quantiles,
+    "fisher_jenks": mapclassify.FisherJenks,
+    "equal_interval": mapclassify.EqualInterval,
+}
+SCHEME_LABELS: dict[str, dict[str, str]] = {
+    "de": {
+        "quantiles": "Quantile (gleich viele Quartiere je Klasse)",
+        "fisher_jenks": "Natürliche Brüche (Fisher-Jenks)",
+        "equal_interval": "Gleiche Intervalle",
+    },
+    "en": {
+        "quantiles": "Quantiles (equal count per class)",
+        "fisher_jenks": "Natural breaks (Fisher-Jenks)",
+        "equal_interval": "Equal intervals",
+    },
+}
+MIN_CLASSES, MAX_CLASSES = 3, 7
+
+# ColorBrewer sequential schemes (light -> dark), cynthiabrewer.org, Apache-2.0.
+_ORRD = {
+    3: ["#fee8c8", "#fdbb84", "#e34a33"],
+    4: ["#fef0d9", "#fdcc8a", "#fc8d59", "#d7301f"],
+    5: ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"],
+    6: ["#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"],
+    7: ["#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000"],
+}
+_PUBU = {
+    3: ["#ece7f2", "#a6bddb", "#2b8cbe"],
+    4: ["#f1eef6", "#bdc9e1", "#74a9cf", "#0570b0"],
+    5: ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"],
+    6: ["#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#2b8cbe", "#045a8d"],
+    7: ["#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b"],
+}
+# Fewer than 3 distinct values: take the light and dark end of the 3-class ramp.
+for _ramp in (_ORRD, _PUBU):
+    _ramp[1] = [_ramp[3][2]]
+    _ramp[2] = [_ramp[3][0], _ramp[3][2]]
+
+#: Fill of quarters without a value (no data) and of withheld values (hatched).
+MISSING_COLOR = "#d9d9d9"
+SUPPRESSED_COLOR = "#9e9e9e"
+OUTLINE_COLOR = "#555555"
+AREA_OUTLINE_COLOR = "#1a1a1a"
+
+#: Marker colours of service categories (cycled for unknown categories).
+SERVICE_COLORS = {
+    "food": "#2ca02c",
+    "pharmacy": "#d62728",
+    "gp": "#9467bd",
+    "transit_stop": "#1f77b4",
+    "meeting_place": "#ff7f0e",
+    "care_home": "#8c564b",
+    "bench": "#7f7f7f",
+}
+_EXTRA_COLORS = ["#17becf", "#bcbd22", "#e377c2", "#393b79", "#637939"]
+
+TEXT: dict[str, dict[str, str]] = {
+    "de": {
+        "quarter": "Quartier",
+        "planning_area": "Planungsraum",
+        "value": "Wert",
+        "rank": "Rang",
+        "rank_of": "{rank} von {n} (1 = höchster Wert)",
+        "suppressed": "zurückgehalten (Geheimhaltung)",
+        "missing": "keine Daten",
+        "areas": "Planungsräume (Grenzen)",
+        "quarters": "Quartiere",
+        "services": "Einrichtungen",
+        "darker": "dunkler = mehr Handlungsbedarf",
+        "darker_neutral": "dunkler = höherer Wert (keine Wertung)",
+        "services_layer": "Einrichtungen: {label}",
+    },
+    "en": {
+        "quarter": "Quarter",
+        "planning_area": "Planning area",
+        "value": "Value",
+        "rank": "Rank",
+        "rank_of": "{rank} of {n} (1 = highest value)",
+        "suppressed": "withheld (confidentiality)",
+        "missing": "no data",
+        "areas": "Planning areas (outlines)",
+        "quarters": "Quarters",
+        "services": "Services",
+        "darker": "darker = more need",
+        "darker_neutral": "darker = higher value (no judgement)",
+        "services_layer": "Services: {label}",
+    },
+}
+
+
+def format_number(value: object, decimals: int = 1, language: str = "de") -> str:
+    """Format a number for display: German ``1.234,5`` or English ``1,234.5``.
+
+    Missing values become an empty string.
+    """
+    if value is None:
+        return ""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return ""
+    text = f"{number:,.{max(decimals, 0)}f}"
+    if language == "de":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def palette(direction: str, k: int) -> list[str]:
+    """Class colours, one per class from the lowest to the highest value.
+
+    ``higher_is_worse``: light -> dark (dark = high = more need); ``higher_is_better``:
+    dark -> light (dark = low = more need); ``neutral``: a blue light -> dark ramp.
+    """
+    k = int(min(max(k, 1), MAX_CLASSES))
+    if direction == "neutral":
+        return list(_PUBU[k])
+    colors = list(_ORRD[k])
+    return colors[::-1] if direction == "higher_is_better" else colors
+
+
+@dataclass
+class Classification:
+    """Class limits of one indicator's values and the class of every unit.
+
+    Attributes
+    ----------
+    scheme
+        ``"quantiles"``, ``"fisher_jenks"`` or ``"equal_interval"``.
+    k
+        Number of classes actually formed (fewer than asked when there are few distinct
+        values).
+    lower
+        The smallest value (lower limit of the first class).
+    bins
+        Upper limit of every class (mapclassify's ``bins``).
+    classes
+        Class number (0 … k-1) per unit; ``<NA>`` for missing or withheld values.
+    colors
+        Fill colour per class.
+    """
+
+    scheme: str
+    k: int
+    lower: float
+    bins: list[float]
+    classes: pd.Series
+    colors: list[str]
+
+    def color_of(self, unit: object) -> str | None:
+        """Fill colour of a unit, None when it has no class."""
+        cls = self.classes.get(unit)
+        if cls is None or pd.isna(cls):
+            return None
+        return self.colors[int(cls)]
+
+    def limits(self) -> list[tuple[float, float]]:
+        """(lower, upper) of every class."""
+        lows = [self.lower, *self.bins[:-1]]
+        return list(zip(lows, self.bins, strict=True))
+
+    def legend_labels(self, decimals: int = 1, language: str = "de") -> list[str]:
+        """Readable class limits such as ``"12,3 – 15,0"``."""
+        return [
+            f"{format_number(lo, decimals, language)} – {format_number(hi, decimals, language)}"
+            for lo, hi in self.limits()
+        ]
+
+
+def classify(
+    values: pd.Series,
+    scheme: str = "quantiles",
+    k: int = 5,
+    *,
+    direction: str = "higher_is_worse",
+) -> Classification:
+    """Classify values with mapclassify.
+
+    Parameters
+    ----------
+    values
+        Indicator values indexed by unit; NaN values get no class.
+    scheme
+        A key of :data:`SCHEMES`.
+    k
+        Number of classes, 3–7 (fewer when there are fewer distinct values).
+    direction
+        The indicator's direction; decides the colours.
+
+    Returns
+    -------
+    Classification
+        With ``bins`` equal to mapclassify's for the same values, scheme and k.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown classification scheme {scheme!r}; use one of {list(SCHEMES)}")
+    k = int(min(max(k, MIN_CLASSES), MAX_CLASSES))
+    numeric = pd.to_numeric(values, errors="coerce").astype(float)
+    valid = numeric.dropna()
+    classes = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    if valid.empty:
+        return Classification(scheme, 0, math.nan, [], classes, [])
+    distinct = int(valid.nunique())
+    if distinct < 2:
+        only = float(valid.iloc[0])
+        classes[valid.index] = 0
+        return Classification(scheme, 1, only, [only], classes, palette(direction, 1))
+    k_used = min(k, distinct)
+    with warnings.catch_warnings():
+        # mapclassify warns when it has to form fewer classes than asked; k_used avoids
+        # that mostly, and the Classification reports the number really formed.
+        warnings.simplefilter("ignore", UserWarning)
+        result = SCHEMES[scheme](valid.to_numpy(), k=k_used)
+    bins = [float(b) for b in result.bins]
+    classes[valid.index] = np.asarray(result.yb, dtype=int)
+    return Classification(
+        scheme, len(bins), float(valid.min()), bins, classes, palette(direction, len(bins))
+    )
+
+
+def ranks(values: pd.Series) -> pd.Series:
+    """Rank 1 = highest value; missing values get no rank."""
+    return (
+        pd.to_numeric(values, errors="coerce").rank(ascending=False, method="min").astype("Int64")
+    )
+
+
+def _to_web(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame.to_crs(4326) if frame.crs is not None and frame.crs.to_epsg() != 4326 else frame
+
+
+def quarter_layer(results, indicator_id: str, year: int, language: str = "de") -> gpd.GeoDataFrame:
+    """Quarters in EPSG:4326 with the display columns of the map.
+
+    Columns: ``unit_id``, ``name``, ``planning_area``, ``value`` (float), ``suppressed``
+    (bool), ``value_text`` (formatted with unit, or the reason it is empty), ``rank_text``.
+    """
+    ind: Indicator = results.catalog[indicator_id]
+    geo = results.quarters_geo(year)
+    mask = results.suppressed["quarter"]
+    withheld = (
+        mask[indicator_id].xs(year, level="year")
+        if indicator_id in mask.columns
+        else pd.Series(False, index=geo["unit_id"])
+    )
+    text = TEXT[language]
+    out = gpd.GeoDataFrame(
+        {
+            "unit_id": geo["unit_id"].astype(str),
+            "name": geo["name"].astype(str),
+            "planning_area": geo["planning_area"].astype(str),
+            "value": pd.to_numeric(geo[indicator_id], errors="coerce").astype(float)
+            if indicator_id in geo.columns
+            else np.nan,
+        },
+        geometry=geo.geometry.values,
+        crs=geo.crs,
+    )
+    out["suppressed"] = out["unit_id"].map(withheld.to_dict()).fillna(False).astype(bool)
+    out.loc[out["suppressed"], "value"] = np.nan
+    rank = ranks(out["value"])
+    n = int(out["value"].notna().sum())
+    unit = ind.unit(language)
+
+    def value_text(row) -> str:
+        if row.suppressed:
+            return text["suppressed"]
+        if pd.isna(row.value):
+            return text["missing"]
+        number = format_number(row.value, ind.decimals, language)
+        return f"{number} {unit}".strip()
+
+    out["value_text"] = [value_text(r) for r in out.itertuples()]
+    out["rank_text"] = [
+        "–" if pd.isna(r) else text["rank_of"].format(rank=int(r), n=n) for r in rank
+    ]
+    return _to_web(out)
+
+
+_LEGEND_TEMPLATE = """
+{% macro html(this, kwargs) %}
+<div class="sqe-legend" style="position: absolute; z-index: 9999; bottom: 24px; left: 12px;
+     background: rgba(255,255,255,0.93); padding: 8px 10px; border: 1px solid #999;
+     border-radius: 4px; font: 12px/1.35 system-ui, sans-serif; max-width: 260px;">
+{{ this.body }}
+</div>
+{% endmacro %}
+"""
+
+
+class Legend(MacroElement):
+    """A static HTML legend in the lower left corner of a folium map."""
+
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self._name = "SqeLegend"
+        self.body = body
+        self._template = Template(_LEGEND_TEMPLATE)
+
+
+_HATCH_CSS = "background: repeating-linear-gradient(45deg, {c} 0 2px, #ffffff 2px 5px);"
+
+
+def legend_html(
+    ind: Indicator,
+    classification: Classification,
+    language: str = "de",
+    *,
+    year: int | None = None,
+    has_suppressed: bool = True,
+    has_missing: bool = True,
+) -> str:
+    """The legend body: title with unit, one swatch per class, withheld and missing."""
+    text = TEXT[language]
+    unit = ind.unit(language)
+    title = html.escape(ind.label(language))
+    if year is not None:
+        title += f" ({year})"
+    rows = [f"<div style='font-weight:600;margin-bottom:2px'>{title}</div>"]
+    if unit:
+        rows.append(f"<div style='color:#444;margin-bottom:4px'>{html.escape(unit)}</div>")
+    swatch = (
+        "<span style='display:inline-block;width:18px;height:12px;margin-right:6px;"
+        "vertical-align:middle;border:1px solid #777;{style}'></span>"
+    )
+    for color, label in zip(
+        classification.colors,
+        classification.legend_labels(ind.decimals, language),
+        strict=True,
+    ):
+        rows.append(
+            "<div class='sqe-legend-class'>"
+            + swatch.format(style=f"background:{color}")
+            + html.escape(label)
+            + "</div>"
+        )
+    if has_suppressed:
+        rows.append(
+            "<div class='sqe-legend-suppressed'>"
+            + swatch.format(style=_HATCH_CSS.format(c=SUPPRESSED_COLOR))
+            + html.escape(text["suppressed"])
+            + "</div>"
+        )
+    if has_missing:
+        rows.append(
+            "<div class='sqe-legend-missing'>"
+            + swatch.format(style=f"background:{MISSING_COLOR}")
+            + html.escape(text["missing"])
+            + "</div>"
+        )
+    hint = text["darker_neutral"] if ind.direction == "neutral" else text["darker"]
+    rows.append(f"<div style='color:#555;margin-top:4px;font-style:italic'>{hint}</div>")
+    return "\n".join(rows)
+
+
+def _service_color(category: str, index: int) -> str:
+    return SERVICE_COLORS.get(category, _EXTRA_COLORS[index % len(_EXTRA_COLORS)])
+
+
+def choropleth(
+    results,
+    indicator_id: str,
+    year: int,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    language: str = "de",
+    services: bool = True,
+    highlight: str | None = None,
+    tiles: str | None = "OpenStreetMap",
+    height: str | int = "100%",
+) -> folium.Map:
+    """A folium choropleth of the quarters for one indicator and year.
+
+    Layers: the classified quarters (hatched when withheld, grey when missing) with a
+    tooltip (name, planning area, value, rank); planning-area outlines; one toggleable
+    layer of service points per category; a layer control and a legend.
+
+    Parameters
+    ----------
+    results
+        :class:`sqe_geo.pipeline.Results`.
+    indicator_id, year
+        What to map.
+    scheme, k
+        Classification (see :func:`classify`).
+    language
+        ``"de"`` or ``"en"``.
+    services
+        Add the service layers (hidden by default, switch them on in the layer control).
+    highlight
+        A quarter id drawn with a thick outline.
+    tiles
+        Base map tiles (None for none, e.g. offline).
+    """
+    ind = results.catalog[indicator_id]
+    text = TEXT[language]
+    layer = quarter_layer(results, indicator_id, year, language)
+    classification = classify(
+        layer.set_index("unit_id")["value"], scheme, k, direction=ind.direction
+    )
+    fills = {uid: classification.color_of(uid) or MISSING_COLOR for uid in layer["unit_id"]}
+    suppressed_ids = set(layer.loc[layer["suppressed"], "unit_id"])
+    minx, miny, maxx, maxy = layer.total_bounds
+    fmap = folium.Map(tiles=tiles, control_scale=True, height=height, prefer_canvas=False)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    hatch = StripePattern(
+        angle=45,
+        weight=3,
+        space_weight=3,
+        color=SUPPRESSED_COLOR,
+        space_color="#ffffff",
+        opacity=1,
+        space_opacity=1,
+    )
+    hatch.add_to(fmap)
+
+    def style(feature):
+        uid = feature["properties"]["unit_id"]
+        base = {
+            "color": OUTLINE_COLOR,
+            "weight": 3.5 if uid == highlight else 0.8,
+            "fillOpacity": 0.8,
+            "fillColor": fills.get(uid, MISSING_COLOR),
+        }
+        if uid == highlight:
+            base["color"] = "#0055ff"
+        if uid in suppressed_ids:
+            base["fillPattern"] = hatch
+            base["fillOpacity"] = 1.0
+        return base
+
+    data = layer[["unit_id", "name", "planning_area", "value_text", "rank_text", "geometry"]]
+    group = folium.FeatureGroup(name=text["quarters"], overlay=True, control=False)
+    folium.GeoJson(
+        data.to_json(),
+        name=text["quarters"],
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "planning_area", "value_text", "rank_text"],
+            aliases=[
+                text["quarter"],
+                text["planning_area"],
+                ind.label(language),
+                text["rank"],
+            ],
+            sticky=True,
+        ),
+    ).add_to(group)
+    group.add_to(fmap)
+
+    areas = _to_web(results.planning_areas_geo(year)[["unit_id", "geometry"]])
+    folium.GeoJson(
+        areas.to_json(),
+        name=text["areas"],
+        style_function=lambda _f: {
+            "color": AREA_OUTLINE_COLOR,
+            "weight": 2.5,
+            "fill": False,
+            "fillOpacity": 0,
+        },
+        interactive=False,
+    ).add_to(fmap)
+
+    if services:
+        add_service_layers(fmap, results, language)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    Legend(
+        legend_html(
+            ind,
+            classification,
+            language,
+            year=year,
+            has_suppressed=bool(suppressed_ids),
+            has_missing=bool((layer["value"].isna() & ~layer["suppressed"]).any()),
+        )
+    ).add_to(fmap)
+    return fmap
+
+
+def add_service_layers(fmap: folium.Map, results, language: str = "de") -> list[str]:
+    """Add one hidden, toggleable layer of points per service category; return their names."""
+    study = results.study
+    if study.services is None or len(study.services) == 0:
+        return []
+    text = TEXT[language]
+    categories = study.config.services.categories if study.config.services else {}
+    points = _to_web(study.services)
+    names = []
+    for i, (key, sub) in enumerate(points.groupby("category", sort=False)):
+        cat = categories.get(key)
+        label = (cat.label_en if language == "en" else cat.label_de) if cat else str(key)
+        color = _service_color(str(key), i)
+        name = text["services_layer"].format(label=label)
+        group = folium.FeatureGroup(name=name, show=False)
+        frame = sub[["name", "geometry"]].copy()
+        frame["name"] = frame["name"].astype(str).replace("", label)
+        folium.GeoJson(
+            frame.to_json(),
+            marker=folium.CircleMarker(
+                radius=4, weight=1, color="#ffffff", fill=True, fill_color=color, fill_opacity=0.9
+            ),
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        ).add_to(group)
+        group.add_to(fmap)
+        names.append(name)
+    return names
+
+
+def map_html(fmap: folium.Map) -> bytes:
+    """A folium map as a standalone HTML document (UTF-8 bytes)."""
+    return fmap.get_root().render().encode("utf-8")
+
+
+# --- static SVG maps -------------------------------------------------------------------
+
+
+def _ring_path(coords: np.ndarray, transform) -> str:
+    xs, ys = transform(coords[:, 0], coords[:, 1])
+    points = " L".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    return f"M{points} Z"
+
+
+def _geometry_path(geom, transform) -> str:
+    parts = []
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon":
+            continue
+        parts.append(_ring_path(np.asarray(poly.exterior.coords), transform))
+        parts.extend(_ring_path(np.asarray(r.coords), transform) for r in poly.interiors)
+    return " ".join(parts)
+
+
+def svg_map(
+    frame: gpd.GeoDataFrame,
+    fills: dict[object, str] | None = None,
+    *,
+    id_column: str = "unit_id",
+    width: int = 240,
+    height: int | None = None,
+    title: str | None = None,
+    highlight: object | None = None,
+    stroke: str = "#555555",
+    labels: dict[object, str] | None = None,
+    hatched: set | None = None,
+    simplify_m: float = 20.0,
+) -> str:
+    """Draw polygons as a self-contained inline SVG.
+
+    Parameters
+    ----------
+    frame
+        Polygons in a metric CRS (the analysis CRS).
+    fills
+        Unit id -> fill colour; units not listed are light grey.
+    width, height
+        Size in pixels; the height follows the aspect ratio when None.
+    title
+        Text for the SVG ``<title>`` (shown as tooltip and read by screen readers).
+    highlight
+        A unit drawn on top with a thick blue outline.
+    labels
+        Unit id -> tooltip text of that polygon.
+    hatched
+        Unit ids filled with a hatch pattern (withheld values).
+    simplify_m
+        Tolerance of the simplification that keeps the SVG small.
+    """
+    fills = fills or {}
+    labels = labels or {}
+    hatched = hatched or set()
+    geoms = frame.geometry.simplify(simplify_m) if simplify_m else frame.geometry
+    minx, miny, maxx, maxy = frame.total_bounds
+    span_x, span_y = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
+    pad = 4
+    if height is None:
+        height = round(width * span_y / span_x)
+    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
+    off_x = (width - scale * span_x) / 2
+    off_y = (height - scale * span_y) / 2
+
+    def transform(x, y):
+        return off_x + (x - minx) * scale, height - off_y - (y - miny) * scale
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">'
+    ]
+    if title:
+        out.append(f"<title>{html.escape(title)}</title>")
+    if hatched:
+        out.append(
+            '<defs><pattern id="sqe-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
+            f'<rect width="3" height="6" fill="{SUPPRESSED_COLOR}"/></pattern></defs>'
+        )
+    top = None
+    for uid, geom in zip(frame[id_column], geoms, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        d = _geometry_path(geom, transform)
+        fill = "url(#sqe-hatch)" if uid in hatched else fills.get(uid, MISSING_COLOR)
+        tip = f"<title>{html.escape(labels[uid])}</title>" if uid in labels else ""
+        element = (
+            f'<path d="{d}" fill="{fill}" stroke="{stroke}" stroke-width="0.7" '
+            f'fill-rule="evenodd">{tip}</path>'
+        )
+        if uid == highlight:
+            top = f'<path d="{d}" fill="none" stroke="#0055ff" stroke-width="2.5"/>'
+        out.append(element)
+    if top:
+        out.append(top)
+    out.append("</svg>")
+    return "".join(out)

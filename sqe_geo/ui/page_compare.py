@@ -1,0 +1,177 @@
+"""Page "Planungsräume vergleichen": the planning areas side by side with the city."""
+
+from __future__ import annotations
+
+import html
+
+import altair as alt
+import streamlit as st
+
+from sqe_geo import compare, maps
+from sqe_geo.aggregate import CITY_ID
+from sqe_geo.pipeline import Results
+from sqe_geo.ui import state
+from sqe_geo.ui.page_export import csv_download
+from sqe_geo.ui.page_map import indicator_label
+from sqe_geo.ui.texts import t
+
+#: Indicators compared by default (those the catalog has), then coverage of 65+.
+DEFAULT_COMPARE = (
+    "share_older",
+    "share_oldest_old",
+    "old_age_dependency",
+    "oldest_old_ratio",
+    "change_oldest_old_pct",
+)
+
+
+def default_indicators(results: Results) -> list[str]:
+    """The default selection: key ageing indicators and the coverage of 65+ per category."""
+    ids = [i for i in DEFAULT_COMPARE if i in results.catalog]
+    ids += [
+        i.id for i in results.catalog if i.id.startswith("coverage_") and i.id.endswith("_older")
+    ]
+    return ids or results.catalog.ids[:5]
+
+
+def _bar_chart(frame, label: str, unit: str, lang: str) -> alt.LayerChart:
+    area = t("planning_area", lang)
+    value = f"{label} ({unit})" if unit else label
+    data = frame.rename(columns={"area": area, "value": value})
+    data["need"] = data["need"].map({1: "+", -1: "−", 0: "="})
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{area}:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y(f"{value}:Q", title=unit or None),
+            color=alt.Color(
+                "need:N",
+                scale=alt.Scale(domain=["+", "=", "−"], range=["#e34a33", "#9e9e9e", "#3182bd"]),
+                legend=None,
+            ),
+            tooltip=[area, alt.Tooltip(f"{value}:Q", format=".1f")],
+        )
+    )
+    rule = (
+        alt.Chart(data.head(1))
+        .mark_rule(color="#222", strokeDash=[4, 3], size=2)
+        .encode(y="city:Q")
+    )
+    return (bars + rule).properties(title=label, height=220)
+
+
+def render(results: Results) -> None:
+    """Draw the page."""
+    lang = state.language()
+    s = st.session_state
+    st.header(t("page_compare", lang))
+    st.caption(t("compare_intro", lang))
+    ids_all = state.ordered_indicators(results)
+    if "compare_indicators" not in s:
+        s["compare_indicators"] = default_indicators(results)
+    cols = st.columns([4, 1])
+    with cols[0]:
+        chosen = state.bound(
+            st.multiselect,
+            t("indicators", lang),
+            "compare_indicators",
+            options=ids_all,
+            format_func=lambda i: indicator_label(results, i, lang),
+        )
+    with cols[1]:
+        state.bound(st.selectbox, t("year", lang), "year", options=results.years)
+    if not chosen:
+        st.info(t("pick_one", lang))
+        return
+    if s.get("compare_sort") not in [None, *chosen]:
+        s["compare_sort"] = None
+    cols = st.columns([3, 1])
+    with cols[0]:
+        sort_by = state.bound(
+            st.selectbox,
+            t("sort_by", lang),
+            "compare_sort",
+            options=[None, *chosen],
+            format_func=lambda i: "–" if i is None else results.catalog[i].label(lang),
+        )
+    with cols[1]:
+        st.write("")
+        descending = st.toggle(t("descending", lang), value=True, key="compare_desc")
+    comp = compare.comparison(results, s["year"], chosen)
+    if sort_by:
+        comp = compare.sort_areas(comp, sort_by, descending=descending)
+
+    tab_table, tab_charts, tab_maps = st.tabs(
+        [t("table", lang), t("charts", lang), t("small_multiples", lang)]
+    )
+    with tab_table:
+        table = compare.display_table(results, comp, lang)
+        styles = compare.cell_styles(comp, lang)
+        st.dataframe(
+            table.style.apply(lambda _df: styles, axis=None),
+            hide_index=True,
+            width="stretch",
+        )
+        csv_download(
+            compare.comparison_csv_frame(results, comp, lang),
+            f"planungsraeume_vergleich_{s['year']}",
+            t("download_csv", lang),
+            key="compare_csv",
+        )
+    long = compare.long_frame(results, comp, lang)
+    with tab_charts:
+        st.caption(t("city_line", lang))
+        grid = st.columns(2)
+        for n, ind_id in enumerate(chosen):
+            ind = results.catalog[ind_id]
+            frame = long[long["indicator"] == ind_id]
+            with grid[n % 2]:
+                st.altair_chart(
+                    _bar_chart(frame, ind.label(lang), ind.unit(lang), lang),
+                    width="stretch",
+                )
+        csv_download(
+            long,
+            f"planungsraeume_diagramme_{s['year']}",
+            t("download_chart_data", lang),
+            key="compare_chart_csv",
+        )
+    with tab_maps:
+        areas = results.planning_areas_geo(s["year"])
+        svgs = []
+        grid = st.columns(3)
+        for n, ind_id in enumerate(chosen):
+            ind = results.catalog[ind_id]
+            values = comp.values.loc[ind_id, comp.areas]
+            cls = maps.classify(values, "equal_interval", 3, direction=ind.direction)
+            fills = {a: cls.color_of(a) for a in comp.areas if cls.color_of(a)}
+            hatched = {a for a in comp.areas if comp.suppressed.loc[ind_id, a]}
+            tips = {
+                a: f"{a}: {maps.format_number(values[a], ind.decimals, lang)} {ind.unit(lang)}"
+                for a in comp.areas
+            }
+            svg = maps.svg_map(
+                areas, fills, width=260, title=ind.label(lang), labels=tips, hatched=hatched
+            )
+            city = maps.format_number(comp.values.loc[ind_id, CITY_ID], ind.decimals, lang)
+            caption = f"{ind.label(lang)} – {compare.CITY_LABEL[lang]}: {city} {ind.unit(lang)}"
+            svgs.append(f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>")
+            with grid[n % 3]:
+                st.markdown(svg, unsafe_allow_html=True)
+                st.caption(caption)
+        page = (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+            f"{html.escape(t('small_multiples', lang))} {s['year']}</title><style>"
+            "body{font-family:system-ui,sans-serif} figure{display:inline-block;margin:8px;"
+            "width:270px;vertical-align:top} figcaption{font-size:12px}</style></head><body>"
+            + "".join(svgs)
+            + "</body></html>"
+        )
+        st.download_button(
+            t("download_svg", lang),
+            page.encode("utf-8"),
+            file_name=f"planungsraeume_karten_{s['year']}.html",
+            mime="text/html",
+            key="compare_maps_download",
+        )

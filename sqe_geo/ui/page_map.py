@@ -1,0 +1,129 @@
+"""Page "Karte": choropleth of the quarters for one indicator and year."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from sqe_geo import maps
+from sqe_geo.pipeline import Results
+from sqe_geo.ui import state
+from sqe_geo.ui.texts import t
+
+
+def indicator_label(results: Results, ind_id: str, lang: str) -> str:
+    """Selectbox label of an indicator: its label, marked by group."""
+    ind = results.catalog[ind_id]
+    group = t("group_access", lang) if ind.category else t("group_ageing", lang)
+    return f"{ind.label(lang)} · {group}"
+
+
+def selection_controls(results: Results, lang: str, *, scheme: bool = True) -> None:
+    """Indicator, year (and classification) widgets bound to the shared selection."""
+    ids = state.ordered_indicators(results)
+    cols = st.columns([3, 1, 2, 1] if scheme else [3, 1])
+    with cols[0]:
+        state.bound(
+            st.selectbox,
+            t("indicator", lang),
+            "indicator",
+            options=ids,
+            format_func=lambda i: indicator_label(results, i, lang),
+        )
+    with cols[1]:
+        state.bound(st.selectbox, t("year", lang), "year", options=results.years)
+    if scheme:
+        with cols[2]:
+            state.bound(
+                st.selectbox,
+                t("scheme", lang),
+                "scheme",
+                options=list(maps.SCHEMES),
+                format_func=lambda s: maps.SCHEME_LABELS[lang][s],
+            )
+        with cols[3]:
+            state.bound(
+                st.slider,
+                t("classes", lang),
+                "k",
+                min_value=maps.MIN_CLASSES,
+                max_value=maps.MAX_CLASSES,
+            )
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _map_html(
+    study_key: tuple[str, str | None], indicator: str, year: int, scheme: str, k: int, lang: str
+) -> bytes:
+    results = state.compute_results(*study_key)
+    fmap = maps.choropleth(results, indicator, year, scheme=scheme, k=k, language=lang)
+    return maps.map_html(fmap)
+
+
+def render(results: Results) -> None:
+    """Draw the page."""
+    lang = state.language()
+    st.header(t("page_map", lang))
+    selection_controls(results, lang)
+    s = st.session_state
+    ind = results.catalog[s["indicator"]]
+    if ind.description(lang):
+        st.caption(ind.description(lang))
+    fmap = maps.choropleth(
+        results,
+        s["indicator"],
+        s["year"],
+        scheme=s["scheme"],
+        k=s["k"],
+        language=lang,
+        highlight=s.get("quarter"),
+    )
+    out = st_folium(
+        fmap,
+        key=f"map_{s['indicator']}_{s['year']}_{s['scheme']}_{s['k']}_{lang}",
+        height=560,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+    clicked = None
+    if isinstance(out, dict):
+        drawing = out.get("last_active_drawing") or {}
+        clicked = (drawing.get("properties") or {}).get("unit_id")
+    if clicked and clicked != s.get("_last_click"):
+        s["_last_click"] = clicked
+        s["quarter"] = clicked
+        state.sync_query_params("profil")
+        from sqe_geo.ui.app import goto
+
+        goto("profil")
+    if not clicked:
+        s["_last_click"] = None
+    st.caption(t("map_help", lang))
+
+    quarters = results.units["quarter"].sort_values("name")
+    names = dict(zip(quarters["unit_id"], quarters["name"], strict=True))
+    cols = st.columns([3, 1, 2])
+    with cols[0]:
+        state.bound(
+            st.selectbox,
+            t("pick_quarter", lang),
+            "quarter",
+            options=list(names),
+            format_func=lambda q: names[q],
+        )
+    with cols[1]:
+        st.write("")
+        if st.button(t("open_profile", lang), key="open_profile"):
+            from sqe_geo.ui.app import goto
+
+            goto("profil")
+    with cols[2]:
+        st.write("")
+        html = _map_html(state.study_ref(), s["indicator"], s["year"], s["scheme"], s["k"], lang)
+        st.download_button(
+            t("download_map", lang),
+            html,
+            file_name=f"karte_{s['indicator']}_{s['year']}.html",
+            mime="text/html",
+            key="download_map",
+        )

@@ -1,0 +1,108 @@
+"""Page "Quartiersprofil": one quarter with key figures, age structure and accessibility."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from sqe_geo import report_html
+from sqe_geo.aggregate import CITY_ID
+from sqe_geo.maps import format_number
+from sqe_geo.pipeline import Results
+from sqe_geo.ui import state
+from sqe_geo.ui.texts import t
+
+
+def _city_delta(results: Results, fig: report_html.KeyFigure, year: int, lang: str):
+    """Deviation from the city for st.metric (None for counts and missing values)."""
+    ind = results.catalog[fig.indicator_id]
+    if ind.is_count or fig.value is None:
+        return None, "off"
+    city = results.values["city"].loc[(CITY_ID, year), fig.indicator_id]
+    if pd.isna(city):
+        return None, "off"
+    delta = fig.value - float(city)
+    color = {"higher_is_worse": "inverse", "higher_is_better": "normal"}.get(ind.direction, "off")
+    text = f"{'+' if delta >= 0 else '−'}{format_number(abs(delta), ind.decimals, lang)} "
+    return text + t("vs_city", lang), color
+
+
+def render(results: Results) -> None:
+    """Draw the page."""
+    lang = state.language()
+    s = st.session_state
+    quarters = results.units["quarter"].sort_values("name")
+    names = dict(zip(quarters["unit_id"], quarters["name"], strict=True))
+    cols = st.columns([3, 1])
+    with cols[0]:
+        state.bound(
+            st.selectbox,
+            t("quarter", lang),
+            "quarter",
+            options=list(names),
+            format_func=lambda q: names[q],
+        )
+    with cols[1]:
+        state.bound(st.selectbox, t("year", lang), "year", options=results.years)
+    quarter, year = s["quarter"], s["year"]
+    profile = report_html.quarter_profile(results, quarter, year, lang)
+    st.header(f"{t('page_profile', lang)}: {profile.name}")
+    st.caption(f"{t('planning_area', lang)}: {profile.planning_area} · {t('year', lang)} {year}")
+
+    st.subheader(t("key_figures", lang))
+    grid = st.columns(4)
+    for n, fig in enumerate(profile.key_figures):
+        delta, color = _city_delta(results, fig, year, lang)
+        with grid[n % 4]:
+            st.metric(
+                fig.label,
+                f"{fig.text} {fig.unit}".strip(),
+                delta=delta,
+                delta_color=color,
+                help=results.catalog[fig.indicator_id].description(lang) or None,
+            )
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(t("age_structure", lang))
+        ages = profile.age_structure
+        if len(ages):
+            group, persons, share = ages.columns
+            chart = (
+                alt.Chart(ages)
+                .mark_bar(color="#fc8d59")
+                .encode(
+                    y=alt.Y(f"{group}:N", sort=None),
+                    x=alt.X(f"{share}:Q"),
+                    tooltip=[group, persons, share],
+                )
+                .properties(height=180)
+            )
+            st.altair_chart(chart, width="stretch")
+    with right:
+        st.subheader(t("location", lang))
+        svg = report_html.location_svg(results, quarter, year, s.get("indicator"), width=320)
+        st.markdown(svg, unsafe_allow_html=True)
+
+    st.subheader(t("accessibility", lang))
+    if profile.accessibility:
+        tabs = st.tabs(list(profile.accessibility))
+        for tab, table in zip(tabs, profile.accessibility.values(), strict=True):
+            with tab:
+                st.dataframe(table, hide_index=True, width="stretch")
+    else:
+        st.info(t("no_accessibility", lang))
+
+    st.subheader(t("comparison", lang))
+    st.dataframe(profile.comparison, hide_index=True, width="stretch")
+
+    report = report_html.profile_html(results, quarter, year, lang, indicator_id=s.get("indicator"))
+    st.download_button(
+        t("download_report", lang),
+        report.encode("utf-8"),
+        file_name=f"quartiersprofil_{quarter}_{year}.html",
+        mime="text/html",
+        key="download_profile",
+        type="primary",
+    )

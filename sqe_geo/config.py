@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -109,11 +109,14 @@ class LayerConfig(_Model):
 
 
 class QuartersConfig(LayerConfig):
-    """Quarter boundaries (Stadtteile)."""
+    """Quarter boundaries (Stadtteile): a polygon layer or an OpenStreetMap file."""
 
-    id_column: str
-    name_column: str
+    id_column: str = "quarter_id"
+    name_column: str = "name"
     planning_area_column: str | None = None
+    admin_level: int | list[int] = Field(
+        default=9, description="OSM input: admin_level of the quarters (9 or 10)"
+    )
 
 
 class PlanningAreasConfig(_Model):
@@ -134,19 +137,31 @@ class PlanningAreasConfig(_Model):
 
 
 class DemographicsConfig(_Model):
-    """Residents per quarter, year and age band (CSV or XLSX; wide or long)."""
+    """Residents per quarter, year and age band.
 
-    path: Path
+    Layouts: ``wide`` (one column per band), ``long`` (one row per band) — both CSV or
+    XLSX — and ``portal`` (Karlsruhe Transparenzportal: one CSV per band, keyed by
+    Stadtteil name, ``files`` maps each file to its band name).
+    """
+
+    path: Path | None = None
+    files: dict[str, str] | None = Field(
+        default=None, description="portal layout: file -> band name (several files may sum)"
+    )
+    value_column: str | None = Field(
+        default=None, description="long layout: the count column; portal: e.g. 'Personen'"
+    )
     sheet: str | None = None
-    layout: Literal["wide", "long"] = "wide"
-    key_column: str = Field(description="column with the quarter id or name")
+    layout: Literal["wide", "long", "portal"] = "wide"
+    key_column: str | None = Field(
+        default=None, description="column with the quarter id or name (not for 'portal')"
+    )
     year_column: str | None = None
     year: int | None = Field(default=None, description="the year when there is no year column")
     total_column: str | None = Field(
         default=None, description="total residents (wide) or the band value meaning total (long)"
     )
     band_column: str | None = Field(default=None, description="long layout: the band column")
-    value_column: str | None = Field(default=None, description="long layout: the count column")
     bands: dict[str, str] = Field(
         description="band column (wide) or band value (long) -> age range like '0-19' or '80+'"
     )
@@ -163,6 +178,15 @@ class DemographicsConfig(_Model):
 
     @model_validator(mode="after")
     def _layout(self) -> DemographicsConfig:
+        if self.layout == "portal":
+            if not self.files:
+                raise ValueError("the portal layout needs 'files' (file -> band name)")
+        elif self.path is None:
+            raise ValueError("give 'path' (the demographics table)")
+        elif self.key_column is None:
+            raise ValueError("key_column: required key is missing (quarter id or name column)")
+        if self.layout == "portal" and self.year_column is None:
+            return self
         if self.year_column is None and self.year is None:
             raise ValueError("give 'year_column' or, for a single-year table, 'year'")
         if self.layout == "long" and (self.band_column is None or self.value_column is None):
@@ -200,8 +224,12 @@ class AgeGroupsConfig(_Model):
 
 
 class PopulationGridConfig(LayerConfig):
-    """Residents' locations as a raster (one band per age group) or a point layer."""
+    """Residents' locations: a raster (one band per age group), a point layer, or
+    Zensus 2022 grid CSVs (``path`` plus ``additional_paths`` for more topics)."""
 
+    additional_paths: list[Path] = Field(
+        default_factory=list, description="Zensus: more topic CSVs merged on the cell id"
+    )
     year: int | None = Field(default=None, description="year the counts refer to")
     bands: dict[str, str] | None = Field(
         default=None, description="raster band description or point column -> age group"
@@ -253,6 +281,15 @@ class ServicesConfig(LayerConfig):
     category_column: str = "category"
     name_column: str | None = None
     capacity_column: str | None = None
+    osm_presets: dict[str, dict[str, Any]] | None = Field(
+        default=None, description="OSM input: overrides of the tag presets per category"
+    )
+    json_category_field: str = Field(
+        default="subcategory", description="JSON place list: field holding the category"
+    )
+    json_categories: dict[str, str] | None = Field(
+        default=None, description="JSON place list: field value -> category"
+    )
     x_column: str | None = Field(default=None, description="CSV: x/longitude column")
     y_column: str | None = Field(default=None, description="CSV: y/latitude column")
     categories: dict[str, CategoryConfig] = Field(
@@ -344,15 +381,29 @@ class StudyConfig(_Model):
             self.services,
             self.network,
         ]
-        return [p.path for p in parts if p is not None and getattr(p, "path", None)]
+        paths = [p.path for p in parts if p is not None and getattr(p, "path", None)]
+        if self.demographics.files:
+            paths += [Path(f) for f in self.demographics.files]
+        if self.population_grid is not None:
+            paths += list(self.population_grid.additional_paths)
+        return paths
+
+
+def _resolve(path: object, folder: Path) -> object:
+    if isinstance(path, str) and not Path(path).is_absolute():
+        return str((folder / path).resolve())
+    return path
 
 
 def _resolve_paths(data: dict, folder: Path) -> None:
     for value in data.values():
         if isinstance(value, dict):
-            path = value.get("path")
-            if isinstance(path, str) and not Path(path).is_absolute():
-                value["path"] = str((folder / path).resolve())
+            if "path" in value:
+                value["path"] = _resolve(value["path"], folder)
+            if isinstance(value.get("files"), dict):
+                value["files"] = {str(_resolve(k, folder)): v for k, v in value["files"].items()}
+            if isinstance(value.get("additional_paths"), list):
+                value["additional_paths"] = [_resolve(p, folder) for p in value["additional_paths"]]
 
 
 def _format_validation_error(path: Path, exc: ValidationError) -> str:

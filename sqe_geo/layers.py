@@ -25,6 +25,34 @@ _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 _TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
 
 
+_OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz")
+
+
+def is_osm(path: str | Path) -> bool:
+    """Whether a file is OpenStreetMap data (XML or PBF)."""
+    return Path(path).name.lower().endswith(_OSM_SUFFIXES)
+
+
+def is_json_list(path: str | Path) -> bool:
+    """Whether a ``.json`` file holds a plain JSON list (a place list, not GeoJSON)."""
+    path = Path(path)
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"[")
+
+
+def is_zensus_grid(path: str | Path) -> bool:
+    """Whether a CSV is a Zensus 2022 grid table (its header has ``GITTER_ID_…``)."""
+    path = Path(path)
+    if path.suffix.lower() not in {".csv", ".txt"} or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        head = handle.readline(4096)
+    return b"GITTER_ID" in head.upper()
+
+
 def parse_crs(text: str, *, where: str) -> CRS:
     """Parse a CRS given in a study file, naming the key on failure."""
     try:

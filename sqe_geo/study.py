@@ -19,7 +19,9 @@ from sqe_geo._errors import InputDataError
 from sqe_geo.config import StudyConfig, load_config
 from sqe_geo.demographics import canonical_counts, to_wide
 from sqe_geo.keys import add_quarter_ids, match_keys
-from sqe_geo.layers import read_vector
+from sqe_geo.layers import is_json_list, is_osm, read_vector
+from sqe_geo.osm import read_osm_boundaries, read_osm_services, read_service_list_json
+from sqe_geo.portal import read_portal_bands
 from sqe_geo.quality import QualityReport
 from sqe_geo.tables import read_table
 
@@ -68,10 +70,14 @@ def _normalise_ids(values: pd.Series) -> pd.Series:
 def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame:
     """Read the quarter boundaries: ``quarter_id``, ``name``, ``planning_area``, geometry."""
     qc = config.quarters
-    raw = read_vector(
-        qc.path, target_crs=config.analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
-        report=report,
-    )  # fmt: skip
+    if is_osm(qc.path):
+        boundaries = read_osm_boundaries(qc.path, admin_level=qc.admin_level, report=report)
+        raw = boundaries.to_crs(config.analysis_crs)
+    else:
+        raw = read_vector(
+            qc.path, target_crs=config.analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
+            report=report,
+        )  # fmt: skip
     columns = [qc.id_column, qc.name_column]
     if qc.planning_area_column:
         columns.append(qc.planning_area_column)
@@ -227,9 +233,19 @@ def read_demographics(
 ) -> pd.DataFrame:
     """Read the demographics table into the canonical per-quarter, per-year table."""
     dc = config.demographics
-    source = Path(dc.path).name
-    raw = read_table(dc.path, sheet=dc.sheet) if dc.sheet else read_table(dc.path)
-    wide = to_wide(raw, dc, source=source)
+    if dc.layout == "portal":
+        assert dc.files is not None
+        source = ", ".join(Path(f).name for f in dc.files)
+        wide = read_portal_bands(
+            dc.files, value_column=dc.value_column or "Personen", report=report
+        )
+        # the portal reader names its key and year columns itself
+        dc = dc.model_copy(update={"key_column": "quarter_key", "year_column": "year"})
+    else:
+        assert dc.path is not None
+        source = Path(dc.path).name
+        raw = read_table(dc.path, sheet=dc.sheet) if dc.sheet else read_table(dc.path)
+        wide = to_wide(raw, dc, source=source)
     wide = add_quarter_ids(
         wide, quarters, key_column=dc.key_column, report=report, layer="demographics",
         source=source,
@@ -271,10 +287,31 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     if sc is None:
         return None
     source = Path(sc.path).name
-    raw = read_vector(
-        sc.path, target_crs=config.analysis_crs, what="services", layer=sc.layer, crs=sc.crs,
-        x_column=sc.x_column, y_column=sc.y_column, report=report,
-    )  # fmt: skip
+    if is_osm(sc.path) or is_json_list(sc.path):
+        if is_osm(sc.path):
+            raw = read_osm_services(sc.path, overrides=sc.osm_presets, report=report)
+        else:
+            raw = read_service_list_json(
+                sc.path,
+                categories=sc.json_categories,
+                category_field=sc.json_category_field,
+                report=report,
+            )
+        raw = raw.to_crs(config.analysis_crs)
+        # these readers deliver the services contract's column names
+        sc = sc.model_copy(
+            update={
+                "id_column": "service_id",
+                "category_column": "category",
+                "name_column": "name",
+                "capacity_column": "capacity",
+            }
+        )
+    else:
+        raw = read_vector(
+            sc.path, target_crs=config.analysis_crs, what="services", layer=sc.layer,
+            crs=sc.crs, x_column=sc.x_column, y_column=sc.y_column, report=report,
+        )  # fmt: skip
     named = [sc.category_column, sc.id_column, sc.name_column, sc.capacity_column]
     missing = [c for c in named if c is not None and c not in raw.columns]
     if missing:

@@ -40,7 +40,7 @@ def test_unknown_key_is_named(tmp_path: Path):
 
 def test_missing_key_is_named(tmp_path: Path):
     path = _study(tmp_path, DEMO_TEXT.replace('key_column = "Stadtteil_Nr"\n', ""))
-    with pytest.raises(StudyConfigError, match=r"demographics\.key_column: required key"):
+    with pytest.raises(StudyConfigError, match=r"demographics: key_column: required key"):
         load_config(path)
 
 

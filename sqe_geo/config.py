@@ -235,6 +235,8 @@ class PopulationGridConfig(LayerConfig):
         default=None, description="raster band description or point column -> age group"
     )
     total_band: str = "total"
+    x_column: str | None = Field(default=None, description="CSV points: x/longitude column")
+    y_column: str | None = Field(default=None, description="CSV points: y/latitude column")
 
 
 class CategoryConfig(_Model):

@@ -423,7 +423,44 @@ def load_study(study: str | Path | StudyConfig) -> Study:
                 severity="info",
                 items=services.loc[outside.to_numpy(), "service_id"],
             )
+        check_service_extent(services, quarters, report)
     return Study(
         config=config, quarters=quarters, demographics=demographics, services=services,
         report=report,
     )  # fmt: skip
+
+
+def check_service_extent(
+    services: gpd.GeoDataFrame,
+    quarters: gpd.GeoDataFrame,
+    report: QualityReport,
+    *,
+    min_share: float = 0.5,
+) -> None:
+    """Report quarters that lie mostly outside the area the service layer covers.
+
+    A service file that was cut to part of the city (an extract, a POI list of the centre)
+    makes accessibility there look worse than it is. The covered area is the convex hull of
+    all services; a quarter with less than ``min_share`` of its area inside is reported.
+    """
+    points = services.geometry.values
+    points = points[~shapely.is_empty(points)]
+    if len(points) < 3:
+        return
+    hull = shapely.convex_hull(shapely.multipoints(points))
+    areas = shapely.area(quarters.geometry.values)
+    inside = shapely.area(shapely.intersection(quarters.geometry.values, hull))
+    share = np.divide(inside, areas, out=np.zeros_like(areas), where=areas > 0)
+    outside = share < min_share
+    if outside.any():
+        report.add(
+            "quarter_outside_service_extent",
+            "services",
+            f"{int(outside.sum())} quarter(s) lie mostly outside the area the service layer "
+            "covers (convex hull of all services); their accessibility may be understated "
+            "because services there are missing from the file, not from the quarter.",
+            items=[
+                f"{n} ({s:.0%} covered)"
+                for n, s in zip(quarters.loc[outside, "name"], share[outside], strict=True)
+            ],
+        )

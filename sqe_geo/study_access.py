@@ -127,6 +127,8 @@ def base_origins(study: Study, report: QualityReport) -> tuple[gpd.GeoDataFrame,
         what="population_grid",
         layer=grid.layer,
         crs=grid.crs,
+        x_column=grid.x_column,
+        y_column=grid.y_column,
         report=report,
     )
     if grid.bands:

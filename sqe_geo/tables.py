@@ -84,7 +84,7 @@ def _decode(
 
 
 def _sniff_sep(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
+    sample = "\n".join(text.splitlines()[:20])  # text is already a short sample
     try:
         return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
     except csv.Error:
@@ -114,24 +114,50 @@ def to_numeric_column(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Se
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype(float), pd.Series(False, index=values.index)
-    is_num = values.map(
-        lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)
-    )
-    text = values.where(~is_num).astype("string").str.strip()
-    text = text.str.replace(_SPACES, "", regex=True)
-    missing = values.isna() | text.isin(MISSING_MARKERS)
-    pattern = _NUM_COMMA if decimal == "," else _NUM_POINT
-    ok = text.str.fullmatch(pattern).fillna(False).astype(bool) & text.str.contains(
-        r"\d", regex=True
-    ).fillna(False).astype(bool)
-    if decimal == ",":
-        clean = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    if pd.api.types.is_string_dtype(values) and values.dtype != object:
+        is_num = pd.Series(False, index=values.index)  # text read from CSV
     else:
-        clean = text.str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(clean.where(ok), errors="coerce").astype(float)
-    numbers = numbers.where(~is_num, pd.to_numeric(values.where(is_num), errors="coerce"))
-    bad = ~(is_num | missing | ok)
-    return numbers.astype(float), bad.astype(bool)
+        is_num = values.map(
+            lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)
+        ).astype(bool)
+    text = values.where(~is_num).astype("string")
+    missing = values.isna().to_numpy() | text.isna().to_numpy()
+    # Fast path: cells without a separator character parse directly (the common case).
+    other_sep = "." if decimal == "," else ","
+    simple = ~missing & ~text.str.contains(other_sep, regex=False).fillna(True).to_numpy(bool)
+    if decimal == ",":
+        simple &= ~text.str.contains(",", regex=False).fillna(True).to_numpy(bool)
+    numbers = np.full(len(values), np.nan)
+    try:  # a plain cast (pyarrow) is fast and works when every simple cell is a number
+        numbers[simple] = text[simple].astype("float64").to_numpy(dtype=float)
+    except (ValueError, TypeError):
+        numbers[simple] = pd.to_numeric(
+            text[simple].to_numpy(dtype=object), errors="coerce"
+        ).astype(float)
+    ok = simple & ~np.isnan(numbers)
+    # Slow path for the rest: spaces, thousands separators, decimal commas, markers, text.
+    rest = ~missing & ~ok
+    if rest.any():
+        sub = text[rest].str.strip().str.replace(_SPACES, "", regex=True)
+        marker = sub.isin(MISSING_MARKERS).fillna(False).to_numpy(bool)
+        pattern = _NUM_COMMA if decimal == "," else _NUM_POINT
+        good = sub.str.fullmatch(pattern).fillna(False).to_numpy(bool) & sub.str.contains(
+            r"\d", regex=True
+        ).fillna(False).to_numpy(bool)
+        if decimal == ",":
+            clean = sub.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            clean = sub.str.replace(",", "", regex=False)
+        parsed = pd.to_numeric(clean.where(good).to_numpy(dtype=object), errors="coerce")
+        idx = np.flatnonzero(rest)
+        numbers[idx] = np.where(good, parsed.astype(float), np.nan)
+        ok[idx] = good
+        missing[idx] = marker
+    if is_num.any():
+        nums = pd.to_numeric(values.where(is_num), errors="coerce").to_numpy(dtype=float)
+        numbers = np.where(is_num.to_numpy(bool), nums, numbers)
+    bad = ~(is_num.to_numpy(bool) | missing | ok)
+    return pd.Series(numbers, index=values.index), pd.Series(bad, index=values.index)
 
 
 def _read_csv_text(path: Path, text: str, sep: str, skiprows: int) -> pd.DataFrame:
@@ -143,7 +169,6 @@ def _read_csv_text(path: Path, text: str, sep: str, skiprows: int) -> pd.DataFra
             keep_default_na=False,
             skipinitialspace=True,
             skiprows=skiprows,
-            engine="python",
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputDataError(
@@ -251,7 +276,7 @@ def read_table(
         text = _decode(path.read_bytes(), path, encoding, report, layer)
         if not text.strip():
             raise InputDataError(f"{path} is empty; export the table again.")
-        sep = sep or _sniff_sep("\n".join(text.splitlines()[skiprows:]))
+        sep = sep or _sniff_sep("\n".join(text[:200_000].splitlines()[skiprows : skiprows + 20]))
         decimal = decimal or ("," if sep == ";" else ".")
         frame = _read_csv_text(path, text, sep, skiprows)
         first_line = skiprows + 2
@@ -337,5 +362,8 @@ def read_table(
             )
     for col in frame.columns:
         if col not in converted and not pd.api.types.is_numeric_dtype(frame[col]):
-            frame[col] = frame[col].map(lambda v: v.strip() if isinstance(v, str) else v)
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(lambda v: v.strip() if isinstance(v, str) else v)
+            else:
+                frame[col] = frame[col].str.strip()
     return frame

@@ -9,7 +9,8 @@ see :data:`SOURCE_LISTS`) into a cache folder:
   (a server that ignores ranges makes it start again);
 * size and SHA-256 of every finished file are kept in ``fetch-record.json`` in the cache
   folder; a file already there whose hash matches (the configured ``sha256`` or the
-  recorded one) is not downloaded again;
+  recorded one) is not downloaded again, and a file with no known hash (e.g. saved there
+  by hand) is accepted as it is and recorded;
 * problems raise :class:`~sqe_geo._errors.FetchError` naming the address and the fix
   (offline or unreachable, HTTP errors such as 404, size or hash mismatch).
 

@@ -292,12 +292,26 @@ def test_unknown_toml_key_is_named(tmp_path: Path):
 
 
 def test_missing_required_key_is_named(tmp_path: Path):
-    _write_quarters(tmp_path)
-    _write_demographics(tmp_path, _rows())
-    path = _write_study(tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace('name_column = "qname"\n', ""))
-    with pytest.raises(StudyConfigError, match=r"quarters\.name_column: required key is missing"):
+    path = _standard(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('path = "quarters.gpkg"\n', ""), encoding="utf-8")
+    with pytest.raises(StudyConfigError, match=r"quarters\.path: required key is missing"):
         load_study(path)
+    path.write_text(text.replace('name = "test"\n', ""), encoding="utf-8")
+    with pytest.raises(StudyConfigError, match=r"  - name: required key is missing"):
+        load_study(path)
+
+
+def test_default_column_that_is_absent_is_named(tmp_path: Path):
+    # name_column defaults to "name"; the quarters here call it "qname"
+    path = _standard(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('name_column = "qname"\n', ""), encoding="utf-8")
+    with pytest.raises(InputDataError) as info:
+        load_study(path)
+    message = str(info.value)
+    assert "quarters.gpkg has no column(s) ['name']" in message
+    assert "'qname'" in message and "name_column" in message
 
 
 def test_missing_input_file_is_named(tmp_path: Path):

@@ -8,10 +8,12 @@ geometries are repaired and counted in the data-quality report.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
@@ -88,11 +90,11 @@ def _read_raw(
                 raise InputDataError(
                     f"{path.name} has no column {column!r}; columns are {list(table.columns)}."
                 )
-        x = table[x_column].to_numpy(dtype=float)
-        y = table[y_column].to_numpy(dtype=float)
-        return gpd.GeoDataFrame(
-            table.drop(columns=[x_column, y_column]), geometry=gpd.points_from_xy(x, y), crs=crs
-        )
+        x = pd.to_numeric(table[x_column], errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(table[y_column], errors="coerce").to_numpy(dtype=float)
+        # rows without usable coordinates get no geometry (reported as empty_geometry)
+        points = np.where(np.isnan(x) | np.isnan(y), None, shapely.points(x, y))
+        return gpd.GeoDataFrame(table.drop(columns=[x_column, y_column]), geometry=points, crs=crs)
     if suffix not in _VECTOR_SUFFIXES:
         raise InputDataError(
             f"{path.name}: unsupported file type {suffix!r}. Use GeoPackage, GeoJSON, "
@@ -149,11 +151,23 @@ def read_vector(
     if not path.exists():
         raise InputDataError(f"{what}: file {path} does not exist. Check its 'path' key.")
     try:
-        frame = _read_raw(path, layer, x_column, y_column, crs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = _read_raw(path, layer, x_column, y_column, crs)
     except InputDataError:
         raise
     except Exception as exc:  # pyogrio/GDAL raise many types for unreadable files
         raise InputDataError(f"{what}: cannot read {path.name}: {exc}") from None
+    if caught:
+        # reader warnings are about the file (e.g. columns mixing numbers and text, which
+        # stay text): they belong in the report, not on the user's console
+        report.add(
+            "reader_note",
+            what,
+            f"{path.name}: the reader noted {len(caught)} thing(s) about the file.",
+            severity="info",
+            items=sorted({str(w.message) for w in caught}),
+        )
     if len(frame) == 0:
         raise InputDataError(f"{what}: {path.name} has no features.")
     if frame.crs is None:

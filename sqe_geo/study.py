@@ -144,7 +144,13 @@ def _planning_areas(
         else:
             assert pc.path is not None
             source = Path(pc.path).name
-            raw_table = read_table(pc.path)
+            raw_table = read_table(
+                pc.path,
+                text_columns=[pc.quarter_column, pc.area_column],
+                numeric_columns=[],
+                report=report,
+                layer="planning_areas",
+            )
             missing = [c for c in (pc.quarter_column, pc.area_column) if c not in raw_table]
             if missing:
                 raise InputDataError(
@@ -244,7 +250,20 @@ def read_demographics(
     else:
         assert dc.path is not None
         source = Path(dc.path).name
-        raw = read_table(dc.path, sheet=dc.sheet) if dc.sheet else read_table(dc.path)
+        if dc.layout == "long":
+            counts = [dc.value_column]
+            text = [dc.key_column, dc.band_column]
+        else:
+            counts = [dc.total_column, *dc.bands]
+            text = [dc.key_column]
+        raw = read_table(
+            dc.path,
+            sheet=dc.sheet,
+            text_columns=[c for c in text if c],
+            numeric_columns=[c for c in (*counts, dc.year_column) if c],
+            count_columns=[c for c in counts if c],
+            report=report,
+        )
         wide = to_wide(raw, dc, source=source)
     wide = add_quarter_ids(
         wide, quarters, key_column=dc.key_column, report=report, layer="demographics",

@@ -412,15 +412,6 @@ def test_reprojection_is_vectorised_for_many_points(tmp_path: Path):
     assert np.abs(out.geometry.y.to_numpy() - y).max() < 0.01
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: layers._read_raw builds points with gpd.points_from_xy from coordinates that "
-        "read_table set to NaN (empty or non-numeric cell); POINT (NaN 49) is neither empty "
-        "nor valid, so repair_geometries calls make_valid on it and GEOSException "
-        "'UnsupportedOperationException' escapes read_vector instead of a report finding"
-    ),
-)
 def test_table_rows_without_usable_coordinates_are_reported(tmp_path: Path):
     path = tmp_path / "services.csv"
     path.write_text(

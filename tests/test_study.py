@@ -375,15 +375,6 @@ def test_planning_areas_from_a_table_by_id(tmp_path: Path):
     assert not study.report.by_check("quarter_without_planning_area")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: study._planning_areas calls read_table(pc.path) without "
-        "text_columns=[pc.quarter_column] and without report=; a key column with mostly "
-        "numeric ids is converted to numbers and the name 'Südstadt' becomes NaN silently, "
-        "so Südstadt is reported as a quarter without planning area"
-    ),
-)
 def test_planning_areas_from_a_table_with_ids_and_names(tmp_path: Path):
     (tmp_path / "areas.csv").write_text(
         "Stadtteil;Planungsraum\n01;Nord\n2;Nord\nSüdstadt;Süd\n", encoding="utf-8"
@@ -592,14 +583,6 @@ def test_negative_and_non_numeric_counts_become_missing(tmp_path: Path):
     assert results.values["quarter"].loc[("01", 2020), "share_older"] == pytest.approx(25.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: study.read_demographics calls read_table(dc.path) without report=, so "
-        "read_table turns '-5' and 'abc' into NaN silently and demographics._to_numeric "
-        "no longer sees them: neither negative nor non-numeric counts reach the report"
-    ),
-)
 def test_negative_and_non_numeric_counts_reach_the_report(tmp_path: Path):
     rows = _rows()
     rows[1] = "Beiertheim-Bulach,2020,-5,300,1100,420,180"

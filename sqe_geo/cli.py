@@ -126,8 +126,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from sqe_geo.fetch import fetch
 
-    for path in fetch(args.source, args.cache):
-        print(f"  {path}")
+    for result in fetch(args.source, args.cache):
+        print(f"  {result.status:10} {result.path} ({result.size:,} bytes)")
     return 0
 
 

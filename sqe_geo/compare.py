@@ -109,15 +109,15 @@ def sort_areas(comp: Comparison, by: str, *, descending: bool = True) -> Compari
 
 
 def display_table(results, comp: Comparison, language: str = "de") -> pd.DataFrame:
-    """The comparison as text: indicator label and unit, formatted values, "." when withheld.
+    """The comparison as text: "label (unit)", formatted values, "." when withheld.
 
     Deviations from the city are added in parentheses, e.g. ``"21,9 (+3,2)"``.
     """
     rows = []
     for ind_id in comp.values.index:
         ind = results.catalog[ind_id]
-        row = {"Indikator" if language == "de" else "Indicator": ind.label(language)}
-        row["Einheit" if language == "de" else "Unit"] = ind.unit(language)
+        unit = f" ({ind.unit(language)})" if ind.unit(language) else ""
+        row = {"Indikator" if language == "de" else "Indicator": ind.label(language) + unit}
         for col in comp.values.columns:
             label = CITY_LABEL[language] if col == CITY_ID else col
             if comp.suppressed.loc[ind_id, col]:
@@ -138,7 +138,6 @@ def display_table(results, comp: Comparison, language: str = "de") -> pd.DataFra
 def cell_styles(comp: Comparison, language: str = "de") -> pd.DataFrame:
     """CSS per cell of :func:`display_table` (worse than the city red, better blue)."""
     table_cols = ["Indikator" if language == "de" else "Indicator"]
-    table_cols.append("Einheit" if language == "de" else "Unit")
     styles = pd.DataFrame("", index=range(len(comp.values)), columns=table_cols)
     for col in comp.values.columns:
         label = CITY_LABEL[language] if col == CITY_ID else col

@@ -13,10 +13,13 @@ outline map of the printable quarter profile) without tiles or JavaScript.
 
 from __future__ import annotations
 
+import base64
+import functools
 import html
 import math
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import folium
@@ -26,7 +29,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
-from folium.plugins import StripePattern
 
 from sqe_geo.indicators import Indicator
 
@@ -390,6 +392,104 @@ def legend_html(
     return "\n".join(rows)
 
 
+#: Vendored Leaflet (BSD-2), embedded so maps work without a CDN (intranet, offline).
+LEAFLET_DIR = Path(__file__).resolve().parent / "ui" / "static" / "leaflet"
+#: Fill of withheld quarters: an SVG pattern that :class:`HatchPattern` defines.
+HATCH_FILL = "url(#sqe-hatch)"
+
+
+def _data_url(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@functools.cache
+def _leaflet_assets() -> tuple[str, str] | None:
+    """(JS, CSS) of the vendored Leaflet as data: URLs (images inlined), None if absent."""
+    js, css = LEAFLET_DIR / "leaflet.js", LEAFLET_DIR / "leaflet.css"
+    if not (js.is_file() and css.is_file()):
+        return None
+    text = css.read_text(encoding="utf-8")
+    for image in sorted((LEAFLET_DIR / "images").glob("*.png")):
+        text = text.replace(
+            f"url(images/{image.name})", f"url({_data_url('image/png', image.read_bytes())})"
+        )
+    return (
+        _data_url("text/javascript", js.read_bytes()),
+        _data_url("text/css", text.encode("utf-8")),
+    )
+
+
+def use_local_assets(fmap: folium.Map) -> bool:
+    """Load Leaflet from the vendored copy instead of CDNs; drop unused libraries.
+
+    Folium's default page pulls Leaflet, jQuery, Bootstrap and icon fonts from CDNs; the
+    choropleth needs only Leaflet. Returns False (CDN kept) when the copy is missing.
+    """
+    assets = _leaflet_assets()
+    if assets is None:
+        return False
+    fmap.default_js = [("leaflet", assets[0])]
+    fmap.default_css = [("leaflet_css", assets[1])]
+    return True
+
+
+_HATCH_TEMPLATE = """
+{% macro script(this, kwargs) %}
+(function () {
+    var map = {{ this._parent.get_name() }};
+    function addPattern() {
+        var svg = map.getPanes().overlayPane.querySelector("svg");
+        if (!svg || svg.querySelector("#sqe-hatch")) { return; }
+        var ns = "http://www.w3.org/2000/svg";
+        var defs = document.createElementNS(ns, "defs");
+        var pattern = document.createElementNS(ns, "pattern");
+        pattern.setAttribute("id", "sqe-hatch");
+        pattern.setAttribute("width", "8");
+        pattern.setAttribute("height", "8");
+        pattern.setAttribute("patternUnits", "userSpaceOnUse");
+        pattern.setAttribute("patternTransform", "rotate(45)");
+        var back = document.createElementNS(ns, "rect");
+        back.setAttribute("width", "8"); back.setAttribute("height", "8");
+        back.setAttribute("fill", "#ffffff");
+        var stripe = document.createElementNS(ns, "rect");
+        stripe.setAttribute("width", "3"); stripe.setAttribute("height", "8");
+        stripe.setAttribute("fill", "{{ this.color }}");
+        pattern.appendChild(back); pattern.appendChild(stripe);
+        defs.appendChild(pattern);
+        svg.insertBefore(defs, svg.firstChild);
+    }
+    addPattern();
+    map.on("layeradd zoomend", addPattern);
+})();
+{% endmacro %}
+"""
+
+
+class MetricScale(MacroElement):
+    """A metric-only scale bar in the lower right corner."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, position: 'bottomright'})"
+        ".addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+class HatchPattern(MacroElement):
+    """Defines the SVG hatch ``url(#sqe-hatch)`` in a map's vector layer (no plugin)."""
+
+    def __init__(self, color: str = SUPPRESSED_COLOR) -> None:
+        super().__init__()
+        self._name = "SqeHatch"
+        self.color = color
+        self._template = Template(_HATCH_TEMPLATE)
+
+
 def _service_color(category: str, index: int) -> str:
     return SERVICE_COLORS.get(category, _EXTRA_COLORS[index % len(_EXTRA_COLORS)])
 
@@ -406,6 +506,7 @@ def choropleth(
     highlight: str | None = None,
     tiles: str | None = "OpenStreetMap",
     height: str | int = "100%",
+    local_assets: bool = True,
 ) -> folium.Map:
     """A folium choropleth of the quarters for one indicator and year.
 
@@ -429,6 +530,9 @@ def choropleth(
         A quarter id drawn with a thick outline.
     tiles
         Base map tiles (None for none, e.g. offline).
+    local_assets
+        Embed the vendored Leaflet instead of loading it from CDNs (see
+        :func:`use_local_assets`).
     """
     ind = results.catalog[indicator_id]
     text = TEXT[language]
@@ -439,19 +543,12 @@ def choropleth(
     fills = {uid: classification.color_of(uid) or MISSING_COLOR for uid in layer["unit_id"]}
     suppressed_ids = set(layer.loc[layer["suppressed"], "unit_id"])
     minx, miny, maxx, maxy = layer.total_bounds
-    fmap = folium.Map(tiles=tiles, control_scale=True, height=height, prefer_canvas=False)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-
-    hatch = StripePattern(
-        angle=45,
-        weight=3,
-        space_weight=3,
-        color=SUPPRESSED_COLOR,
-        space_color="#ffffff",
-        opacity=1,
-        space_opacity=1,
+    fmap = folium.Map(
+        tiles=tiles, control_scale=False, height=height, zoom_snap=0.25, zoom_delta=0.5
     )
-    hatch.add_to(fmap)
+    if local_assets:
+        use_local_assets(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
 
     def style(feature):
         uid = feature["properties"]["unit_id"]
@@ -464,7 +561,7 @@ def choropleth(
         if uid == highlight:
             base["color"] = "#0055ff"
         if uid in suppressed_ids:
-            base["fillPattern"] = hatch
+            base["fillColor"] = HATCH_FILL
             base["fillOpacity"] = 1.0
         return base
 
@@ -503,6 +600,9 @@ def choropleth(
 
     if services:
         add_service_layers(fmap, results, language)
+    if suppressed_ids:
+        HatchPattern().add_to(fmap)
+    MetricScale().add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     Legend(
         legend_html(

@@ -84,16 +84,18 @@ def render(results: Results) -> None:
     if not chosen:
         st.info(t("pick_one", lang))
         return
-    if s.get("compare_sort") not in [None, *chosen]:
-        s["compare_sort"] = None
+    if s.get("compare_sort") not in ["", *chosen]:
+        s["compare_sort"] = ""
     cols = st.columns([3, 1])
     with cols[0]:
         sort_by = state.bound(
             st.selectbox,
             t("sort_by", lang),
             "compare_sort",
-            options=[None, *chosen],
-            format_func=lambda i: "–" if i is None else results.catalog[i].label(lang),
+            options=["", *chosen],
+            format_func=lambda i: (
+                t("catalog_order", lang) if not i else indicator_label(results, i, lang)
+            ),
         )
     with cols[1]:
         st.write("")
@@ -112,6 +114,7 @@ def render(results: Results) -> None:
             table.style.apply(lambda _df: styles, axis=None),
             hide_index=True,
             width="stretch",
+            height=36 * (len(table) + 1) + 4,
         )
         csv_download(
             compare.comparison_csv_frame(results, comp, lang),

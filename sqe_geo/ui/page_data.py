@@ -12,6 +12,35 @@ from sqe_geo.ui.texts import t
 from sqe_geo.upload import MAX_UPLOAD_BYTES, UploadMapping, UploadWorkspace, guess_age_range
 
 _NONE = ""
+DEFINITION_COLUMNS = {
+    "id": ("ID", "ID"),
+    "label": ("Bezeichnung", "Label"),
+    "unit": ("Einheit", "Unit"),
+    "kind": ("Art", "Kind"),
+    "formula": ("Formel", "Formula"),
+    "direction": ("Richtung", "Direction"),
+    "description": ("Beschreibung", "Description"),
+    "source": ("Quelle", "Source"),
+}
+SOURCE_COLUMNS = {
+    "name": ("Daten", "Data"),
+    "licence": ("Lizenz", "Licence"),
+    "url": ("Adresse", "Address"),
+    "date": ("Stand", "Date"),
+    "note": ("Hinweis", "Note"),
+}
+REPORT_COLUMNS = {
+    "severity": ("Gewicht", "Severity"),
+    "layer": ("Ebene", "Layer"),
+    "check": ("Prüfung", "Check"),
+    "count": ("Anzahl", "Count"),
+    "message": ("Meldung", "Message"),
+    "items": ("Einträge", "Items"),
+}
+
+
+def _columns(lang: str, names: dict[str, tuple[str, str]]) -> dict[str, str]:
+    return {k: v[0] if lang == "de" else v[1] for k, v in names.items()}
 
 
 def render(results: Results) -> None:
@@ -23,12 +52,20 @@ def render(results: Results) -> None:
         st.write(config.description)
 
     st.subheader(t("definitions", lang))
-    st.dataframe(results.catalog.definitions(lang), hide_index=True, width="stretch")
+    definitions = results.catalog.definitions(lang)
+    definitions["direction"] = definitions["direction"].map(lambda d: t(f"dir_{d}", lang))
+    st.dataframe(
+        definitions.rename(columns=_columns(lang, DEFINITION_COLUMNS)),
+        hide_index=True,
+        width="stretch",
+    )
 
     st.subheader(t("sources", lang))
     if config.sources:
         st.dataframe(
-            pd.DataFrame([s.model_dump() for s in config.sources]),
+            pd.DataFrame([s.model_dump() for s in config.sources]).rename(
+                columns=_columns(lang, SOURCE_COLUMNS)
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -47,7 +84,11 @@ def render(results: Results) -> None:
     st.subheader(t("quality", lang))
     report = results.report.to_frame()
     if len(report):
-        st.dataframe(report, hide_index=True, width="stretch")
+        st.dataframe(
+            report.rename(columns=_columns(lang, REPORT_COLUMNS)),
+            hide_index=True,
+            width="stretch",
+        )
     else:
         st.write(t("quality_none", lang))
 

@@ -15,7 +15,8 @@ def indicator_label(results: Results, ind_id: str, lang: str) -> str:
     """Selectbox label of an indicator: its label, marked by group."""
     ind = results.catalog[ind_id]
     group = t("group_access", lang) if ind.category else t("group_ageing", lang)
-    return f"{ind.label(lang)} · {group}"
+    unit = f" ({ind.unit(lang)})" if ind.unit(lang) else ""
+    return f"{ind.label(lang)}{unit} · {group}"
 
 
 def selection_controls(results: Results, lang: str, *, scheme: bool = True) -> None:

@@ -24,7 +24,8 @@ def _city_delta(results: Results, fig: report_html.KeyFigure, year: int, lang: s
         return None, "off"
     delta = fig.value - float(city)
     color = {"higher_is_worse": "inverse", "higher_is_better": "normal"}.get(ind.direction, "off")
-    text = f"{'+' if delta >= 0 else '−'}{format_number(abs(delta), ind.decimals, lang)} "
+    # st.metric reads the direction from a leading ASCII "-"
+    text = f"{'+' if delta >= 0 else '-'}{format_number(abs(delta), ind.decimals, lang)} "
     return text + t("vs_city", lang), color
 
 
@@ -56,8 +57,8 @@ def render(results: Results) -> None:
         delta, color = _city_delta(results, fig, year, lang)
         with grid[n % 4]:
             st.metric(
-                fig.label,
-                f"{fig.text} {fig.unit}".strip(),
+                f"{fig.label} ({fig.unit})" if fig.unit else fig.label,
+                fig.text,
                 delta=delta,
                 delta_color=color,
                 help=results.catalog[fig.indicator_id].description(lang) or None,

@@ -106,6 +106,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "none": "(keine)",
         "parameter": "Parameter",
         "value": "Wert",
+        "catalog_order": "(Reihenfolge der Planungsräume beibehalten)",
+        "dir_higher_is_worse": "höher = mehr Bedarf",
+        "dir_higher_is_better": "höher = besser versorgt",
+        "dir_neutral": "ohne Wertung",
     },
     "en": {
         "app_title": "Ageing and accessibility by quarter",
@@ -208,6 +212,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "none": "(none)",
         "parameter": "Parameter",
         "value": "Value",
+        "catalog_order": "(keep the order of the planning areas)",
+        "dir_higher_is_worse": "higher = more need",
+        "dir_higher_is_better": "higher = better served",
+        "dir_neutral": "no judgement",
     },
 }
 

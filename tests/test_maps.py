@@ -1,0 +1,300 @@
+"""Maps, comparison and quarter profile: classification, colours, withheld values, tooltips,
+the planning-area comparison and the printable HTML report."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import warnings
+
+import mapclassify
+import numpy as np
+import pandas as pd
+import pytest
+
+from sqe_geo import compare, maps, report_html
+from sqe_geo.aggregate import CITY_ID
+from sqe_geo.pipeline import Results
+
+YEAR = 2023
+
+
+def _luminance(hex_color: str) -> float:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.fixture(scope="module")
+def withheld(demo_results_ageing: Results) -> Results:
+    """The demo results with share_older of quarter 03 withheld and 05 missing."""
+    results = copy.copy(demo_results_ageing)
+    results.values = {k: v.copy() for k, v in demo_results_ageing.values.items()}
+    results.suppressed = {k: v.copy() for k, v in demo_results_ageing.suppressed.items()}
+    results.values["quarter"].loc[("03", YEAR), "share_older"] = np.nan
+    results.suppressed["quarter"].loc[("03", YEAR), "share_older"] = True
+    results.values["quarter"].loc[("05", YEAR), "share_older"] = np.nan
+    results.values["planning_area"].loc[("Süd", YEAR), "share_older"] = np.nan
+    results.suppressed["planning_area"].loc[("Süd", YEAR), "share_older"] = True
+    return results
+
+
+# --- classification --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "fisher_jenks", "equal_interval"])
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_class_limits_equal_mapclassify(demo_results_ageing: Results, scheme: str, k: int):
+    values = demo_results_ageing.table("quarter", year=YEAR).set_index("unit_id")["share_older"]
+    cls = maps.classify(values, scheme, k)
+    with warnings.catch_warnings():  # FisherJenks: "Numba not installed" (no numba here)
+        warnings.simplefilter("ignore", UserWarning)
+        oracle = maps.SCHEMES[scheme](values.to_numpy(), k=k)
+    np.testing.assert_allclose(cls.bins, oracle.bins)
+    assert cls.classes.to_numpy(dtype=int).tolist() == oracle.yb.tolist()
+    assert cls.k == k and len(cls.colors) == k
+    assert cls.lower == pytest.approx(values.min())
+
+
+def test_mapclassify_names_match():
+    assert maps.SCHEMES["fisher_jenks"] is mapclassify.FisherJenks
+
+
+def test_classify_missing_and_few_values():
+    values = pd.Series([1.0, np.nan, 2.0, 2.0, 1.0], index=list("abcde"))
+    cls = maps.classify(values, "quantiles", 5)
+    assert cls.k == 2
+    assert pd.isna(cls.classes["b"]) and cls.color_of("b") is None
+    assert cls.color_of("a") != cls.color_of("c")
+    single = maps.classify(pd.Series([4.0, 4.0]), "fisher_jenks", 5)
+    assert single.k == 1
+    empty = maps.classify(pd.Series([np.nan]), "equal_interval", 4)
+    assert empty.k == 0 and empty.colors == []
+    with pytest.raises(ValueError, match="unknown classification"):
+        maps.classify(values, "jenks", 5)
+
+
+def test_classes_clamped_to_3_to_7():
+    values = pd.Series(np.arange(40, dtype=float))
+    assert maps.classify(values, "equal_interval", 12).k == 7
+    assert maps.classify(values, "equal_interval", 1).k == 3
+
+
+def test_legend_labels_are_german_numbers():
+    cls = maps.classify(pd.Series([1000.5, 2000.25, 3000.0, 4000.0]), "equal_interval", 3)
+    labels = cls.legend_labels(1, "de")
+    assert labels[0] == "1.000,5 – 2.000,3"
+    assert cls.legend_labels(1, "en")[0] == "1,000.5 – 2,000.3"
+
+
+# --- colours ---------------------------------------------------------------------------
+
+
+def test_palette_direction():
+    worse = maps.palette("higher_is_worse", 5)
+    better = maps.palette("higher_is_better", 5)
+    neutral = maps.palette("neutral", 5)
+    assert _luminance(worse[0]) > _luminance(worse[-1])  # high values dark
+    assert better == worse[::-1]  # low values dark
+    assert _luminance(better[0]) < _luminance(better[-1])
+    assert not set(neutral) & set(worse)  # a ramp of its own
+
+
+def test_darkest_quarter_is_most_need(demo_results: Results):
+    # share_older: higher is worse -> highest value darkest
+    table = demo_results.table("quarter", year=YEAR).set_index("unit_id")
+    worse = maps.classify(table["share_older"], "quantiles", 5, direction="higher_is_worse")
+    top = table["share_older"].idxmax()
+    assert worse.color_of(top) == min(worse.colors, key=_luminance)
+    coverage = next(i for i in demo_results.catalog if i.id.startswith("coverage_"))
+    assert coverage.direction == "higher_is_better"
+    column = table[coverage.id]
+    better = maps.classify(column, "quantiles", 5, direction=coverage.direction)
+    assert better.color_of(column.idxmin()) == min(better.colors, key=_luminance)
+    assert better.color_of(column.idxmax()) == max(better.colors, key=_luminance)
+
+
+# --- the folium map --------------------------------------------------------------------
+
+
+def test_quarter_layer_tooltip_fields(demo_results_ageing: Results):
+    layer = maps.quarter_layer(demo_results_ageing, "share_older", YEAR, "de")
+    assert layer.crs.to_epsg() == 4326
+    assert len(layer) == 27
+    table = demo_results_ageing.table("quarter", year=YEAR).set_index("unit_id")
+    row = layer.set_index("unit_id").loc["03"]
+    assert row["name"] == "Südstadt"
+    assert row["planning_area"] == table.loc["03", "planning_area"]
+    assert row["value_text"] == maps.format_number(table.loc["03", "share_older"], 1) + " %"
+    rank = int(table["share_older"].rank(ascending=False, method="min")["03"])
+    assert row["rank_text"] == f"{rank} von 27 (1 = höchster Wert)"
+    english = maps.quarter_layer(demo_results_ageing, "share_older", YEAR, "en")
+    assert english.set_index("unit_id").loc["03", "rank_text"].endswith("(1 = highest value)")
+
+
+def test_map_tooltip_legend_and_layers(demo_results: Results):
+    fmap = maps.choropleth(demo_results, "share_oldest_old", YEAR, scheme="fisher_jenks", k=4)
+    html = maps.map_html(fmap).decode("utf-8")
+    # tooltip: name, planning area, value, rank
+    for alias in ("Quartier", "Planungsraum", "Anteil Hochbetagte 80+", "Rang"):
+        assert alias in html
+    assert "value_text" in html and "rank_text" in html
+    # legend: title with year, unit, class limits like the classification
+    values = demo_results.table("quarter", year=YEAR).set_index("unit_id")["share_oldest_old"]
+    cls = maps.classify(values, "fisher_jenks", 4)
+    for label in cls.legend_labels(1, "de"):
+        assert label in html
+    assert "Anteil Hochbetagte 80+ (2023)" in html
+    assert html.count("sqe-legend-class") == 4
+    # one toggleable layer per service category, hidden at start, plus a layer control
+    for label in ("Einrichtungen: Lebensmittel", "Einrichtungen: Apotheke"):
+        assert label in html
+    assert "L.control.layers" in html
+    # Leaflet is embedded, no CDN needed
+    assert "cdn.jsdelivr.net" not in html and "code.jquery.com" not in html
+
+
+def test_suppressed_and_missing_drawn_distinctly(withheld: Results):
+    fmap = maps.choropleth(withheld, "share_older", YEAR, services=False)
+    html = maps.map_html(fmap).decode("utf-8")
+    assert html.count(maps.HATCH_FILL) >= 1
+    assert "sqe-hatch" in html  # the pattern definition
+    assert "zurückgehalten (Geheimhaltung)" in html and "keine Daten" in html
+    layer = maps.quarter_layer(withheld, "share_older", YEAR).set_index("unit_id")
+    assert layer.loc["03", "suppressed"] and layer.loc["03", "value_text"] == (
+        "zurückgehalten (Geheimhaltung)"
+    )
+    assert not layer.loc["05", "suppressed"] and layer.loc["05", "value_text"] == "keine Daten"
+    assert layer.loc["03", "rank_text"] == "–"
+    # the style of every quarter: hatched, grey, or a class colour
+    geojson = next(
+        child
+        for child in fmap._children.values()
+        for child in child._children.values()
+        if type(child).__name__ == "GeoJson"
+    )
+    features = {f["properties"]["unit_id"]: f for f in geojson.data["features"]}
+    style = geojson.style_function
+    assert style(features["03"])["fillColor"] == maps.HATCH_FILL
+    assert style(features["05"])["fillColor"] == maps.MISSING_COLOR
+    assert style(features["01"])["fillColor"] in maps.palette("higher_is_worse", 5)
+
+
+def test_map_without_withheld_values_has_no_hatch_legend(demo_results_ageing: Results):
+    html = maps.map_html(
+        maps.choropleth(demo_results_ageing, "share_older", YEAR, services=False)
+    ).decode("utf-8")
+    assert "sqe-legend-suppressed" not in html and "sqe-legend-missing" not in html
+
+
+def test_map_english_and_highlight(demo_results_ageing: Results):
+    fmap = maps.choropleth(
+        demo_results_ageing, "old_age_dependency", YEAR, language="en", highlight="07"
+    )
+    html = maps.map_html(fmap).decode("utf-8")
+    assert "Old-age dependency" in html or "dependency" in html.lower()
+    assert "Planning area" in html and "darker = more need" in html
+
+
+def test_svg_map(withheld: Results):
+    areas = withheld.planning_areas_geo(YEAR)
+    svg = maps.svg_map(
+        areas, {"Nord": "#ff0000"}, hatched={"Süd"}, labels={"Nord": "Nord: 1"}, title="T"
+    )
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<path") == 6
+    assert 'fill="#ff0000"' in svg and "url(#sqe-hatch)" in svg and "<title>Nord: 1</title>" in svg
+
+
+# --- comparison ------------------------------------------------------------------------
+
+
+def test_comparison_values_and_deviation(demo_results_ageing: Results):
+    ids = ["share_older", "youth_dependency", "population"]
+    comp = compare.comparison(demo_results_ageing, YEAR, ids)
+    areas = demo_results_ageing.table("planning_area", year=YEAR).set_index("unit_id")
+    city = demo_results_ageing.table("city", year=YEAR).set_index("unit_id")
+    assert comp.areas == list(areas.index)
+    assert list(comp.values.columns)[-1] == CITY_ID
+    for area in comp.areas:
+        expected = areas.loc[area, "share_older"] - city.loc[CITY_ID, "share_older"]
+        assert comp.deviation.loc["share_older", area] == pytest.approx(expected)
+        assert comp.need.loc["share_older", area] == np.sign(expected)
+        assert comp.need.loc["youth_dependency", area] == 0  # neutral
+    assert comp.deviation.loc["population"].isna().all()  # counts: no deviation
+
+
+def test_comparison_sort_and_display(withheld: Results):
+    comp = compare.comparison(withheld, YEAR, ["share_older", "share_oldest_old"])
+    ordered = compare.sort_areas(comp, "share_oldest_old", descending=True)
+    values = ordered.values.loc["share_oldest_old", ordered.areas]
+    assert list(values) == sorted(values, reverse=True)
+    assert list(ordered.values.columns)[-1] == CITY_ID
+    table = compare.display_table(withheld, comp, "de")
+    assert table.loc[0, "Indikator"] == "Anteil 65+ (%)"
+    assert table.loc[0, "Süd"] == "."  # withheld
+    assert re.fullmatch(r"\d+,\d \([+−±]\d+,\d\)", table.loc[0, "Nord"])
+    styles = compare.cell_styles(comp, "de")
+    assert styles.shape == table.shape
+    worse = comp.need.loc["share_oldest_old"] > 0
+    for area, is_worse in worse.items():
+        assert (compare.WORSE_BG in styles.loc[1, area]) == bool(is_worse)
+    frame = compare.comparison_csv_frame(withheld, comp, "de")
+    assert "Nord: Abweichung von Stadt" in frame.columns and len(frame) == 2
+    long = compare.long_frame(withheld, comp, "en")
+    assert len(long) == 2 * 6 and set(long["need"]) <= {-1, 0, 1}
+
+
+# --- quarter profile -------------------------------------------------------------------
+
+
+def test_profile_key_figures(demo_results: Results):
+    profile = report_html.quarter_profile(demo_results, "03", YEAR, "de")
+    assert profile.name == "Südstadt"
+    figures = {f.indicator_id: f for f in profile.key_figures}
+    population = demo_results.values["quarter"].loc[("03", YEAR), "population"]
+    assert figures["population"].text == maps.format_number(population, 0)
+    assert figures["share_older"].unit == "%"
+    assert 1 <= figures["share_older"].rank <= 27
+    ages = profile.age_structure
+    assert ages["Personen"].sum() == pytest.approx(population, rel=0.05)
+    assert ages["Anteil (%)"].sum() == pytest.approx(100, abs=0.5)
+    # accessibility grouped by category, labels of the study
+    assert "Lebensmittel" in profile.accessibility
+    food = profile.accessibility["Lebensmittel"]
+    assert any("65+" in label for label in food["Indikator"])
+    assert set(food.columns) == {"Indikator", "Einheit", "Quartier", "Planungsraum", "Stadt"}
+
+
+def test_profile_html_report(withheld: Results):
+    html = report_html.profile_html(withheld, "03", YEAR, "de", indicator_id="share_older")
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert "Quartiersprofil: Südstadt" in html
+    assert "Demo-Daten" in html and "schematische Grenzen" in html
+    population = withheld.values["quarter"].loc[("03", YEAR), "population"]
+    assert maps.format_number(population, 0) in html
+    assert "<svg" in html and "<style>" in html
+    # self-contained: no scripts, no external stylesheets, images or fonts
+    assert "<script" not in html and "src=" not in html and "<link" not in html
+    assert "Vergleich mit Planungsraum und Stadt" in html
+    # the withheld share is a "." in the comparison table
+    assert re.search(
+        r"<td class=\"\">Anteil 65\+</td><td class=\"\">%</td><td class=\"num\">\.</td>", html
+    )
+    english = report_html.profile_html(withheld, "03", YEAR, "en")
+    assert "Quarter profile: Südstadt" in english and "Key figures" in english
+
+
+def test_profile_unknown_quarter(demo_results_ageing: Results):
+    with pytest.raises(KeyError):
+        report_html.quarter_profile(demo_results_ageing, "99", YEAR)
+
+
+def test_map_html_is_standalone(demo_results_ageing: Results):
+    data = maps.map_html(maps.choropleth(demo_results_ageing, "share_older", YEAR, tiles=None))
+    text = data.decode("utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "data:text/javascript;base64," in text
+    geo = re.search(r'"features": \[', text)
+    assert geo is not None
+    json.loads(json.dumps({"ok": True}))

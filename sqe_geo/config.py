@@ -117,6 +117,11 @@ class QuartersConfig(LayerConfig):
     admin_level: int | list[int] = Field(
         default=9, description="OSM input: admin_level of the quarters (9 or 10)"
     )
+    bbox: tuple[float, float, float, float] | None = Field(
+        default=None,
+        description="keep quarters whose inner point lies in (lon_min, lat_min, lon_max, "
+        "lat_max), WGS84 — e.g. one city's quarters out of a regional OSM file",
+    )
 
 
 class PlanningAreasConfig(_Model):
@@ -140,8 +145,9 @@ class DemographicsConfig(_Model):
     """Residents per quarter, year and age band.
 
     Layouts: ``wide`` (one column per band), ``long`` (one row per band) — both CSV or
-    XLSX — and ``portal`` (Karlsruhe Transparenzportal: one CSV per band, keyed by
-    Stadtteil name, ``files`` maps each file to its band name).
+    XLSX —, ``portal`` (Karlsruhe Transparenzportal: one CSV per band, keyed by
+    Stadtteil name, ``files`` maps each file to its band name) and ``zensus`` (sums of the
+    study's Zensus 2022 grid per quarter, for a city without its own statistics).
     """
 
     path: Path | None = None
@@ -152,7 +158,7 @@ class DemographicsConfig(_Model):
         default=None, description="long layout: the count column; portal: e.g. 'Personen'"
     )
     sheet: str | None = None
-    layout: Literal["wide", "long", "portal"] = "wide"
+    layout: Literal["wide", "long", "portal", "zensus"] = "wide"
     key_column: str | None = Field(
         default=None, description="column with the quarter id or name (not for 'portal')"
     )
@@ -163,7 +169,8 @@ class DemographicsConfig(_Model):
     )
     band_column: str | None = Field(default=None, description="long layout: the band column")
     bands: dict[str, str] = Field(
-        description="band column (wide) or band value (long) -> age range like '0-19' or '80+'"
+        default_factory=dict,
+        description="band column (wide) or band value (long) -> age range like '0-19' or '80+'",
     )
 
     @field_validator("bands")
@@ -178,6 +185,10 @@ class DemographicsConfig(_Model):
 
     @model_validator(mode="after")
     def _layout(self) -> DemographicsConfig:
+        if self.layout == "zensus":
+            return self
+        if not self.bands:
+            raise ValueError("bands: give each band column with its age range, e.g. '0-19'")
         if self.layout == "portal":
             if not self.files:
                 raise ValueError("the portal layout needs 'files' (file -> band name)")

@@ -23,12 +23,15 @@ where to look, and a corrected list can be passed to :func:`fetch`.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,6 +83,10 @@ class Source:
         File name in the cache folder (default: the last segment of the URL path).
     description, licence
         Human-readable notes (shown by the CLI, written to the record).
+    extract
+        For ZIP files: ``(pattern, file name)`` pairs — the one member whose base name
+        matches the glob pattern is unpacked next to the archive under that file name (e.g.
+        the 100 m table of a Zensus ZIP), atomically and only when missing.
     """
 
     name: str
@@ -89,6 +96,7 @@ class Source:
     filename: str | None = None
     description: str = ""
     licence: str = ""
+    extract: tuple[tuple[str, str], ...] = ()
 
     @property
     def target_name(self) -> str:
@@ -128,12 +136,37 @@ SOURCE_LISTS: dict[str, tuple[Source, ...]] = {
             _ZENSUS + "Zensus2022_Bevoelkerungszahl.zip",
             description="Zensus 2022, Bevölkerungszahl, 100 m / 1 km / 10 km grid (CSV in ZIP)",
             licence=_DL_DE + ", © Statistische Ämter des Bundes und der Länder",
+            extract=(
+                (
+                    "*Bevoelkerungszahl_100m-Gitter.csv",
+                    "Zensus2022_Bevoelkerungszahl_100m-Gitter.csv",
+                ),
+            ),
         ),
         Source(
             "zensus2022_age_10y",
             _ZENSUS + "Alter_in_10er-Jahresgruppen.zip",
             description="Zensus 2022, Alter in 10er-Jahresgruppen per grid cell (CSV in ZIP)",
             licence=_DL_DE + ", © Statistische Ämter des Bundes und der Länder",
+            extract=(
+                (
+                    "*10er-Jahresgruppen_100m-Gitter.csv",
+                    "Zensus2022_Alter_in_10er-Jahresgruppen_100m-Gitter.csv",
+                ),
+            ),
+        ),
+        Source(
+            "zensus2022_age_5_classes",
+            _ZENSUS + "Alter_in_5_Altersklassen.zip",
+            description="Zensus 2022, Alter in 5 Altersklassen per grid cell (CSV in ZIP); "
+            "the only grid topic with a 65+ class",
+            licence=_DL_DE + ", © Statistische Ämter des Bundes und der Länder",
+            extract=(
+                (
+                    "*5_Altersklassen_100m-Gitter.csv",
+                    "Zensus2022_Alter_in_5_Altersklassen_100m-Gitter.csv",
+                ),
+            ),
         ),
         Source(
             "osm_karlsruhe_regbez",
@@ -221,7 +254,10 @@ def sources_for(name_or_sources: str | Iterable[Source | Mapping[str, Any]]) -> 
                 f"Source {item['name']!r} has unknown key(s) {', '.join(sorted(unknown))}; "
                 f"allowed: {', '.join(sorted(fields))}."
             )
-        sources.append(Source(**dict(item)))
+        values = dict(item)
+        if "extract" in values:
+            values["extract"] = tuple(tuple(pair) for pair in values["extract"])
+        sources.append(Source(**values))
     for src in sources:
         if urlparse(src.url).scheme not in {"http", "https"}:
             raise StudyConfigError(f"Source {src.name!r}: {src.url!r} is not an http(s) address.")
@@ -469,8 +505,11 @@ def fetch(
     results: list[FetchResult] = []
     try:
         for src in sources:
-            results.append(_fetch_one(src, cache, record, http, callback, timeout, chunk_size))
+            result = _fetch_one(src, cache, record, http, callback, timeout, chunk_size)
+            results.append(result)
             _write_record(cache, record)
+            if src.extract:
+                extract_members(result.path, src.extract)
     finally:
         if own_session:
             http.close()
@@ -517,6 +556,51 @@ def _fetch_one(
     part.replace(target)
     record[target.name] = _entry(src, size, digest, None)
     return FetchResult(src.name, target, size, digest, status)
+
+
+def extract_members(archive: Path, members: Iterable[tuple[str, str]]) -> list[Path]:
+    """Unpack ZIP members next to the archive under fixed file names.
+
+    Parameters
+    ----------
+    archive
+        The downloaded ZIP file.
+    members
+        ``(pattern, file name)`` pairs: exactly one member's base name must match the glob
+        pattern; it is written as ``file name`` (temporary file, then rename) unless a file
+        of that name and size is already there.
+
+    Raises
+    ------
+    FetchError
+        If the archive is not a ZIP file, or a pattern matches no member or several.
+    """
+    out: list[Path] = []
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            files = [m for m in zf.infolist() if not m.is_dir()]
+            for pattern, name in members:
+                hits = [m for m in files if fnmatch.fnmatch(Path(m.filename).name, pattern)]
+                if len(hits) != 1:
+                    listed = ", ".join(Path(m.filename).name for m in (hits or files)[:10])
+                    found = "several members match" if hits else "no member matches"
+                    raise FetchError(
+                        f"{archive.name}: {found} {pattern!r} ({listed}). The publisher may "
+                        "have renamed the files; adjust 'extract' in the source list."
+                    )
+                target = archive.parent / name
+                if not (target.is_file() and target.stat().st_size == hits[0].file_size):
+                    part = target.with_name(target.name + ".part")
+                    with zf.open(hits[0]) as source, part.open("wb") as sink:
+                        shutil.copyfileobj(source, sink)
+                    part.replace(target)
+                out.append(target)
+    except zipfile.BadZipFile:
+        raise FetchError(
+            f"{archive}: not a ZIP file (a download error page?). Delete it and run "
+            "`sqe-geo fetch` again."
+        ) from None
+    return out
 
 
 def _entry(src: Source, size: int, digest: str, fetched_at: str | None) -> dict[str, Any]:

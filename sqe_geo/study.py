@@ -19,11 +19,12 @@ from sqe_geo._errors import InputDataError
 from sqe_geo.config import StudyConfig, load_config
 from sqe_geo.demographics import canonical_counts, to_wide
 from sqe_geo.keys import add_quarter_ids, match_keys
-from sqe_geo.layers import is_json_list, is_osm, read_vector
+from sqe_geo.layers import is_json_list, is_osm, is_zensus_grid, read_vector
 from sqe_geo.osm import read_osm_boundaries, read_osm_services, read_service_list_json
 from sqe_geo.portal import read_portal_bands
 from sqe_geo.quality import QualityReport
 from sqe_geo.tables import read_table
+from sqe_geo.zensus import ZENSUS_CRS, read_zensus_grid, zensus_age_groups, zensus_to_quarters
 
 #: Planning area of quarters that no planning-area entry names.
 UNASSIGNED = "ohne Zuordnung"
@@ -40,6 +41,7 @@ class Study:
     demographics: pd.DataFrame
     services: gpd.GeoDataFrame | None
     report: QualityReport = field(default_factory=QualityReport)
+    grid_cells: gpd.GeoDataFrame | None = None
 
     @property
     def years(self) -> list[int]:
@@ -78,6 +80,8 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
             qc.path, target_crs=config.analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
             report=report,
         )  # fmt: skip
+    if qc.bbox is not None:
+        raw = _within_bbox(raw, qc.bbox, Path(qc.path).name, report)
     columns = [qc.id_column, qc.name_column]
     if qc.planning_area_column:
         columns.append(qc.planning_area_column)
@@ -118,6 +122,31 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     quarters["planning_area"] = _planning_areas(config, quarters, raw, report)
     check_quarter_geometry(quarters, report)
     return quarters.sort_values("quarter_id").reset_index(drop=True)
+
+
+def _within_bbox(
+    raw: gpd.GeoDataFrame,
+    bbox: tuple[float, float, float, float],
+    source: str,
+    report: QualityReport,
+) -> gpd.GeoDataFrame:
+    """Keep the features whose inner point lies in a WGS84 bounding box (reported)."""
+    inner = raw.geometry.representative_point().to_crs("EPSG:4326")
+    keep = inner.x.between(bbox[0], bbox[2]) & inner.y.between(bbox[1], bbox[3])
+    if not keep.any():
+        raise InputDataError(
+            f"quarters: no feature of {source} lies in bbox {list(bbox)} (lon_min, lat_min, "
+            "lon_max, lat_max in WGS84). Check the order of the numbers."
+        )
+    report.add(
+        "quarters_outside_bbox",
+        "quarters",
+        f"{source}: {int((~keep).sum())} feature(s) outside the study's bbox are not part of "
+        f"the study; {int(keep.sum())} kept.",
+        severity="info",
+        count=int((~keep).sum()),
+    )
+    return raw.loc[keep.to_numpy()]
 
 
 def _planning_areas(
@@ -234,11 +263,75 @@ def check_quarter_geometry(
         )
 
 
-def read_demographics(
+def read_grid_cells(
     config: StudyConfig, quarters: gpd.GeoDataFrame, report: QualityReport
+) -> gpd.GeoDataFrame | None:
+    """Zensus 2022 grid cells of the study area when the population grid is Zensus CSVs.
+
+    Every topic file is read only within the quarters' bounding box and merged on the cell
+    id; the age groups the published bands tile exactly are added.
+    """
+    grid = config.population_grid
+    if grid is None or not is_zensus_grid(grid.path):
+        return None
+    bbox = quarters.to_crs(ZENSUS_CRS).total_bounds
+    cells: gpd.GeoDataFrame | None = None
+    for path in [Path(grid.path), *map(Path, grid.additional_paths)]:
+        part = read_zensus_grid(path, bbox=bbox, report=report)
+        if cells is None:
+            cells = part
+            continue
+        new = [c for c in part.columns if c not in cells.columns or c == "cell_id"]
+        merged = cells.merge(pd.DataFrame(part[new]), on="cell_id", how="outer")
+        # cells missing from one topic still need their geometry
+        geometry = merged.geometry.fillna(merged["cell_id"].map(part.set_index("cell_id").geometry))
+        cells = gpd.GeoDataFrame(merged, geometry=geometry, crs=ZENSUS_CRS)
+    assert cells is not None
+    ranges = config.age_groups.ranges()
+    return zensus_age_groups(
+        cells,
+        working_age_from=ranges["working_age"][0],
+        older_from=ranges["older"][0],
+        report=report,
+    )
+
+
+def _zensus_demographics(
+    config: StudyConfig,
+    quarters: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame | None,
+    report: QualityReport,
+) -> pd.DataFrame:
+    """Demographics as sums of the Zensus grid per quarter (year 2022 unless stated)."""
+    if cells is None:
+        raise InputDataError(
+            "demographics: layout 'zensus' sums the Zensus grid per quarter, but "
+            "[population_grid] names no Zensus 2022 grid CSV. Point its 'path' at the "
+            "100 m table (e.g. Zensus2022_Bevoelkerungszahl_100m-Gitter.csv)."
+        )
+    sums = zensus_to_quarters(cells, quarters[["quarter_id", "geometry"]], report=report)
+    sums = sums.reset_index()
+    sums.insert(1, "year", config.demographics.year or 2022)
+    report.add(
+        "demographics_from_zensus",
+        "demographics",
+        "Residents per quarter are sums of Zensus 2022 grid cells (cells assigned by their "
+        "centre; counts perturbed by the cell-key method): use them as estimates, not as "
+        "official quarter totals.",
+    )
+    return sums
+
+
+def read_demographics(
+    config: StudyConfig,
+    quarters: gpd.GeoDataFrame,
+    report: QualityReport,
+    cells: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Read the demographics table into the canonical per-quarter, per-year table."""
     dc = config.demographics
+    if dc.layout == "zensus":
+        return _zensus_demographics(config, quarters, cells, report)
     if dc.layout == "portal":
         assert dc.files is not None
         source = ", ".join(Path(f).name for f in dc.files)
@@ -428,7 +521,8 @@ def load_study(study: str | Path | StudyConfig) -> Study:
     config = study if isinstance(study, StudyConfig) else load_config(study)
     report = QualityReport()
     quarters = read_quarters(config, report)
-    demographics = read_demographics(config, quarters, report)
+    cells = read_grid_cells(config, quarters, report)
+    demographics = read_demographics(config, quarters, report, cells)
     services = read_services(config, report)
     if services is not None:
         inside = services.sjoin(quarters[["geometry"]], predicate="within", how="left")
@@ -445,7 +539,7 @@ def load_study(study: str | Path | StudyConfig) -> Study:
         check_service_extent(services, quarters, report)
     return Study(
         config=config, quarters=quarters, demographics=demographics, services=services,
-        report=report,
+        report=report, grid_cells=cells,
     )  # fmt: skip
 
 

@@ -37,7 +37,7 @@ from sqe_geo.accessibility import (
 )
 from sqe_geo.aggregate import CITY_ID, Level
 from sqe_geo.config import AGE_GROUPS, StudyConfig
-from sqe_geo.layers import is_zensus_grid, read_vector
+from sqe_geo.layers import read_vector
 from sqe_geo.network import WalkingNetwork, load_or_build_network, points_xy
 from sqe_geo.population import (
     allocate_dasymetric,
@@ -47,7 +47,7 @@ from sqe_geo.population import (
 )
 from sqe_geo.quality import QualityReport
 from sqe_geo.study import Study
-from sqe_geo.zensus import ZENSUS_CRS, read_zensus_grid, zensus_age_groups, zensus_to_origins
+from sqe_geo.zensus import zensus_to_origins
 
 #: Cell size of the even spread used when a study has no residents' locations.
 FALLBACK_CELL_M = 100.0
@@ -116,8 +116,9 @@ def base_origins(study: Study, report: QualityReport) -> tuple[gpd.GeoDataFrame,
         )
         return _even_cells(study.quarters), None
     path = Path(grid.path)
-    if is_zensus_grid(path):
-        return zensus_origins(study, report), "zensus"
+    if study.grid_cells is not None:
+        origins = zensus_to_origins(study.grid_cells, quarters, report=report)
+        return origins, "zensus"
     if path.suffix.lower() in _RASTER_SUFFIXES:
         mapping = dict(grid.bands) if grid.bands else None
         return origins_from_raster(path, quarters, band_groups=mapping, report=report), "raster"
@@ -138,33 +139,6 @@ def base_origins(study: Study, report: QualityReport) -> tuple[gpd.GeoDataFrame,
         return origins, "points"
     origins = points.assign(origin_id=[f"a{i}" for i in range(len(points))])
     return origins[["origin_id", "geometry"]], None
-
-
-def zensus_origins(study: Study, report: QualityReport) -> gpd.GeoDataFrame:
-    """Origins from Zensus 2022 grid CSVs, read only within the study area's bounding box."""
-    grid = study.config.population_grid
-    assert grid is not None
-    bbox = study.quarters.to_crs(ZENSUS_CRS).total_bounds
-    cells = None
-    for path in [Path(grid.path), *map(Path, grid.additional_paths)]:
-        part = read_zensus_grid(path, bbox=bbox, report=report)
-        if cells is None:
-            cells = part
-        else:
-            extra = part.drop(
-                columns=[c for c in part.columns if c in cells.columns and c != "cell_id"]
-            )
-            cells = cells.merge(extra, on="cell_id", how="outer")
-            cells = gpd.GeoDataFrame(cells, geometry="geometry", crs=ZENSUS_CRS)
-    assert cells is not None
-    ranges = study.config.age_groups.ranges()
-    cells = zensus_age_groups(
-        cells,
-        working_age_from=ranges["working_age"][0],
-        older_from=ranges["older"][0],
-        report=report,
-    )
-    return zensus_to_origins(cells, study.quarters[["quarter_id", "geometry"]], report=report)
 
 
 def origins_per_year(

@@ -27,6 +27,11 @@ from sqe_geo.pipeline import Results
 
 #: The mark of a withheld value in German tables.
 WITHHELD = "."
+#: Written beside every row when a study switched disclosure control off.
+INTERNAL_NOTE = {
+    "de": ("Hinweis", "Geheimhaltung ausgeschaltet – nur für den internen Gebrauch"),
+    "en": ("Note", "Disclosure control switched off – internal use only"),
+}
 
 _COLUMN_LABELS = {
     "de": {"unit_id": "ID", "name": "Name", "planning_area": "Planungsraum", "year": "Jahr"},
@@ -97,6 +102,9 @@ def export_table(
             values = values.astype(object).where(~mask[ind_id].fillna(False), withheld)
         name = f"{ind.label(language)} ({ind.unit(language)})" if labels else ind_id
         out[name] = values
+    if not results.study.config.disclosure.enabled:
+        column, text = INTERNAL_NOTE.get(language, INTERNAL_NOTE["en"])
+        out[column if labels else "note"] = text
     if labels:
         out = out.rename(columns=_COLUMN_LABELS.get(language, _COLUMN_LABELS["en"]))
     return out.reset_index(drop=True)

@@ -75,3 +75,8 @@ def test_indicators_lists_the_catalog(capsys):
     assert main(["indicators"]) == 0
     text = capsys.readouterr().out
     assert "old_age_dependency" in text and "Altenquotient" in text
+
+
+def test_fetch_of_an_unknown_list_is_a_user_error(tmp_path: Path, capsys):
+    assert main(["fetch", "atlantis", "--cache", str(tmp_path)]) == 2
+    assert "atlantis" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import pandas as pd
 import pyogrio
 import pytest
 
+import sqe_geo
 from sqe_geo._errors import ExportError
 from sqe_geo.export import (
+    INTERNAL_NOTE,
     WITHHELD,
     csv_bytes,
     export_table,
@@ -113,3 +116,17 @@ def test_failed_atomic_write_leaves_nothing(tmp_path: Path):
 def test_unknown_indicator_is_named(demo_results):
     with pytest.raises(ExportError, match="nope"):
         export_table(demo_results, "city", indicators=["nope"])
+
+
+def test_outputs_say_so_when_disclosure_control_is_off(demo_study):
+    config = demo_study.config.model_copy(
+        update={"disclosure": demo_study.config.disclosure.model_copy(update={"enabled": False})}
+    )
+    results = sqe_geo.run(dataclasses.replace(demo_study, config=config), accessibility=False)
+    table = export_table(results, "quarter")
+    assert (table["Hinweis"] == INTERNAL_NOTE["de"][1]).all()
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(results)))
+    for sheet in ("Quartiere", "Planungsräume", "Stadt"):
+        header = [c.value for c in book[sheet][1]]
+        assert header[-1] == "Hinweis"
+    assert not results.suppressed["quarter"].to_numpy().any()

@@ -99,6 +99,13 @@ class UploadWorkspace:
         """Delete the folder and everything in it."""
         self._tmp.cleanup()
 
+    def __del__(self) -> None:
+        # An app session that ends drops its workspace: delete the folder explicitly
+        # (TemporaryDirectory would do it too, but with a ResourceWarning).
+        tmp = getattr(self, "_tmp", None)
+        if tmp is not None:
+            tmp.cleanup()
+
     def __enter__(self) -> UploadWorkspace:
         return self
 

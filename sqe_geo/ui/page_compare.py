@@ -35,22 +35,25 @@ def default_indicators(results: Results) -> list[str]:
 
 
 def _bar_chart(frame, label: str, unit: str, lang: str) -> alt.LayerChart:
-    area = t("planning_area", lang)
-    value = f"{label} ({unit})" if unit else label
-    data = frame.rename(columns={"area": area, "value": value})
+    # field names stay plain: labels may hold ":" (a type code in Altair shorthand)
+    data = frame[["area", "value", "city", "need"]].copy()
     data["need"] = data["need"].map({1: "+", -1: "−", 0: "="})
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X(f"{area}:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30)),
-            y=alt.Y(f"{value}:Q", title=unit or None),
+            x=alt.X("area:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y("value:Q", title=unit or None),
             color=alt.Color(
                 "need:N",
                 scale=alt.Scale(domain=["+", "=", "−"], range=["#e34a33", "#9e9e9e", "#3182bd"]),
                 legend=None,
             ),
-            tooltip=[area, alt.Tooltip(f"{value}:Q", format=".1f")],
+            tooltip=[
+                alt.Tooltip("area:N", title=t("planning_area", lang)),
+                alt.Tooltip("value:Q", title=f"{label} ({unit})" if unit else label, format=".1f"),
+                alt.Tooltip("city:Q", title=compare.CITY_LABEL[lang], format=".1f"),
+            ],
         )
     )
     rule = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -96,10 +98,18 @@ def render(results: Results) -> None:
     upload_section(lang)
 
 
+def upload_limit() -> int:
+    """Bytes per uploaded file: ``$SQE_UPLOAD_MAX_MB`` or the library default."""
+    try:
+        return int(float(os.environ["SQE_UPLOAD_MAX_MB"]) * 1024**2)
+    except (KeyError, ValueError):
+        return MAX_UPLOAD_BYTES
+
+
 def _workspace() -> UploadWorkspace:
     ws = st.session_state.get("upload_ws")
-    if ws is None:
-        ws = UploadWorkspace()
+    if ws is None or ws.max_bytes != upload_limit():
+        ws = UploadWorkspace(upload_limit())
         st.session_state["upload_ws"] = ws
     return ws
 
@@ -138,13 +148,12 @@ def _pick(label: str, columns: list[str], key: str, *, optional: bool = False, g
 def upload_section(lang: str) -> None:
     """The upload form: files, column mapping, computing the uploaded study."""
     st.subheader(t("upload", lang))
-    st.caption(t("upload_intro", lang, mb=MAX_UPLOAD_BYTES // 1024**2))
+    st.caption(t("upload_intro", lang, mb=f"{upload_limit() / 1024**2:g}"))
     if st.session_state.get("uploaded_study") and st.button(
         t("back_to_default", lang), key="upload_reset"
     ):
         st.session_state.pop("uploaded_study", None)
         st.rerun()
-    ws = _workspace()
     cols = st.columns(3)
     with cols[0]:
         boundaries = st.file_uploader(
@@ -158,6 +167,9 @@ def upload_section(lang: str) -> None:
         services = st.file_uploader(
             t("services_file", lang), type=["gpkg", "geojson", "json", "zip"], key="up_s"
         )
+    if boundaries is None and table is None and services is None:
+        return
+    ws = _workspace()
     ok_b = _stage(ws, "boundaries", boundaries)
     ok_d = _stage(ws, "demographics", table)
     ok_s = _stage(ws, "services", services)

@@ -2,8 +2,9 @@
 
 The app lets planners try their own data: quarter boundaries (GeoPackage, GeoJSON or a
 zipped Shapefile), a residents table (CSV/XLSX) and optionally service points. An
-:class:`UploadWorkspace` writes every upload into its own
-:class:`tempfile.TemporaryDirectory` (never anywhere else), refuses files above a size
+:class:`UploadWorkspace` writes every upload into its own temporary
+directory (``tempfile.mkdtemp``, deleted on :meth:`UploadWorkspace.close` or when the
+workspace is garbage-collected; never anywhere else), refuses files above a size
 limit and archives that unpack to more than a multiple of it, lists the columns for the
 column-mapping form, and turns the form (:class:`UploadMapping`) into a validated
 :class:`~sqe_geo.config.StudyConfig`. Every problem is an :class:`InputDataError` or
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,20 +94,16 @@ class UploadWorkspace:
 
     def __init__(self, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
         self.max_bytes = int(max_bytes)
-        self._tmp = tempfile.TemporaryDirectory(prefix="sqe-upload-")
-        self.folder = Path(self._tmp.name)
+        self.folder = Path(tempfile.mkdtemp(prefix="sqe-upload-"))
+        # Like tempfile.TemporaryDirectory, but an app session that simply ends (the
+        # workspace is garbage-collected with it) deletes the folder without a
+        # ResourceWarning.
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         self.files: dict[str, Path] = {}
 
     def close(self) -> None:
         """Delete the folder and everything in it."""
-        self._tmp.cleanup()
-
-    def __del__(self) -> None:
-        # An app session that ends drops its workspace: delete the folder explicitly
-        # (TemporaryDirectory would do it too, but with a ResourceWarning).
-        tmp = getattr(self, "_tmp", None)
-        if tmp is not None:
-            tmp.cleanup()
+        self._finalizer()
 
     def __enter__(self) -> UploadWorkspace:
         return self

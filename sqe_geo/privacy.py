@@ -10,11 +10,11 @@ Which counts are protected
 --------------------------
 A *protected variable* is every count column that enters an indicator as a count of
 persons (:func:`person_count_inputs`): the value of ``count``, ``change_abs`` and
-``change_pct``; numerator and denominator of ``share``, ``ratio`` and ``per_1000``; the
-denominator of ``mean`` and ``minutes`` (their numerators are sums of distances or
-accessibility scores, not persons). A variable is protected whether or not a ``count``
-indicator publishes it directly, because a count can usually be recovered from a published
-ratio and its base, or from chains of ratios.
+``change_pct``; numerator and denominator of ``share`` and ``ratio``; the denominator of
+``per_1000``, ``mean`` and ``minutes``. Their numerators are not persons: services or
+E2SFCA-weighted places per 1,000 residents, sums of walking distances. A variable is
+protected whether or not a ``count`` indicator publishes it directly, because a count can
+usually be recovered from a published ratio and its base, or from chains of ratios.
 
 Rules
 -----
@@ -31,10 +31,10 @@ With ``m = min_count`` (default 3) and ``d = min_denominator`` (default 10):
    value); when there is none, the total is withheld, which moves the problem one level up.
    This repeats until every relation is safe.
 3. **Derived values.** An indicator value is withheld when any protected count cell it is
-   computed from is withheld (rules 1–2): a ``count`` with its cell; ``share``, ``ratio``
-   and ``per_1000`` with their numerator or denominator cell; ``mean`` and ``minutes``
-   with their denominator cell; ``change_abs`` and ``change_pct`` with the cell of the year
-   or of the base year.
+   computed from is withheld (rules 1–2): a ``count`` with its cell; ``share`` and
+   ``ratio`` with their numerator or denominator cell; ``per_1000``, ``mean`` and
+   ``minutes`` with their denominator cell; ``change_abs`` and ``change_pct`` with the
+   cell of the year or of the base year.
 4. **Primary, bases.** ``share``, ``ratio``, ``per_1000``, ``mean`` and ``minutes`` are
    withheld when the denominator count is below ``d``; ``change_pct`` when the base-year
    count is below ``d``.
@@ -84,8 +84,10 @@ What is not protected
 * **Kind ``value``** (per-level values such as median distances) has no declared base
   count and is not controlled. A catalog entry of this kind describing few persons (the
   median walking distance of two residents 80+) should be given a base in the catalog.
-* **Non-person counts** cannot be told apart: a ``count`` or the numerator of a
-  ``per_1000`` describing facilities or places is suppressed like persons.
+* **Kinds decide what counts persons.** A ``count`` of facilities would be suppressed
+  like persons; a ``per_1000`` whose numerator counts persons (say, recipients of care
+  per 1,000 residents) would not have its numerator protected: such an indicator must be
+  declared as ``share`` or ``ratio``.
 * **Other publications** (other breakdowns, other tables of the statistics office,
   Zensus grid cells) are outside this module.
 """
@@ -140,7 +142,7 @@ _PERSON_INPUTS: dict[str, tuple[str, ...]] = {
     "change_pct": ("value",),
     "share": ("numerator", "denominator"),
     "ratio": ("numerator", "denominator"),
-    "per_1000": ("numerator", "denominator"),
+    "per_1000": ("denominator",),
     "mean": ("denominator",),
     "minutes": ("denominator",),
     "value": (),
@@ -457,7 +459,7 @@ def _indicator_mask(ind: Indicator, cells: _Cells, min_denominator: int) -> np.n
             denominator = ind.inputs["denominator"]
             with np.errstate(invalid="ignore"):
                 mask = cells.is_withheld(denominator) | (cells.count(denominator) < min_denominator)
-            if kind in ("share", "ratio", "per_1000"):
+            if kind in ("share", "ratio"):
                 mask |= cells.is_withheld(ind.inputs["numerator"])
             return mask
     return cells.none

@@ -93,11 +93,14 @@ def count_indicators(catalog: Catalog) -> dict[str, str]:
     return {i.inputs["value"]: i.id for i in catalog if i.kind == "count"}
 
 
-def recoverable(quarter: pd.Series, area: pd.Series, city: float, area_of: pd.Series) -> list[str]:
+def recoverable(
+    quarter: pd.Series, area: pd.Series, city: float, area_of: pd.Series, lowest: float = 1.0
+) -> list[str]:
     """Withheld cells (NaN) whose value published cells and the hierarchy pin down.
 
     ``quarter`` and ``area`` are published values of one variable and year (NaN =
-    withheld); withheld counts are known to be at least 1.
+    withheld); withheld counts are known to be at least ``lowest`` (1 person; 0 for
+    fractional estimates).
     """
     unknown = [("q", q) for q in quarter.index[quarter.isna()]]
     unknown += [("a", a) for a in area.index[area.isna()]]
@@ -128,7 +131,7 @@ def recoverable(quarter: pd.Series, area: pd.Series, city: float, area_of: pd.Se
     for u, k in pos.items():
         c = np.zeros(len(unknown))
         c[k] = 1.0
-        bounds = [(1.0, None)] * len(unknown)
+        bounds = [(lowest, None)] * len(unknown)
         low = linprog(c, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
         high = linprog(-c, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
         assert low.status == 0, "the true table must be feasible"
@@ -184,14 +187,16 @@ def assert_protected(counts, values, out, suppressed, catalog, quarters, config)
             a = out["planning_area"][ind_id].xs(year, level="year")
             c = out["city"][ind_id].xs(year, level="year").iloc[0]
             truth = counts["quarter"][column].xs(year, level="year")
-            assert (truth[q.isna()].dropna() >= 1).all(), "a zero was withheld"
+            assert (truth[q.isna()].dropna() > 0).all(), "a zero was withheld"
+            whole = bool(np.all(truth.dropna() == np.round(truth.dropna())))
             for area in a.index:
                 cells = [a[area], *q[area_of[area_of == area].index.intersection(q.index)]]
                 n = sum(math.isnan(v) for v in cells)
                 assert n != 1, (ind_id, year, area)
             n_city = sum(math.isnan(v) for v in [c, *a])
             assert n_city != 1, (ind_id, year, "city")
-            assert not recoverable(q, a, c, area_of.loc[q.index]), (ind_id, year)
+            found = recoverable(q, a, c, area_of.loc[q.index], 1.0 if whole else 0.0)
+            assert not found, (ind_id, year, found)
 
 
 # --- hand-made examples ---------------------------------------------------------------------
@@ -394,7 +399,7 @@ def test_change_pct_withheld_on_small_base_year_count():
     assert not row["change_oldest_old_abs"]  # the counts 7 and 12 are both shown
 
 
-def test_fractional_estimates_have_no_lower_bound_of_one():
+def test_fractional_estimates_and_non_person_numerators():
     # Dasymetric accessibility counts are fractions: two withheld cells hiding 2.0 in total
     # do not reveal each other, so no third cell is withheld.
     quarters = make_quarters({"A": ["a1", "a2", "a3"]})
@@ -402,6 +407,13 @@ def test_fractional_estimates_have_no_lower_bound_of_one():
         [
             Indicator("within", "count", {"value": "within"}, "Nahbereich", "within"),
             Indicator("dist", "mean", {"numerator": "distsum", "denominator": "origins"}, "D", "D"),
+            Indicator(
+                "per_1000",
+                "per_1000",
+                {"numerator": "services", "denominator": "origins"},
+                "S",
+                "S",
+            ),
         ]
     )
     data = pd.DataFrame(
@@ -411,14 +423,18 @@ def test_fractional_estimates_have_no_lower_bound_of_one():
             "within": [0.5, 1.5, 20.25],
             "origins": [9.5, 40.0, 30.0],
             "distsum": [1.0, 2.0, 3000.0],
+            "services": [0.0, 1.0, 2.0],
         }
     ).set_index(["quarter_id", "year"])
     case = controlled(data, quarters, catalog)
     q = case.suppressed["quarter"].xs(2023, level="year")
     assert q["within"].tolist() == [True, True, False]
-    # The mean's base (9.5 residents) is small; its numerator (a distance sum) is no count.
+    # The bases (9.5 residents) are small; the numerators (distances, services) are no
+    # persons: 1 or 2 services are shown.
     assert q["dist"].tolist() == [True, False, False]
+    assert q["per_1000"].tolist() == [True, False, False]
     assert protected_variables(catalog) == ["within", "origins"]
+    case.check(catalog, quarters, DEFAULT)
 
 
 def test_disabled_control_changes_nothing():
@@ -557,3 +573,32 @@ def test_small_counts_end_to_end(tiny_study):
     quarter = results.suppressed["quarter"]
     assert quarter["population_oldest_old"].sum() > 0
     assert quarter["share_oldest_old"].sum() >= quarter["population_oldest_old"].sum()
+
+
+def test_demo_with_accessibility_end_to_end(demo_results):
+    """Accessibility counts are fractional estimates; the rules hold on them too."""
+    study = demo_results.study
+    config = study.config
+    before = {
+        level: evaluate(
+            demo_results.catalog,
+            demo_results.counts[level],
+            base_year=config.base_year,
+            walking_speed_mps=config.accessibility.walking_speed_mps,
+        )
+        for level in LEVELS
+    }
+    assert_protected(
+        demo_results.counts,
+        before,
+        demo_results.values,
+        demo_results.suppressed,
+        demo_results.catalog,
+        study.quarters,
+        config.disclosure,
+    )
+    # Numerators that are not persons (services, E2SFCA-weighted places) are not protected.
+    assert not any(
+        v.startswith(("services_", "e2sfca_", "distsum_"))
+        for v in protected_variables(demo_results.catalog)
+    )

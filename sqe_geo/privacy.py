@@ -94,8 +94,8 @@ What is not protected
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -111,6 +111,7 @@ __all__ = [
     "apply_disclosure_control",
     "disclosure_note",
     "format_value",
+    "format_values",
     "person_count_inputs",
     "protected_variables",
     "withheld_counts",
@@ -194,8 +195,8 @@ def format_value(value: float | None, suppressed: bool, decimals: int, german: b
 
     Examples
     --------
-    >>> format_value(12.345, False, 1, german=True)
-    '12,3'
+    >>> format_value(12.35, False, 1, german=True)
+    '12,4'
     >>> format_value(float("nan"), True, 1, german=True)
     '.'
     >>> format_value(2.0, True, 0, german=False)
@@ -203,12 +204,43 @@ def format_value(value: float | None, suppressed: bool, decimals: int, german: b
     """
     if suppressed:
         return SUPPRESSED_MARK if german else ""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or pd.isna(value) or not np.isfinite(float(value)):
         return ""
-    text = f"{float(value):.{max(int(decimals), 0)}f}"
-    if text.startswith("-") and float(text) == 0:  # "-0.0" from rounding a tiny negative
-        text = text[1:]
+    # Round half away from zero on the shortest decimal form (DIN 1333: 1.25 -> 1.3), not
+    # half to even on the binary value as format() does.
+    step = Decimal(1).scaleb(-max(int(decimals), 0))
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded) if rounded.is_zero() else rounded:f}"  # no "-0.0"
     return text.replace(".", ",") if german else text
+
+
+def format_values(
+    values: pd.Series, suppressed: pd.Series, decimals: int, german: bool
+) -> pd.Series:
+    """:func:`format_value` for a column (e.g. one indicator of an export table).
+
+    Parameters
+    ----------
+    values
+        Indicator values.
+    suppressed
+        The disclosure mask of the same cells (aligned on the index; missing = False).
+    decimals
+        Decimal places.
+    german
+        German output (``"."`` and decimal comma).
+
+    Returns
+    -------
+    pandas.Series
+        Text per cell, same index as ``values``.
+    """
+    mask = suppressed.reindex(values.index, fill_value=False).to_numpy(dtype=bool)
+    text = [
+        format_value(v, bool(m), decimals, german)
+        for v, m in zip(values.to_numpy(dtype=object), mask, strict=True)
+    ]
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def person_count_inputs(indicator: Indicator) -> list[str]:

@@ -82,13 +82,14 @@ AREA_OUTLINE_COLOR = "#1a1a1a"
 
 #: Marker colours of service categories (cycled for unknown categories).
 SERVICE_COLORS = {
-    "food": "#2ca02c",
-    "pharmacy": "#d62728",
-    "gp": "#9467bd",
-    "transit_stop": "#1f77b4",
-    "meeting_place": "#ff7f0e",
-    "care_home": "#8c564b",
-    "bench": "#7f7f7f",
+    # chosen to stand out on the orange-red and blue ramps of the choropleth
+    "food": "#1b9e77",
+    "pharmacy": "#7570b3",
+    "gp": "#1f78b4",
+    "transit_stop": "#252525",
+    "meeting_place": "#e7298a",
+    "care_home": "#66a61e",
+    "bench": "#737373",
 }
 _EXTRA_COLORS = ["#17becf", "#bcbd22", "#e377c2", "#393b79", "#637939"]
 
@@ -637,7 +638,7 @@ def add_service_layers(fmap: folium.Map, results, language: str = "de") -> list[
         folium.GeoJson(
             frame.to_json(),
             marker=folium.CircleMarker(
-                radius=4, weight=1, color="#ffffff", fill=True, fill_color=color, fill_opacity=0.9
+                radius=5, weight=1.5, color="#ffffff", fill=True, fill_color=color, fill_opacity=1
             ),
             tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         ).add_to(group)

@@ -241,7 +241,8 @@ def quarter_profile(results, quarter_id: str, year: int, language: str = "de") -
         accessibility.setdefault(label, [])  # type: ignore[arg-type]
         accessibility[label].append(  # type: ignore[union-attr]
             {
-                text["indicator"]: ind.label(language),
+                # the tab or heading names the category already
+                text["indicator"]: ind.label(language).removeprefix(f"{label}: "),
                 text["unit"]: ind.unit(language),
                 text["quarter"]: _text(*q, ind.decimals, language),
                 text["planning_area"]: _text(*a, ind.decimals, language),

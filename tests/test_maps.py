@@ -263,6 +263,7 @@ def test_profile_key_figures(demo_results: Results):
     assert "Lebensmittel" in profile.accessibility
     food = profile.accessibility["Lebensmittel"]
     assert any("65+" in label for label in food["Indikator"])
+    assert not any(label.startswith("Lebensmittel:") for label in food["Indikator"])
     assert set(food.columns) == {"Indikator", "Einheit", "Quartier", "Planungsraum", "Stadt"}
 
 

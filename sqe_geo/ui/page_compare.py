@@ -42,8 +42,8 @@ def _bar_chart(frame, label: str, unit: str, lang: str) -> alt.LayerChart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("area:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30)),
-            y=alt.Y("value:Q", title=unit or None),
+            y=alt.Y("area:N", sort=None, title=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X("value:Q", title=unit or None),
             color=alt.Color(
                 "need:N",
                 scale=alt.Scale(domain=["+", "=", "−"], range=["#e34a33", "#9e9e9e", "#3182bd"]),
@@ -59,9 +59,9 @@ def _bar_chart(frame, label: str, unit: str, lang: str) -> alt.LayerChart:
     rule = (
         alt.Chart(data.head(1))
         .mark_rule(color="#222", strokeDash=[4, 3], size=2)
-        .encode(y="city:Q")
+        .encode(x="city:Q")
     )
-    return (bars + rule).properties(title=label, height=220)
+    return (bars + rule).properties(title=label, height=30 * len(data) + 10)
 
 
 def render(results: Results) -> None:

@@ -132,8 +132,12 @@ def render(results: Results) -> None:
     if not indicators or not years:
         st.info(t("pick_one", lang))
         return
+    wanted = (level, tuple(indicators), tuple(years), fmt, lang, s["scheme"], s["k"])
+    if s.get("export_key") != wanted:
+        s.pop("export_file", None)  # made with other settings
     if st.button(t("create_file", lang), key="export_create", type="primary"):
         with st.spinner("…"):
+            s["export_key"] = wanted
             s["export_file"] = build_file(
                 results,
                 fmt,

@@ -96,7 +96,12 @@ def render(results: Results) -> None:
         st.info(t("no_accessibility", lang))
 
     st.subheader(t("comparison", lang))
-    st.dataframe(profile.comparison, hide_index=True, width="stretch")
+    st.dataframe(
+        profile.comparison,
+        hide_index=True,
+        width="stretch",
+        height=36 * (len(profile.comparison) + 1) + 4,
+    )
 
     report = report_html.profile_html(results, quarter, year, lang, indicator_id=s.get("indicator"))
     st.download_button(

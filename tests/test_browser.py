@@ -1,0 +1,234 @@
+"""The app in a real headless Chromium: `streamlit run app.py`, driven with Playwright.
+
+Walks through what a planner does (map, switch indicator, open a quarter profile, compare
+planning areas, download the XLSX), saves a screenshot of every page to
+``test-artifacts/screenshots/`` and the measured times to ``test-artifacts/timings.json``.
+Times are printed and recorded, never asserted (STYLE.md: no wall-clock limits in tests).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+SHOTS = ARTIFACTS / "screenshots"
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's chromium is not installed (/usr/bin/chromium absent); "
+        "install it with `apt-get install chromium` to run the browser test",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run app.py` on a free local port; always terminated."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("SQE_STUDY", None)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.headless", "true", "--server.port", str(port),
+                "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while not _healthy(url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def page(server: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="de-DE"
+            )
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def _shot(page, name: str, height: int | None = None) -> Path:
+    """Screenshot; ``height`` enlarges the window first (Streamlit scrolls inside the page,
+    so a "full page" screenshot shows only the window)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    if height:
+        page.set_viewport_size({"width": 1400, "height": height})
+        page.wait_for_timeout(1500)
+    page.screenshot(path=str(path), full_page=True)
+    if height:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
+
+
+def _wait_map(page, legend_text: str, timeout_ms: int = 90_000):
+    """Wait until the map iframe shows the quarters and a legend containing the text."""
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator(".sqe-legend", has_text=legend_text).wait_for(timeout=timeout_ms)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout_ms)
+    return frame
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose an option of a Streamlit selectbox by its label."""
+    box = page.locator('[data-testid="stSelectbox"]', has_text=label).first
+    box.click()
+    page.keyboard.type(option)
+    page.locator('[role="option"]', has_text=option).first.click()
+
+
+def _nav(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+
+
+def test_planner_walkthrough(server: str, page, tmp_path: Path):
+    timings: dict[str, float] = {}
+
+    # 1. Karte: first complete render (quarters and legend drawn) after the server is up
+    start = time.perf_counter()
+    page.goto(server + "/")
+    frame = _wait_map(page, "Anteil Hochbetagte 80+")
+    timings["map_first_render_s"] = time.perf_counter() - start
+    assert frame.locator("path.leaflet-interactive").count() >= 27
+    assert page.locator("h2", has_text="Karte").count() == 1
+    assert page.get_by_text("Demo-Daten").first.is_visible()
+    legend = frame.locator(".sqe-legend").inner_text()
+    assert "%" in legend and "dunkler = mehr Handlungsbedarf" in legend
+    page.wait_for_timeout(500)
+    _shot(page, "1_karte")
+
+    # 2. switch the indicator
+    start = time.perf_counter()
+    _pick(page, "Indikator", "Altenquotient")
+    _wait_map(page, "Altenquotient")
+    timings["indicator_switch_s"] = time.perf_counter() - start
+    page.wait_for_url("**indicator=old_age_dependency**", timeout=30_000)
+    page.wait_for_timeout(500)
+    _shot(page, "2_karte_altenquotient")
+
+    # 3. open a quarter profile by clicking a quarter on the map
+    start = time.perf_counter()
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator("path.leaflet-interactive").nth(12).click(force=True)
+    try:
+        page.locator("h2", has_text="Quartiersprofil:").wait_for(timeout=30_000)
+        timings["profile_open_via_map_click_s"] = time.perf_counter() - start
+    except Exception:  # a click that hits no quarter: use the picker and the button
+        page.get_by_role("button", name="Profil öffnen").click()
+        page.locator("h2", has_text="Quartiersprofil:").wait_for(timeout=60_000)
+        timings["profile_open_via_button_s"] = time.perf_counter() - start
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    page.wait_for_url("**page=profil**", timeout=30_000)
+    page.wait_for_timeout(1000)
+    _shot(page, "3_quartiersprofil", height=2400)
+
+    # 3b. a shared link: map of an indicator with withheld values, services switched on
+    page.goto(server + "/?indicator=coverage_meeting_place_oldest_old&year=2023&k=4")
+    frame = _wait_map(page, "Begegnungsort")
+    assert "zurückgehalten" in frame.locator(".sqe-legend").inner_text()
+    assert frame.locator('path[fill="url(#sqe-hatch)"]').count() >= 1
+    assert frame.locator(".sqe-legend-class").count() == 4
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator("label", has_text="Einrichtungen: Begegnungsort").locator("input").check()
+    frame.locator("path.leaflet-interactive").nth(40).wait_for(timeout=10_000)
+    page.wait_for_timeout(800)
+    _shot(page, "2b_karte_zurueckgehalten_einrichtungen")
+
+    # 4. compare the planning areas
+    start = time.perf_counter()
+    _nav(page, "Planungsräume vergleichen")
+    page.locator("h2", has_text="Planungsräume vergleichen").wait_for(timeout=60_000)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+    timings["compare_open_s"] = time.perf_counter() - start
+    page.wait_for_timeout(1000)
+    _shot(page, "4_vergleich", height=1500)
+    page.get_by_role("tab", name="Balkendiagramme").click()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    _shot(page, "5_vergleich_diagramme", height=2000)
+
+    # 5. download the XLSX
+    _nav(page, "Export")
+    page.locator("h2", has_text="Export").wait_for(timeout=60_000)
+    page.get_by_text("Excel (XLSX: alle Ebenen, Definitionen, Metadaten)").click()
+    start = time.perf_counter()
+    page.get_by_role("button", name="Datei erstellen").click()
+    download_button = page.get_by_role("button", name="Herunterladen")
+    download_button.wait_for(timeout=60_000)
+    timings["xlsx_build_s"] = time.perf_counter() - start
+    with page.expect_download(timeout=60_000) as info:
+        download_button.click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    book = openpyxl.load_workbook(target, read_only=True)
+    assert {"Quartiere", "Planungsräume", "Stadt", "Indikatoren", "Metadaten"} <= set(
+        book.sheetnames
+    )
+    assert book["Quartiere"].max_row > 27
+    _shot(page, "6_export")
+
+    # 6. data & methods
+    _nav(page, "Daten & Methodik")
+    page.locator("h2", has_text="Daten & Methodik").wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    _shot(page, "7_daten", height=2600)
+
+    timings = {k: round(v, 2) for k, v in timings.items()}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    print("\nbrowser timings (s):", json.dumps(timings))

@@ -67,7 +67,9 @@ DEFAULT_E2SFCA_BANDS: tuple[tuple[float, float], ...] = (
 )
 
 
-def walking_minutes(distance_m: np.ndarray | pd.Series | pd.DataFrame, speed_mps: float = 0.8):
+def walking_minutes(
+    distance_m: np.ndarray | pd.Series | pd.DataFrame, speed_mps: float = 0.8
+) -> np.ndarray | pd.Series | pd.DataFrame:
     """Convert metres to walking minutes at ``speed_mps`` (NaN stays NaN)."""
     if speed_mps <= 0:
         raise InputDataError(f"walking_speed_mps must be positive, got {speed_mps}.")
@@ -103,11 +105,12 @@ def service_points(
             f"The service layer '{layer}' has no column '{category_column}'; add the service "
             f"category per feature or name the column (found: {list(services.columns)})."
         )
-    if (
-        crs is not None
-        and services.crs is not None
-        and CRS.from_user_input(services.crs) != CRS.from_user_input(crs)
-    ):
+    if crs is not None and services.crs is None:
+        raise InputDataError(
+            f"The service layer '{layer}' has no CRS; state it in the study file or set it "
+            "and reproject the services to the analysis CRS."
+        )
+    if crs is not None and CRS.from_user_input(services.crs) != CRS.from_user_input(crs):
         raise InputDataError(
             f"The service layer '{layer}' is in {CRS.from_user_input(services.crs).name}, "
             f"the network in {CRS.from_user_input(crs).name}; reproject the services to "
@@ -205,6 +208,22 @@ def _read_at_origins(
     via_u = dist_nodes[..., network.edge_u[e]] + a
     via_v = dist_nodes[..., network.edge_v[e]] + (length - a)
     return np.minimum(via_u, via_v) + h
+
+
+def _origin_snap(
+    network: WalkingNetwork,
+    origins_xy: np.ndarray,
+    origin_snap: SnapResult | None,
+    max_snap_m: float,
+) -> SnapResult:
+    if origin_snap is None:
+        return snap_points(network, origins_xy, max_snap_m=max_snap_m)
+    if len(origin_snap) != origins_xy.shape[0]:
+        raise InputDataError(
+            f"origin_snap holds {len(origin_snap)} points for {origins_xy.shape[0]} origins; "
+            "snap the same origins."
+        )
+    return origin_snap
 
 
 # --------------------------------------------------------------------------------------
@@ -305,7 +324,7 @@ def nearest_distances(
     if categories is None:
         categories = sorted(pd.unique(s_cat).tolist(), key=str)
     index = pd.RangeIndex(origins_xy.shape[0]) if origin_ids is None else pd.Index(origin_ids)
-    o_snap = origin_snap or snap_points(network, origins_xy, max_snap_m=max_snap_m)
+    o_snap = _origin_snap(network, origins_xy, origin_snap, max_snap_m)
     s_snap = snap_points(network, s_xy, max_snap_m=max_snap_m)
     if report is not None:
         _report_unsnapped(report, o_snap, s_snap, s_ids, index, max_snap_m, layer)
@@ -510,7 +529,7 @@ def fca_distances(
             (pairs["v"] * detour_factor, (s_ok[pairs["i"]], o_idx[pairs["j"]])), shape=(n_s, n_o)
         )
         return coo, o_ok, METHOD_STRAIGHT_LINE
-    o_snap = origin_snap or snap_points(network, origins_xy, max_snap_m=max_snap_m)
+    o_snap = _origin_snap(network, origins_xy, origin_snap, max_snap_m)
     s_snap = snap_points(network, services_xy, max_snap_m=max_snap_m)
     o_sel = np.flatnonzero(o_snap.snapped)
     s_all = np.flatnonzero(s_snap.snapped)
@@ -700,6 +719,7 @@ def quarter_counts(
     services_category: pd.Series | None = None,
     quarter_ids: Sequence[Hashable] | None = None,
     quarter_column: str = "quarter_id",
+    report: QualityReport | None = None,
 ) -> pd.DataFrame:
     """Additive count columns per quarter (higher levels sum them).
 
@@ -722,6 +742,9 @@ def quarter_counts(
         All quarters to list (quarters without origins get zeros); default: those present.
     quarter_column
         Name of the quarter id column.
+    report
+        Receives origins and services without a quarter id (they are not counted) and
+        origins whose quarter is not in ``quarter_ids``.
 
     Returns
     -------
@@ -775,12 +798,30 @@ def quarter_counts(
             for k, g in enumerate(groups):
                 cols[f"e2sfca_{cat}_{g}_wsum"] = pop[:, k] * a0
     frame = pd.DataFrame(cols)
-    frame[quarter_column] = origins[quarter_column].to_numpy()
+    quarter = origins[quarter_column].to_numpy()
+    frame[quarter_column] = quarter
+    no_quarter = pd.isna(quarter)
+    if no_quarter.any():
+        # groupby would drop them silently; say how many residents are left out
+        _report_not_counted(report, "origin_without_quarter", "origins", no_quarter, pop, groups)
+    if quarter_ids is not None:
+        unknown = ~no_quarter & ~pd.Index(quarter).isin(pd.Index(quarter_ids))
+        if unknown.any():
+            _report_not_counted(report, "origin_unknown_quarter", "origins", unknown, pop, groups)
     out = frame.groupby(quarter_column, sort=True).sum()
     if services_quarter is not None:
         if services_category is None:
             raise InputDataError("services_quarter needs services_category (same index).")
         svc = pd.DataFrame({"q": services_quarter, "c": services_category})
+        lost = svc["q"].isna() & svc["c"].isin(list(thresholds_m))
+        if lost.any() and report is not None:
+            report.add(
+                "service_without_quarter",
+                "services",
+                f"{int(lost.sum())} service(s) lie in no quarter and are not counted in "
+                "services_{category}.",
+                items=svc.index[lost],
+            )
         table = pd.crosstab(svc["q"], svc["c"])
         for cat in thresholds_m:
             col = table[cat] if cat in table.columns else pd.Series(dtype=float)
@@ -789,6 +830,26 @@ def quarter_counts(
         out = out.reindex(pd.Index(quarter_ids, name=quarter_column), fill_value=0)
     out.index.name = quarter_column
     return out
+
+
+def _report_not_counted(
+    report: QualityReport | None,
+    check: str,
+    layer: str,
+    mask: np.ndarray,
+    pop: np.ndarray,
+    groups: list[str],
+) -> None:
+    if report is None:
+        return
+    residents = ", ".join(f"{g}: {pop[mask, k].sum():g}" for k, g in enumerate(groups))
+    what = "no quarter id" if check == "origin_without_quarter" else "a quarter not listed"
+    report.add(
+        check,
+        layer,
+        f"{int(mask.sum())} origin(s) have {what} and are not counted ({residents}).",
+        items=np.flatnonzero(mask),
+    )
 
 
 def weighted_median(

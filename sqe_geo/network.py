@@ -177,7 +177,9 @@ def _is_osm(path: Path) -> bool:
     return any(name.endswith(s) for s in _OSM_SUFFIXES)
 
 
-def read_network_lines(path: str | Path, *, crs: object | None = None) -> gpd.GeoDataFrame:
+def read_network_lines(
+    path: str | Path, *, crs: object | None = None, report: QualityReport | None = None
+) -> gpd.GeoDataFrame:
     """Read walkable street lines from a line layer or an OpenStreetMap file.
 
     Parameters
@@ -188,6 +190,9 @@ def read_network_lines(path: str | Path, *, crs: object | None = None) -> gpd.Ge
     crs
         CRS to assume when the file does not state one (anything :class:`pyproj.CRS`
         accepts). OpenStreetMap files are always WGS84 (EPSG:4326).
+    report
+        Receives OSM ways dropped as not walkable (info) and ways or nodes dropped because
+        the extract lacks node locations (warning), and non-line features of line layers.
 
     Returns
     -------
@@ -206,7 +211,7 @@ def read_network_lines(path: str | Path, *, crs: object | None = None) -> gpd.Ge
     if not path.exists():
         raise InputDataError(f"Network file {path} does not exist; check the network path.")
     if _is_osm(path):
-        return _read_osm(path)
+        return _read_osm(path, report)
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several error types
@@ -224,6 +229,13 @@ def read_network_lines(path: str | Path, *, crs: object | None = None) -> gpd.Ge
         raise InputDataError(
             f"Network file {path} holds no LineString features (found: "
             f"{sorted(set(types.dropna()))}); provide a street line layer."
+        )
+    if report is not None and not keep.all():
+        report.add(
+            "network_not_lines",
+            path.name,
+            f"{int((~keep).sum())} feature(s) of {path.name} are not lines and were ignored.",
+            count=int((~keep).sum()),
         )
     gdf = gdf.loc[keep].reset_index(drop=True)
     gdf.attrs["noded"] = False
@@ -243,9 +255,12 @@ def _osm_walkable(tags: dict[str, str]) -> bool:
     return True
 
 
-def _read_osm(path: Path) -> gpd.GeoDataFrame:
+def _read_osm(path: Path, report: QualityReport | None) -> gpd.GeoDataFrame:
     import osmium
 
+    not_walkable: dict[str, int] = {}
+    broken: list[int] = []
+    missing_nodes = 0
     ids: list[int] = []
     highways: list[str] = []
     counts: list[int] = []
@@ -262,9 +277,13 @@ def _read_osm(path: Path) -> gpd.GeoDataFrame:
                 continue
             tags = dict(way.tags)
             if not _osm_walkable(tags):
+                key = tags["highway"]
+                not_walkable[key] = not_walkable.get(key, 0) + 1
                 continue
             pts = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]
+            missing_nodes += len(way.nodes) - len(pts)
             if len(pts) < 2:
+                broken.append(way.id)
                 continue
             ids.append(way.id)
             highways.append(tags["highway"])
@@ -277,6 +296,8 @@ def _read_osm(path: Path) -> gpd.GeoDataFrame:
             f"OpenStreetMap file {path} holds no walkable ways (highway=footway, residential, "
             "...); check the extract."
         )
+    if report is not None:
+        _report_osm(report, path, not_walkable, broken, missing_nodes)
     index = np.repeat(np.arange(len(ids)), counts)
     lines = shapely.linestrings(np.asarray(coords, dtype=float), indices=index)
     gdf = gpd.GeoDataFrame(
@@ -287,6 +308,36 @@ def _read_osm(path: Path) -> gpd.GeoDataFrame:
     gdf.attrs["noded"] = True
     gdf.attrs["source"] = str(path)
     return gdf
+
+
+def _report_osm(
+    report: QualityReport,
+    path: Path,
+    not_walkable: dict[str, int],
+    broken: list[int],
+    missing_nodes: int,
+) -> None:
+    if not_walkable:
+        report.add(
+            "osm_not_walkable",
+            path.name,
+            f"{sum(not_walkable.values())} way(s) in {path.name} are not walkable "
+            "(motorway/trunk, foot=no, private access, or a non-street highway value) and "
+            "were left out.",
+            severity="info",
+            items=[f"highway={k}: {n}" for k, n in sorted(not_walkable.items())],
+            count=sum(not_walkable.values()),
+        )
+    if missing_nodes:
+        report.add(
+            "osm_missing_nodes",
+            path.name,
+            f"{missing_nodes} node reference(s) of walkable ways in {path.name} have no location "
+            f"in the extract (cut at its border); {len(broken)} way(s) kept fewer than two "
+            "nodes and were dropped, the others were shortened.",
+            items=[f"way {w}" for w in broken],
+            count=missing_nodes,
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -594,7 +645,7 @@ def load_or_build_network(
         except (OSError, ValueError, KeyError):
             pass  # a broken cache file is rebuilt below and overwritten
     local = QualityReport()
-    lines = read_network_lines(path, crs=source_crs)
+    lines = read_network_lines(path, crs=source_crs, report=local)
     noded = lines.attrs.get("noded", False)
     lines = lines.to_crs(target)
     lines.attrs["noded"] = noded

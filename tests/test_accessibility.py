@@ -229,6 +229,20 @@ def test_service_crs_mismatch_raises():
         nearest_distances(small_net(), np.array(shift([(10, 0)])), services)
 
 
+def test_service_layer_without_crs_raises():
+    services = services_gdf(shift([(50, 1)]), ["food"]).set_crs(None, allow_override=True)
+    with pytest.raises(InputDataError, match="no CRS"):
+        nearest_distances(small_net(), np.array(shift([(10, 0)])), services)
+
+
+def test_origin_snap_of_other_points_raises():
+    net = small_net()
+    snap = snap_points(net, np.array(shift([(10, 0), (20, 0)])))
+    services = services_gdf(shift([(50, 1)]), ["food"])
+    with pytest.raises(InputDataError, match="origin_snap"):
+        nearest_distances(net, np.array(shift([(10, 0)])), services, origin_snap=snap)
+
+
 def test_missing_category_column_raises():
     services = services_gdf(shift([(50, 1)]), ["food"]).rename(columns={"category": "kind"})
     with pytest.raises(InputDataError, match="'category'"):
@@ -503,6 +517,26 @@ def test_quarter_counts_contract_and_additivity():
         origins.assign(quarter_id="city"), d, {"food": 500.0, "gp": 1000.0}, e2sfca=e2
     )
     pd.testing.assert_series_equal(city.loc["city"], c.sum(), check_names=False)
+
+
+def test_quarter_counts_reports_what_it_cannot_count():
+    origins = pd.DataFrame({"quarter_id": [1, None, 3], "total": [10.0, 20.0, 30.0]})
+    d = pd.DataFrame({"food": [100.0, 200.0, 300.0]})
+    report = QualityReport()
+    c = quarter_counts(
+        origins,
+        d,
+        {"food": 500.0},
+        quarter_ids=[1, 2],
+        services_quarter=pd.Series([1, None]),
+        services_category=pd.Series(["food", "food"]),
+        report=report,
+    )
+    assert c["origins_total"].to_dict() == {1: 10.0, 2: 0.0}
+    assert c["services_food"].to_dict() == {1: 1, 2: 0}
+    assert "total: 20" in report.by_check("origin_without_quarter")[0].message
+    assert report.by_check("origin_unknown_quarter")[0].items == ("2",)
+    assert report.by_check("service_without_quarter")[0].count == 1
 
 
 def test_quarter_counts_errors():

@@ -234,6 +234,26 @@ def test_read_osm_keeps_walkable_ways(tmp_path: Path):
     assert net.component.max() == 1  # footway 1-2 is separate from 4-5-3
 
 
+def test_read_osm_reports_dropped_ways_and_missing_nodes(tmp_path: Path):
+    path = tmp_path / "cut.osm"
+    cut = OSM.replace(
+        '<way id="17">',
+        '<way id="18"><nd ref="3"/><nd ref="99"/><tag k="highway" v="path"/></way>\n'
+        '  <way id="19"><nd ref="98"/><nd ref="99"/><tag k="highway" v="path"/></way>\n'
+        '  <way id="17">',
+    )
+    path.write_text(cut, encoding="utf-8")
+    report = QualityReport()
+    lines = read_network_lines(path, report=report)
+    assert sorted(lines["osm_id"]) == [10, 14, 17]
+    (dropped,) = report.by_check("osm_not_walkable")
+    assert dropped.count == 4  # motorway, foot=no, private service, trunk_link
+    assert "highway=motorway: 1" in dropped.items
+    (missing,) = report.by_check("osm_missing_nodes")
+    assert missing.count == 3
+    assert set(missing.items) == {"way 18", "way 19"}
+
+
 def test_read_osm_pbf(tmp_path: Path):
     import osmium
 

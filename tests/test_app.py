@@ -379,3 +379,33 @@ def test_upload_in_app_errors(shapefile_zip: bytes, monkeypatch: pytest.MonkeyPa
     assert not at.exception
     assert any("no key of column 'Jahr'" in e.value for e in at.error)
     assert "uploaded_study" not in at.session_state
+
+
+# --- the study of the app --------------------------------------------------------------
+
+
+def test_sqe_study_env_points_to_another_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    text = (GEODATA / "demo.toml").read_text(encoding="utf-8")
+    text = text.replace("demo = true", "demo = false").replace(
+        "schematic_boundaries = true", "schematic_boundaries = false"
+    )
+    text = re.sub(r'title = ".*"', 'title = "Eigene Kopie"', text, count=1)
+    text = re.sub(r'^path = "(.*)"', lambda m: f'path = "{GEODATA / m.group(1)}"', text, flags=re.M)
+    text = text.replace("[network]", "[ignored_network]")  # straight-line distances: faster
+    text = re.sub(r"\[ignored_network\]\npath = .*\nlayer = .*\n", "", text)
+    study = tmp_path / "copy.toml"
+    study.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("SQE_STUDY", str(study))
+    at = open_app()
+    assert not at.error, [e.value for e in at.error]
+    shown = texts(at)
+    assert "Eigene Kopie" in shown
+    assert "Demo-Daten" not in shown and "schematische Grenzen" not in shown
+
+
+def test_broken_study_shows_message_not_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SQE_STUDY", str(tmp_path / "missing.toml"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert any("does not exist" in e.value for e in at.error)

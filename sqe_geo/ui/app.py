@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from sqe_geo._errors import SqeGeoError
 from sqe_geo.ui import state
 from sqe_geo.ui.texts import t
 
@@ -42,7 +43,10 @@ def run_page(key: str) -> None:
     results = state.get_results()
     state.init_selection(results)
     state.study_badges(results)
-    module.render(results)
+    try:
+        module.render(results)
+    except SqeGeoError as exc:  # a user mistake: the message says what to fix
+        st.error(str(exc))
     state.sync_query_params(key)
 
 

@@ -42,7 +42,9 @@ def _bar_chart(frame, label: str, unit: str, lang: str) -> alt.LayerChart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("area:N", sort=None, title=None, axis=alt.Axis(labelLimit=200)),
+            y=alt.Y(
+                "area:N", sort=None, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)
+            ),
             x=alt.X("value:Q", title=unit or None),
             color=alt.Color(
                 "need:N",
@@ -61,7 +63,7 @@ def _bar_chart(frame, label: str, unit: str, lang: str) -> alt.LayerChart:
         .mark_rule(color="#222", strokeDash=[4, 3], size=2)
         .encode(x="city:Q")
     )
-    return (bars + rule).properties(title=label, height=30 * len(data) + 10)
+    return (bars + rule).properties(title=label, height=alt.Step(26))
 
 
 def render(results: Results) -> None:
@@ -144,6 +146,7 @@ def render(results: Results) -> None:
             key="compare_chart_csv",
         )
     with tab_maps:
+        st.caption(t("small_maps_help", lang))
         areas = results.planning_areas_geo(s["year"])
         svgs = []
         grid = st.columns(3)

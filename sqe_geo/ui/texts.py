@@ -107,6 +107,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "parameter": "Parameter",
         "value": "Wert",
         "catalog_order": "(Reihenfolge der Planungsräume beibehalten)",
+        "small_maps_help": "Je Indikator drei gleiche Intervalle zwischen dem kleinsten und "
+        "größten Wert der Planungsräume; dunkler = mehr Handlungsbedarf (blau: ohne Wertung), "
+        "schraffiert = zurückgehalten.",
         "dir_higher_is_worse": "höher = mehr Bedarf",
         "dir_higher_is_better": "höher = besser versorgt",
         "dir_neutral": "ohne Wertung",
@@ -213,6 +216,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "parameter": "Parameter",
         "value": "Value",
         "catalog_order": "(keep the order of the planning areas)",
+        "small_maps_help": "Per indicator three equal intervals between the smallest and "
+        "largest value of the planning areas; darker = more need (blue: no judgement), "
+        "hatched = withheld.",
         "dir_higher_is_worse": "higher = more need",
         "dir_higher_is_better": "higher = better served",
         "dir_neutral": "no judgement",

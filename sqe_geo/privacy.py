@@ -120,20 +120,20 @@ __all__ = [
 #: The mark of a withheld value in German tables (official statistics' "." sign).
 SUPPRESSED_MARK = "."
 
-#: Note for German tables and maps (``{min_count}``, ``{min_denominator}`` to be filled).
+#: Note for German tables and maps; :func:`disclosure_note` fills in the thresholds.
 DISCLOSURE_NOTE_DE = (
     "„.“ = Wert aus Gründen der statistischen Geheimhaltung nicht veröffentlicht: Fallzahlen "
-    "von 1 bis {max_small} Personen sowie Anteile und Quoten mit einer Basis unter "
+    "unter {min_count} Personen (außer 0) sowie Anteile und Quoten mit einer Basis unter "
     "{min_denominator} Personen. Damit gesperrte Werte nicht aus Summen zurückgerechnet werden "
     "können, sind weitere Werte gesperrt (sekundäre Geheimhaltung). 0 wird angezeigt."
 )
 
-#: Note for English tables and maps (blank cells on maps and in English outputs).
+#: Note for English tables and maps (withheld cells are blank there).
 DISCLOSURE_NOTE_EN = (
-    "Blank (or “.” in German tables) = withheld for statistical confidentiality: counts of "
-    "1 to {max_small} persons, and shares and ratios whose base is below {min_denominator} "
-    "persons. Further values are withheld so that withheld values cannot be recomputed from "
-    "totals (secondary suppression). Zero is shown."
+    "Blank (or “.” in German tables) = withheld for statistical confidentiality: counts "
+    "below {min_count} persons (other than 0), and shares and ratios whose base is below "
+    "{min_denominator} persons. Further values are withheld so that withheld values cannot "
+    "be recomputed from totals (secondary suppression). Zero is shown."
 )
 
 #: Inputs of each kind that are counts of persons (protected variables).
@@ -170,7 +170,7 @@ def disclosure_note(config: DisclosureConfig, language: str = "de") -> str:
         :data:`DISCLOSURE_NOTE_DE` or :data:`DISCLOSURE_NOTE_EN` with the numbers.
     """
     text = DISCLOSURE_NOTE_EN if language == "en" else DISCLOSURE_NOTE_DE
-    return text.format(max_small=config.min_count - 1, min_denominator=config.min_denominator)
+    return text.format(min_count=config.min_count, min_denominator=config.min_denominator)
 
 
 def format_value(value: float | None, suppressed: bool, decimals: int, german: bool) -> str:
@@ -415,6 +415,8 @@ def withheld_counts(
     # Whole persons: a withheld count is at least 1; estimates (fractions) only above 0.
     integral = np.all(np.isnan(qv) | (np.abs(qv - np.round(qv)) < _TOL), axis=1)
     lo = np.where(integral, 1.0, 0.0)[:, None]
+    # Withholding a planning area for the city relation reopens that area's own relation
+    # (its quarters would add up to it), so both levels are repeated until nothing changes.
     while True:
         before = (qw.sum(), aw.sum(), cw.sum())
         for k, cols in enumerate(members):

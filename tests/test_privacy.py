@@ -494,8 +494,8 @@ def test_format_values_for_a_column():
 def test_disclosure_notes():
     de = disclosure_note(DEFAULT, "de")
     en = disclosure_note(DisclosureConfig(min_count=5, min_denominator=20), "en")
-    assert "„.“" in de and "1 bis 2 Personen" in de and "unter 10" in de
-    assert "1 to 4 persons" in en and "below 20" in en
+    assert "„.“" in de and "unter 3 Personen (außer 0)" in de and "unter 10" in de
+    assert "below 5 persons" in en and "below 20" in en
     assert "{" in DISCLOSURE_NOTE_DE and "{" in DISCLOSURE_NOTE_EN
 
 

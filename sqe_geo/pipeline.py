@@ -190,7 +190,12 @@ def run(
         from sqe_geo.privacy import apply_disclosure_control
 
         values, suppressed = apply_disclosure_control(
-            counts, values, available, study.quarters, config.disclosure
+            counts,
+            values,
+            available,
+            study.quarters,
+            config.disclosure,
+            base_year=config.base_year or min(study.years),
         )
     parameters = {
         "study": config.name,

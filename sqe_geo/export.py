@@ -14,8 +14,10 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -95,7 +97,7 @@ def export_table(
     out = table[key_columns].copy()
     for ind_id in ids:
         ind = results.catalog[ind_id]
-        values = table[ind_id].round(ind.decimals)
+        values = round_half_up(table[ind_id], ind.decimals)
         if ind.decimals == 0:
             values = values.astype("Int64")
         if withheld is not None:
@@ -108,6 +110,22 @@ def export_table(
     if labels:
         out = out.rename(columns=_COLUMN_LABELS.get(language, _COLUMN_LABELS["en"]))
     return out.reset_index(drop=True)
+
+
+def round_half_up(values: pd.Series, decimals: int) -> pd.Series:
+    """Round as German official statistics do (DIN 1333: 1.25 → 1.3, −1.25 → −1.3).
+
+    pandas rounds half to even on the binary value (1.25 → 1.2); the decimal text of each
+    value is rounded instead, so 12.35 becomes 12.4 as a reader of the figure expects.
+    """
+    step = Decimal(1).scaleb(-max(int(decimals), 0))
+
+    def one(value: float) -> float:
+        if not np.isfinite(value):
+            return value
+        return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
+
+    return values.astype(float).map(one)
 
 
 def csv_bytes(table: pd.DataFrame, *, german: bool) -> bytes:

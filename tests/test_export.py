@@ -6,6 +6,7 @@ import dataclasses
 import io
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
@@ -130,3 +131,13 @@ def test_outputs_say_so_when_disclosure_control_is_off(demo_study):
         header = [c.value for c in book[sheet][1]]
         assert header[-1] == "Hinweis"
     assert not results.suppressed["quarter"].to_numpy().any()
+
+
+def test_rounding_is_half_up_as_in_official_statistics():
+    from sqe_geo.export import round_half_up
+
+    values = pd.Series([1.25, 12.35, -1.25, 2.5, float("nan"), 0.05])
+    out = round_half_up(values, 1)
+    assert out.iloc[:4].tolist() == [1.3, 12.4, -1.3, 2.5]
+    assert np.isnan(out.iloc[4])
+    assert round_half_up(pd.Series([2.5, 3.5]), 0).tolist() == [3.0, 4.0]

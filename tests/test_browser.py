@@ -228,6 +228,15 @@ def test_planner_walkthrough(server: str, page, tmp_path: Path):
     page.wait_for_timeout(1000)
     _shot(page, "7_daten", height=2600)
 
+    # 7. the English interface
+    page.get_by_text("English", exact=True).click()
+    page.locator("h2", has_text="Data & methods").wait_for(timeout=60_000)
+    page.wait_for_url("**lang=en**", timeout=30_000)
+    _nav(page, "Map")
+    _wait_map(page, "darker = more need")
+    page.wait_for_timeout(800)
+    _shot(page, "8_map_english")
+
     timings = {k: round(v, 2) for k, v in timings.items()}
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")

@@ -466,6 +466,41 @@ _HATCH_TEMPLATE = """
 """
 
 
+_TITLE_TEMPLATE = """
+{% macro html(this, kwargs) %}
+<div class="sqe-title" style="position: absolute; z-index: 9999; top: 10px; left: 60px;
+     right: 60px; text-align: center; pointer-events: none;">
+<span style="background: rgba(255,255,255,0.93); padding: 5px 10px; border: 1px solid #999;
+     border-radius: 4px; font: 600 14px/1.35 system-ui, sans-serif;">{{ this.text }}</span>
+</div>
+{% endmacro %}
+"""
+
+
+class MapTitle(MacroElement):
+    """A title box at the top of a standalone map."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "SqeTitle"
+        self.text = html.escape(text)
+        self._template = Template(_TITLE_TEMPLATE)
+
+
+def map_title(results, indicator_id: str, year: int, language: str = "de") -> str:
+    """Title of an exported map: indicator, year, study and the demo/schematic flags."""
+    ind = results.catalog[indicator_id]
+    config = results.study.config
+    parts = [f"{ind.label(language)} ({year})"]
+    if config.title:
+        parts.append(config.title)
+    if config.demo:
+        parts.append("Demo-Daten" if language == "de" else "demo data")
+    if config.schematic_boundaries:
+        parts.append("schematische Grenzen" if language == "de" else "schematic boundaries")
+    return " · ".join(parts)
+
+
 class MetricScale(MacroElement):
     """A metric-only scale bar in the lower right corner."""
 
@@ -508,6 +543,7 @@ def choropleth(
     tiles: str | None = "OpenStreetMap",
     height: str | int = "100%",
     local_assets: bool = True,
+    title: str | None = None,
 ) -> folium.Map:
     """A folium choropleth of the quarters for one indicator and year.
 
@@ -534,6 +570,8 @@ def choropleth(
     local_assets
         Embed the vendored Leaflet instead of loading it from CDNs (see
         :func:`use_local_assets`).
+    title
+        A title box at the top (for standalone maps; see :func:`map_title`).
     """
     ind = results.catalog[indicator_id]
     text = TEXT[language]
@@ -604,6 +642,8 @@ def choropleth(
     if suppressed_ids:
         HatchPattern().add_to(fmap)
     MetricScale().add_to(fmap)
+    if title:
+        MapTitle(title).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     Legend(
         legend_html(

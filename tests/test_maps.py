@@ -292,8 +292,13 @@ def test_profile_unknown_quarter(demo_results_ageing: Results):
 
 
 def test_map_html_is_standalone(demo_results_ageing: Results):
-    data = maps.map_html(maps.choropleth(demo_results_ageing, "share_older", YEAR, tiles=None))
+    title = maps.map_title(demo_results_ageing, "share_older", YEAR)
+    assert title.startswith("Anteil 65+ (2023) · ") and "Demo-Daten" in title
+    data = maps.map_html(
+        maps.choropleth(demo_results_ageing, "share_older", YEAR, tiles=None, title=title)
+    )
     text = data.decode("utf-8")
+    assert "sqe-title" in text and "Anteil 65+ (2023)" in text
     assert text.startswith("<!DOCTYPE html>")
     assert "data:text/javascript;base64," in text
     geo = re.search(r'"features": \[', text)

@@ -85,7 +85,15 @@ def build_file(
         data = export.geojson_bytes(results, level=geo_level, year=year, indicators=indicators)
         return f"{_STEMS[geo_level]}_{year}.geojson", data, MIME[fmt]
     ind = map_indicator or indicators[0]
-    fmap = maps.choropleth(results, ind, year, scheme=scheme, k=k, language=language)
+    fmap = maps.choropleth(
+        results,
+        ind,
+        year,
+        scheme=scheme,
+        k=k,
+        language=language,
+        title=maps.map_title(results, ind, year, language),
+    )
     return f"karte_{ind}_{year}.html", maps.map_html(fmap), MIME["map"]
 
 

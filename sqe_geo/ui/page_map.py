@@ -57,7 +57,15 @@ def _map_html(
     study_key: tuple[str, str | None], indicator: str, year: int, scheme: str, k: int, lang: str
 ) -> bytes:
     results = state.compute_results(*study_key)
-    fmap = maps.choropleth(results, indicator, year, scheme=scheme, k=k, language=lang)
+    fmap = maps.choropleth(
+        results,
+        indicator,
+        year,
+        scheme=scheme,
+        k=k,
+        language=lang,
+        title=maps.map_title(results, indicator, year, lang),
+    )
     return maps.map_html(fmap)
 
 

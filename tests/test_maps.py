@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 import warnings
 
 import mapclassify
@@ -304,3 +306,12 @@ def test_map_html_is_standalone(demo_results_ageing: Results):
     geo = re.search(r'"features": \[', text)
     assert geo is not None
     json.loads(json.dumps({"ok": True}))
+
+
+def test_library_modules_do_not_import_streamlit():
+    code = (
+        "import sys, sqe_geo, sqe_geo.maps, sqe_geo.compare, sqe_geo.report_html, "
+        "sqe_geo.upload; assert 'streamlit' not in sys.modules, 'streamlit imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -409,3 +409,26 @@ def test_broken_study_shows_message_not_traceback(tmp_path: Path, monkeypatch: p
     at.run()
     assert not at.exception
     assert any("does not exist" in e.value for e in at.error)
+
+
+def test_upload_geopackage_xlsx_and_services(quarters: gpd.GeoDataFrame, tmp_path: Path):
+    quarters.to_file(tmp_path / "stadtteile.gpkg", engine="pyogrio")
+    table = pd.read_csv(GEODATA / "demographics.csv", sep=";", dtype={"Stadtteil_Nr": str})
+    buffer = io.BytesIO()
+    table.to_excel(buffer, index=False)
+    with UploadWorkspace() as ws:
+        ws.stage("boundaries", "stadtteile.gpkg", (tmp_path / "stadtteile.gpkg").read_bytes())
+        ws.stage("demographics", "einwohner.xlsx", buffer.getvalue())
+        ws.stage("services", "einrichtungen.gpkg", (GEODATA / "services.gpkg").read_bytes())
+        assert ws.columns("services") == ["service_id", "category", "name", "places"]
+        mapping = _mapping(
+            key_column="Stadtteil_Nr",
+            category_column="category",
+            service_name_column="name",
+            capacity_column="places",
+        )
+        config = ws.build_config(mapping)
+        assert config.services is not None and config.network is None
+        results = sqe_geo.run(sqe_geo.load_study(config))  # straight-line accessibility
+        coverage = results.table("city", year=2023)["coverage_food_older"].iloc[0]
+        assert 0 < coverage < 100

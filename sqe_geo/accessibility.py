@@ -155,7 +155,9 @@ def service_points(
 # --------------------------------------------------------------------------------------
 
 
-def _augment(graph: sparse.csr_matrix, rows: Sequence[tuple[np.ndarray, np.ndarray]]):
+def _augment(
+    graph: sparse.csr_matrix, rows: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> sparse.csr_matrix:
     """Append virtual source rows (edges only *out of* them) to a square CSR graph."""
     n = graph.shape[0]
     size = n + len(rows)
@@ -351,7 +353,15 @@ def nearest_distances(
     return result
 
 
-def _report_unsnapped(report, o_snap, s_snap, s_ids, o_index, max_snap_m, layer) -> None:
+def _report_unsnapped(
+    report: QualityReport,
+    o_snap: SnapResult,
+    s_snap: SnapResult,
+    s_ids: np.ndarray,
+    o_index: pd.Index,
+    max_snap_m: float,
+    layer: str,
+) -> None:
     if (~o_snap.snapped).any():
         report.add(
             "origin_not_on_network",
@@ -370,7 +380,13 @@ def _report_unsnapped(report, o_snap, s_snap, s_ids, o_index, max_snap_m, layer)
         )
 
 
-def _report_unreached(report, result, snapped, cutoff_m, layer) -> None:
+def _report_unreached(
+    report: QualityReport,
+    result: pd.DataFrame,
+    snapped: np.ndarray,
+    cutoff_m: float | None,
+    layer: str,
+) -> None:
     unreached = result.isna().to_numpy() & snapped[:, None]
     counts = unreached.sum(axis=0)
     if counts.any():
@@ -587,7 +603,9 @@ def _fca(
     return access
 
 
-def _check_fca_inputs(origins_xy, demand, services_xy, supply):
+def _check_fca_inputs(
+    origins_xy: np.ndarray, demand: np.ndarray, services_xy: np.ndarray, supply: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     origins_xy = np.asarray(origins_xy, dtype=float).reshape(-1, 2)
     services_xy = np.asarray(services_xy, dtype=float).reshape(-1, 2)
     demand = np.asarray(demand, dtype=float)

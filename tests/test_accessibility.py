@@ -10,6 +10,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString
 
 from sqe_geo._errors import InputDataError
@@ -560,3 +562,50 @@ def test_weighted_median_by_hand():
     assert weighted_median(values, weights).loc["city"] == 100.0
     empty = weighted_median([np.nan], [1.0], ["c"])
     assert np.isnan(empty.loc["c"])
+
+
+# ---------------------------------------------------------------------------- invariants
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 100_000))
+def test_network_distance_is_never_shorter_than_the_straight_line(seed):
+    rng = np.random.default_rng(seed)
+    net = build_network(random_streets(seed, n=5))
+    origin = np.array([X0, Y0])
+    o_xy = origin + rng.uniform(-50, 400, (40, 2))
+    s_xy = origin + rng.uniform(-50, 400, (6, 2))
+    services = services_gdf(s_xy, ["x"] * len(s_xy))
+    d = nearest_distances(net, o_xy, services, cutoff_m=None, max_snap_m=80)["x"].to_numpy()
+    straight = np.hypot(*(o_xy[:, None, :] - s_xy[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+    finite = np.isfinite(d)
+    assert (d[finite] >= straight[finite] - 1e-9).all()
+    # and the fallback with detour factor 1 is exactly the straight line
+    fallback = nearest_distances_straight(o_xy, services, detour_factor=1.0, cutoff_m=None)
+    np.testing.assert_allclose(fallback["x"], straight)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 100_000), use_network=st.booleans())
+def test_2sfca_conserves_supply(seed, use_network):
+    # sum_i P_i A_i = sum_j S_j over services that have demand in their catchment
+    rng = np.random.default_rng(seed)
+    net = build_network(random_streets(seed, n=5)) if use_network else None
+    origin = np.array([X0, Y0])
+    o_xy = origin + rng.uniform(0, 320, (50, 2))
+    demand = rng.integers(0, 30, 50).astype(float)
+    s_xy = origin + rng.uniform(0, 320, (5, 2))
+    supply = rng.integers(1, 20, 5).astype(float)
+    for result in (
+        two_step_fca(o_xy, demand, s_xy, supply, catchment_m=200.0, network=net),
+        enhanced_two_step_fca(
+            o_xy, demand, s_xy, supply, bands=[(100.0, 1.0), (200.0, 0.5)], network=net
+        ),
+    ):
+        dist, _, _ = fca_distances(o_xy, s_xy, catchment_m=200.0, network=net)
+        w = decay_weights(dist.data, bands=[(100.0, 1.0), (200.0, 0.5)])
+        if result.name == "2sfca":
+            w = np.ones_like(w)
+        served = np.bincount(dist.row, weights=demand[dist.col] * w, minlength=5) > 0
+        total = np.nansum(demand * result.to_numpy())
+        assert total == pytest.approx(supply[served].sum(), rel=1e-9)

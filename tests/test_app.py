@@ -344,7 +344,8 @@ def _upload_page() -> AppTest:
 def test_upload_in_app(shapefile_zip: bytes):
     at = _upload_page()
     at.file_uploader(key="up_b").set_value(("stadtteile.zip", shapefile_zip, "application/zip"))
-    at.file_uploader(key="up_d").set_value(("einwohner.csv", _demographics_csv(), "text/csv"))
+    misspelled = _demographics_csv({"Südweststadt": "Südwestadt"})
+    at.file_uploader(key="up_d").set_value(("einwohner.csv", misspelled, "text/csv"))
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="up_id").value == "quarter_id"
@@ -356,10 +357,28 @@ def test_upload_in_app(shapefile_zip: bytes):
     at.button(key="up_submit").click().run()
     assert not at.error, [e.value for e in at.error]
     assert any("27 Quartiere" in s.value for s in at.success)
+    assert any("Datenprüfung" in w.value for w in at.warning)  # the misspelled name
+    findings = at.dataframe[-1].value
+    assert findings.astype(str).apply(lambda c: c.str.contains("Südwestadt")).any().any()
     assert at.session_state["uploaded_study"]
     at.switch_page("sqe_geo/ui/pages/vergleich.py").run()
     assert "hochgeladene Studie" in texts(at)
     assert not at.exception
+
+
+def test_upload_geojson_without_crs_in_app(quarters: gpd.GeoDataFrame):
+    projected = json.dumps(quarters.__geo_interface__).encode("utf-8")
+    at = _upload_page()
+    at.file_uploader(key="up_b").set_value(("stadtteile.geojson", projected, "application/json"))
+    at.file_uploader(key="up_d").set_value(("einwohner.csv", _demographics_csv(), "text/csv"))
+    at.run()
+    at.button(key="up_submit").click().run()
+    assert not at.exception
+    assert any("declares no coordinate reference system" in e.value for e in at.error)
+    at.text_input(key="up_crs").set_value("EPSG:25832").run()
+    at.button(key="up_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("27 Quartiere" in s.value for s in at.success)
 
 
 def test_upload_in_app_errors(shapefile_zip: bytes, monkeypatch: pytest.MonkeyPatch):

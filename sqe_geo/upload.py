@@ -269,9 +269,11 @@ class UploadWorkspace:
 
             frame = gpd.read_file(path, engine="pyogrio")
             frame = frame.set_crs(parse_crs(crs, where=f"{what} CRS"), allow_override=True)
-            target = path.with_suffix(".gpkg")
+            # a derived file beside the upload, rewritten on every build: the uploaded
+            # GeoJSON stays the source, so a corrected CRS in the form takes effect
+            target = path.with_name(f"{path.stem}.with-crs.gpkg")
+            target.unlink(missing_ok=True)
             frame.to_file(target, driver="GPKG", engine="pyogrio")
-            self.files[what if what != "quarters" else "boundaries"] = target
             return target
         if not lonlat:
             raise InputDataError(

@@ -451,3 +451,15 @@ def test_upload_geopackage_xlsx_and_services(quarters: gpd.GeoDataFrame, tmp_pat
         results = sqe_geo.run(sqe_geo.load_study(config))  # straight-line accessibility
         coverage = results.table("city", year=2023)["coverage_food_older"].iloc[0]
         assert 0 < coverage < 100
+
+
+def test_upload_geojson_crs_can_be_corrected(quarters: gpd.GeoDataFrame):
+    projected = json.dumps(quarters.__geo_interface__).encode("utf-8")
+    with UploadWorkspace() as ws:
+        ws.stage("demographics", "einwohner.csv", _demographics_csv())
+        ws.stage("boundaries", "stadtteile.geojson", projected)
+        wrong = ws.build_config(_mapping(crs="EPSG:3035"))
+        right = ws.build_config(_mapping(crs="EPSG:25832"))
+        assert Path(right.quarters.path) == Path(wrong.quarters.path)
+        study = sqe_geo.load_study(right)
+        assert study.quarters.area.sum() == pytest.approx(quarters.area.sum(), rel=1e-6)

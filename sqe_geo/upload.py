@@ -136,16 +136,20 @@ class UploadWorkspace:
         if len(data) > self.max_bytes:
             raise InputDataError(
                 f"{filename} is {len(data) / 1024**2:.1f} MB; the limit is "
-                f"{self.max_bytes / 1024**2:.0f} MB per file. Simplify or clip the data."
+                f"{self.max_bytes / 1024**2:g} MB per file. Simplify or clip the data."
             )
         target = self.folder / role
-        target.mkdir(exist_ok=True)
-        for old in target.iterdir():
-            old.unlink()
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
         path = target / name
         path.write_bytes(data)
         if suffix == ".zip":
-            _check_zip(path, filename, self.max_bytes * MAX_UNPACK_FACTOR)
+            # unpack (checked: size, safe member names, one layer) so that an archive with
+            # the Shapefile in a subfolder or with macOS "__MACOSX" clutter reads as well
+            member = _check_zip(path, filename, self.max_bytes * MAX_UNPACK_FACTOR)
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(target / "unpacked")
+            path = target / "unpacked" / member
         self.files[role] = path
         return path
 
@@ -329,7 +333,8 @@ def _require(source: str, columns: list[str], wanted: list[str]) -> None:
         )
 
 
-def _check_zip(path: Path, filename: str, max_unpacked: int) -> None:
+def _check_zip(path: Path, filename: str, max_unpacked: int) -> str:
+    """Check an uploaded archive; return the name of its one vector member."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -343,6 +348,7 @@ def _check_zip(path: Path, filename: str, max_unpacked: int) -> None:
         )
     if any(m.filename.startswith("/") or ".." in Path(m.filename).parts for m in members):
         raise InputDataError(f"{filename} contains unsafe paths; pack the files plainly.")
+    members = [m for m in members if not m.filename.startswith("__MACOSX/")]
     shapefiles = [m.filename for m in members if m.filename.lower().endswith(".shp")]
     vectors = [m.filename for m in members if m.filename.lower().endswith((".gpkg", ".geojson"))]
     if len(shapefiles) + len(vectors) == 0:
@@ -354,3 +360,4 @@ def _check_zip(path: Path, filename: str, max_unpacked: int) -> None:
             f"{filename} holds several layers ({', '.join(shapefiles + vectors)}); upload an "
             "archive with one."
         )
+    return (shapefiles + vectors)[0]

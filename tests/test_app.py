@@ -463,3 +463,22 @@ def test_upload_geojson_crs_can_be_corrected(quarters: gpd.GeoDataFrame):
         assert Path(right.quarters.path) == Path(wrong.quarters.path)
         study = sqe_geo.load_study(right)
         assert study.quarters.area.sum() == pytest.approx(quarters.area.sum(), rel=1e-6)
+
+
+def test_upload_zip_with_subfolder(quarters: gpd.GeoDataFrame, tmp_path: Path):
+    quarters.to_file(tmp_path / "stadtteile.shp", engine="pyogrio")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for part in sorted(tmp_path.iterdir()):
+            archive.write(part, f"export/grenzen/{part.name}")
+        archive.writestr("__MACOSX/export/._stadtteile.shp", b"\x00")
+    with UploadWorkspace() as ws:
+        path = ws.stage("boundaries", "grenzen.zip", buffer.getvalue())
+        assert path.name == "stadtteile.shp" and path.is_relative_to(ws.folder)
+        ws.stage("demographics", "einwohner.csv", _demographics_csv())
+        assert len(_load(ws, _mapping()).units["quarter"]) == 27
+    unsafe = io.BytesIO()
+    with zipfile.ZipFile(unsafe, "w") as archive:
+        archive.writestr("../evil.shp", b"x")
+    with UploadWorkspace() as ws, pytest.raises(InputDataError, match="unsafe"):
+        ws.stage("boundaries", "evil.zip", unsafe.getvalue())

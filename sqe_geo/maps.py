@@ -19,6 +19,7 @@ import html
 import math
 import warnings
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -130,7 +131,7 @@ TEXT: dict[str, dict[str, str]] = {
 def format_number(value: object, decimals: int = 1, language: str = "de") -> str:
     """Format a number for display: German ``1.234,5`` or English ``1,234.5``.
 
-    Missing values become an empty string.
+    Rounds half up (DIN 1333). Missing values become an empty string.
     """
     if value is None:
         return ""
@@ -138,9 +139,13 @@ def format_number(value: object, decimals: int = 1, language: str = "de") -> str
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return str(value)
-    if math.isnan(number):
+    if not math.isfinite(number):
         return ""
-    text = f"{number:,.{max(decimals, 0)}f}"
+    # Round half up on the decimal text (DIN 1333, as German official statistics and the
+    # exports do): 1.25 -> 1.3, 12.35 -> 12.4; plain formatting would round the binary value.
+    step = Decimal(1).scaleb(-max(int(decimals), 0))
+    rounded = Decimal(repr(number)).quantize(step, rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{max(decimals, 0)}f}"
     if language == "de":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text

@@ -82,6 +82,15 @@ def test_classes_clamped_to_3_to_7():
     assert maps.classify(values, "equal_interval", 1).k == 3
 
 
+def test_format_number_rounds_half_up():
+    assert maps.format_number(1.25, 1) == "1,3"
+    assert maps.format_number(12.35, 1, "en") == "12.4"
+    assert maps.format_number(-1.25, 1) == "-1,3"
+    assert maps.format_number(2.5, 0) == "3"
+    assert maps.format_number(1234567.891, 2) == "1.234.567,89"
+    assert maps.format_number(float("nan")) == "" and maps.format_number(None) == ""
+
+
 def test_legend_labels_are_german_numbers():
     cls = maps.classify(pd.Series([1000.5, 2000.25, 3000.0, 4000.0]), "equal_interval", 3)
     labels = cls.legend_labels(1, "de")

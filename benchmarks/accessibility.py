@@ -125,7 +125,8 @@ def worker_ours(data: Path, out: Path) -> dict:
     import geopandas as gpd
     import shapely
 
-    from sqe_geo.accessibility import enhanced_two_step_fca, nearest_distances
+    from sqe_geo.accessibility import nearest_distances
+    from sqe_geo.catchment import enhanced_two_step_fca
     from sqe_geo.network import build_network, snap_points
 
     d = dict(np.load(data))

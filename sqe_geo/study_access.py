@@ -29,14 +29,13 @@ import shapely
 
 from sqe_geo.accessibility import (
     METHOD_STRAIGHT_LINE,
-    enhanced_two_step_fca,
     nearest_distances,
     nearest_distances_straight,
-    quarter_counts,
-    weighted_median,
 )
 from sqe_geo.aggregate import CITY_ID, Level
+from sqe_geo.catchment import enhanced_two_step_fca
 from sqe_geo.config import AGE_GROUPS, StudyConfig
+from sqe_geo.coverage import quarter_counts, weighted_median
 from sqe_geo.layers import read_vector
 from sqe_geo.network import WalkingNetwork, load_or_build_network, points_xy
 from sqe_geo.population import (

@@ -18,16 +18,12 @@ from sqe_geo._errors import InputDataError
 from sqe_geo.accessibility import (
     METHOD_NETWORK,
     METHOD_STRAIGHT_LINE,
-    decay_weights,
-    enhanced_two_step_fca,
-    fca_distances,
     nearest_distances,
     nearest_distances_straight,
-    quarter_counts,
-    two_step_fca,
     walking_minutes,
-    weighted_median,
 )
+from sqe_geo.catchment import decay_weights, enhanced_two_step_fca, fca_distances, two_step_fca
+from sqe_geo.coverage import quarter_counts, weighted_median
 from sqe_geo.network import build_network, snap_points
 from sqe_geo.quality import QualityReport
 

@@ -34,6 +34,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from sqe_geo._errors import InputDataError, NetworkError
+from sqe_geo.layers import is_osm
 from sqe_geo.quality import QualityReport
 
 __all__ = [
@@ -83,8 +84,6 @@ _CACHE_VERSION = 1
 
 #: Coordinates are merged into one node when they agree to this many decimals (1 mm).
 _NODE_DECIMALS = 3
-
-_OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz")
 
 
 @dataclass(frozen=True)
@@ -172,11 +171,6 @@ class SnapResult:
 # --------------------------------------------------------------------------------------
 
 
-def _is_osm(path: Path) -> bool:
-    name = path.name.lower()
-    return any(name.endswith(s) for s in _OSM_SUFFIXES)
-
-
 def read_network_lines(
     path: str | Path, *, crs: object | None = None, report: QualityReport | None = None
 ) -> gpd.GeoDataFrame:
@@ -210,7 +204,7 @@ def read_network_lines(
     path = Path(path)
     if not path.exists():
         raise InputDataError(f"Network file {path} does not exist; check the network path.")
-    if _is_osm(path):
+    if is_osm(path):
         return _read_osm(path, report)
     try:
         gdf = gpd.read_file(path, engine="pyogrio")

@@ -16,7 +16,8 @@ Kinds and their inputs
 ``minutes``     numerator, denominator — numerator / denominator / speed / 60
 ``change_abs``  value — value(year) − value(base year)
 ``change_pct``  value — (value(year) − value(base year)) / value(base year) × 100
-``value``       value — a column computed per level elsewhere (e.g. a median), taken as is
+``value``       value — a column computed per level elsewhere (e.g. a median), taken as is;
+                optional ``base``: the persons it is taken over (withheld when small)
 
 An entry with ``for_each = "category"`` (or ``"capacity_category"``) is expanded once per
 service category of the study; ``{cat}``, ``{cat_de}``, ``{cat_en}`` and ``{threshold}``
@@ -55,6 +56,9 @@ _INPUTS: dict[str, tuple[str, ...]] = {
     "change_pct": ("value",),
     "value": ("value",),
 }
+#: Inputs a kind may have besides the required ones: ``base`` names the persons a
+#: per-level value (e.g. a median distance) is taken over, for disclosure control.
+_OPTIONAL_INPUTS: dict[str, tuple[str, ...]] = {"value": ("base",)}
 _FACTOR = {"share": 100.0, "ratio": 100.0, "per_1000": 1000.0, "mean": 1.0}
 _DIRECTIONS = ("higher_is_better", "higher_is_worse", "neutral")
 
@@ -242,11 +246,12 @@ def _parse_entry(entry: dict, where: str) -> Indicator:
             f"use one of {', '.join(_INPUTS)}."
         )
     needed = set(_INPUTS[kind])
+    allowed = needed | set(_OPTIONAL_INPUTS.get(kind, ()))
     given = set(entry["inputs"])
-    if given != needed:
+    if not needed <= given <= allowed:
         raise StudyConfigError(
             f"{where}: indicator {entry['id']!r} of kind {kind!r} needs inputs "
-            f"{sorted(needed)}, got {sorted(given)}."
+            f"{sorted(needed)} (optional: {sorted(allowed - needed)}), got {sorted(given)}."
         )
     if entry.get("direction", "neutral") not in _DIRECTIONS:
         raise StudyConfigError(

@@ -146,7 +146,7 @@ _PERSON_INPUTS: dict[str, tuple[str, ...]] = {
     "per_1000": ("denominator",),
     "mean": ("denominator",),
     "minutes": ("denominator",),
-    "value": (),
+    "value": ("base",),  # optional: the persons a per-level value (a median) is taken over
 }
 _RATIO_KINDS = ("share", "ratio", "per_1000", "mean", "minutes")
 _CHANGE_KINDS = ("change_abs", "change_pct")
@@ -256,7 +256,8 @@ def person_count_inputs(indicator: Indicator) -> list[str]:
     list of str
         Column names, e.g. ``["older", "total"]`` for ``share_older``.
     """
-    return [indicator.inputs[role] for role in _PERSON_INPUTS.get(indicator.kind, ())]
+    roles = _PERSON_INPUTS.get(indicator.kind, ())
+    return [indicator.inputs[role] for role in roles if role in indicator.inputs]
 
 
 def protected_variables(catalog: Iterable[Indicator]) -> list[str]:
@@ -496,6 +497,10 @@ def _indicator_mask(ind: Indicator, cells: _Cells, min_denominator: int) -> np.n
             if kind in ("share", "ratio"):
                 mask |= cells.is_withheld(ind.inputs["numerator"])
             return mask
+        case "value" if "base" in ind.inputs:
+            base = ind.inputs["base"]
+            with np.errstate(invalid="ignore"):
+                return cells.is_withheld(base) | (cells.count(base) < min_denominator)
     return cells.none
 
 

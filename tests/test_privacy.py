@@ -622,3 +622,24 @@ def test_demo_with_accessibility_end_to_end(demo_results):
         v.startswith(("services_", "e2sfca_", "distsum_"))
         for v in protected_variables(demo_results.catalog)
     )
+
+
+def test_a_median_over_few_residents_is_withheld(demo_study):
+    """A per-level value with a ``base`` is withheld when its base is below the minimum."""
+    import dataclasses
+
+    import sqe_geo
+
+    config = demo_study.config.model_copy(
+        update={
+            "disclosure": demo_study.config.disclosure.model_copy(update={"min_denominator": 500})
+        }
+    )
+    results = sqe_geo.run(dataclasses.replace(demo_study, config=config))
+    base = results.counts["quarter"]["reached_food_older"]
+    median = results.values["quarter"]["median_distance_food_older"]
+    withheld = results.suppressed["quarter"]["median_distance_food_older"]
+    assert (base < 500).any()
+    assert withheld[base < 500].all()
+    assert median[base < 500].isna().all()
+    assert median[base >= 500].notna().any()

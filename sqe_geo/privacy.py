@@ -81,9 +81,9 @@ What is not protected
   secondary cells (smallest non-zero) is a heuristic, not an optimal suppression pattern.
 * **Rounding.** Published ratios of published counts may let large counts be estimated
   approximately; that is not a disclosure of small counts.
-* **Kind ``value``** (per-level values such as median distances) has no declared base
-  count and is not controlled. A catalog entry of this kind describing few persons (the
-  median walking distance of two residents 80+) should be given a base in the catalog.
+* **Kind ``value``** (per-level values such as median distances) is controlled only when
+  its catalog entry names a ``base`` input (the persons it is taken over): then it is
+  withheld like a ratio on that base. An entry without a base is published as is.
 * **Kinds decide what counts persons.** A ``count`` of facilities would be suppressed
   like persons; a ``per_1000`` whose numerator counts persons (say, recipients of care
   per 1,000 residents) would not have its numerator protected: such an indicator must be

@@ -324,3 +324,128 @@ def test_library_modules_do_not_import_streamlit():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# --- residents' locations coloured by walking distance ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted(demo_results: Results) -> tuple[Results, list[str]]:
+    """Demo results with four origins of quarter 03 given known food distances and 65+."""
+    results = copy.copy(demo_results)
+    results.distances = {y: d.copy() for y, d in demo_results.distances.items()}
+    results.origins = {y: o.copy() for y, o in demo_results.origins.items()}
+    origins = results.origins[YEAR]
+    ids = origins.loc[origins["quarter_id"] == "03", "origin_id"].iloc[:4].tolist()
+    # food threshold 500 m: within, within 2×, farther, unreachable
+    results.distances[YEAR].loc[ids, "food"] = [120.0, 999.0, 1001.0, np.nan]
+    rows = origins["origin_id"].isin(ids)
+    origins.loc[rows, "older"] = [1.0, 2.0, 2.6, 7.0]
+    return results, ids
+
+
+def test_distance_class_relative_to_threshold():
+    assert maps.distance_class(500.0, 500.0) == "within"
+    assert maps.distance_class(500.1, 500.0) == "within_2x"
+    assert maps.distance_class(1000.0, 500.0) == "within_2x"
+    assert maps.distance_class(1000.1, 500.0) == "farther"
+    assert maps.distance_class(float("nan"), 500.0) == "unreachable"
+    assert maps.disclosed_count(1, 3) == "< 3" and maps.disclosed_count(2.6, 3) == "< 3"
+    assert maps.disclosed_count(0, 3) == "0" and maps.disclosed_count(3, 3) == "3"
+    assert maps.disclosed_count(1234, 3) == "1.234" and maps.disclosed_count(2, None) == "2"
+
+
+def test_origin_layer_classes_distances_and_disclosure(planted):
+    results, ids = planted
+    layer = maps.origin_layer(results, "03", "food", YEAR).set_index("origin_id")
+    origins = results.origins[YEAR]
+    assert len(layer) == int((origins["quarter_id"] == "03").sum())
+    assert layer.crs.to_epsg() == 4326
+    a, b, c, d = (layer.loc[i] for i in ids)
+    assert [a.distance_class, b.distance_class, c.distance_class, d.distance_class] == [
+        "within",
+        "within_2x",
+        "farther",
+        "unreachable",
+    ]
+    # walking speed 0.8 m/s: 120 m = 2.5 min -> 3 min (half up); 999 m = 20.8 min -> 21
+    assert a.distance_text == "120 m (3 min)"
+    assert b.distance_text == "999 m (21 min)"
+    assert d.distance_text == "keine" and np.isnan(d.distance_m)
+    assert a.class_text == "bis 500 m (10 min)"
+    assert d.class_text.startswith("nicht erreichbar")
+    # disclosure: 1, 2 and 2.6 residents 65+ are shown as "< 3", 7 as 7
+    assert [a.older_text, b.older_text, c.older_text, d.older_text] == ["< 3", "< 3", "< 3", "7"]
+    assert not layer["older_text"].isin(["1", "2"]).any()
+    # classes follow the distances everywhere (not only at the planted origins)
+    real = results.distances[YEAR].loc[layer.index, "food"]
+    expected = ["within" if v <= 500 else "within_2x" if v <= 1000 else "farther" for v in real]
+    assert layer.drop(index=ids)["distance_class"].tolist() == [
+        e for e, i in zip(expected, layer.index, strict=True) if i not in ids
+    ]
+
+
+def test_origin_layer_without_disclosure_shows_small_counts(planted):
+    results, ids = planted
+    open_results = copy.copy(results)
+    open_results.study = copy.copy(results.study)
+    open_results.study.config = results.study.config.model_copy(
+        update={"disclosure": results.study.config.disclosure.model_copy(update={"enabled": False})}
+    )
+    layer = maps.origin_layer(open_results, "03", "food", YEAR).set_index("origin_id")
+    assert layer.loc[ids[0], "older_text"] == "1" and layer.loc[ids[1], "older_text"] == "2"
+    assert layer.loc[ids[2], "older_text"] == "3"  # 2.6 rounded: not a disclosure case
+
+
+def _features(html: str, field: str) -> list[dict]:
+    """Properties of the GeoJSON features in a folium map that carry ``field``."""
+    found = []
+    for match in re.finditer(r"_add\((\{\"bbox\".*?|\{\"features\".*?)\);\n", html, re.S):
+        data = json.loads(match.group(1))
+        found += [f["properties"] for f in data["features"] if field in f["properties"]]
+    return found
+
+
+def test_origins_map_layers_styles_tooltips_and_legend(planted):
+    results, ids = planted
+    fmap = maps.origins_map(results, "03", "food", YEAR, tiles=None)
+    html = maps.map_html(fmap).decode("utf-8")
+    origins = _features(html, "older_text")
+    assert len(origins) == int((results.origins[YEAR]["quarter_id"] == "03").sum())
+    by_id = {p["origin_id"]: p for p in origins}
+    assert by_id[ids[3]]["distance_class"] == "unreachable"
+    # tooltips never show 1 or 2 residents (disclosure on, min_count 3)
+    assert {p["older_text"] for p in origins}.isdisjoint({"1", "2"})
+    assert by_id[ids[0]]["older_text"] == "< 3"
+    # the unreachable style is a dashed, unfilled black ring; the others are filled
+    assert '"dashArray": "2 2"' in html and '"fillOpacity": 0.0' in html
+    for color in maps.DISTANCE_COLORS.values():
+        assert color in html
+    # tooltip aliases, legend with classes, unreachable, services and the notes
+    for text in ("Fußweg", "Einwohner 65+", "Klasse"):
+        assert text in html
+    assert "Lebensmittel: Fußweg zur nächsten Einrichtung (2023)" in html
+    for cls in maps.DISTANCE_CLASSES:
+        assert f"sqe-legend-{cls}" in html
+    assert "über 500 m (10 min) bis 1.000 m (21 min)" in html
+    assert "„&lt; 3“" in html or "„< 3“" in html
+    # the food stores in and around the quarter, by name
+    services = [p for p in _features(html, "name") if "quarter_id" not in p]  # not quarters
+    food = results.study.services[results.study.services["category"] == "food"]
+    names = {p["name"] for p in services}
+    assert names and names <= set(food["name"].astype(str))
+    quarter = results.study.quarters.set_index("quarter_id").loc[["03"]].geometry
+    inside = food[food.within(quarter.iloc[0])]
+    assert set(inside["name"].astype(str)) <= names
+    # the same offline Leaflet as the choropleth
+    assert "data:text/javascript;base64," in html and "cdn.jsdelivr.net" not in html
+
+
+def test_origins_map_english_and_unknown_category(planted):
+    results, _ = planted
+    html = maps.map_html(maps.origins_map(results, "03", "food", YEAR, "en", tiles=None))
+    text = html.decode("utf-8")
+    assert "Food store: walk to the nearest service (2023)" in text
+    assert "Residents 65+" in text and "up to 500 m (10 min)" in text
+    with pytest.raises(ValueError, match="no distances"):
+        maps.origin_layer(results, "03", "library", YEAR)

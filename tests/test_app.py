@@ -160,6 +160,26 @@ def test_profile_page_and_report_download(media: dict[str, bytes]):
     assert "Quartiersprofil: Südstadt" in html and "<svg" in html
 
 
+def test_profile_shows_origins_map_of_the_open_tab_only():
+    at = open_app("profil")
+    assert "Wohnorte nach Fußweg zur nächsten Einrichtung" in texts(at)
+    maps_shown = [e.key for e in at.get("component_instance") if "origins_map" in (e.key or "")]
+    assert len(maps_shown) == 1 and maps_shown[0].startswith("origins_map_food_")
+    at.selectbox(key="w_quarter").set_value("07").run()
+    again = [e.key for e in at.get("component_instance") if "origins_map" in (e.key or "")]
+    assert len(again) == 1 and again != maps_shown  # another quarter: another map
+
+
+def test_map_click_opens_profile_before_redrawing():
+    at = open_app()
+    # what the map's callback notes when quarter 07 is clicked (the browser test clicks)
+    at.session_state["_clicked_quarter"] = "07"
+    at.run()
+    assert not at.exception
+    assert at.header[0].value.startswith("Quartiersprofil: ")
+    assert at.query_params["quarter"] == "07" and at.query_params["page"] == "profil"
+
+
 def test_compare_page_table_sort_and_csv(media: dict[str, bytes]):
     at = open_app("vergleich")
     table = at.dataframe[0].value

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -127,12 +128,17 @@ def _wait_map(page, legend_text: str, timeout_ms: int = 90_000):
     return frame
 
 
-def _pick(page, label: str, option: str) -> None:
-    """Choose an option of a Streamlit selectbox by its label."""
+def _pick(page, label: str, option: str) -> float:
+    """Choose an option of a Streamlit selectbox by its label; returns the time of the
+    click on the option (when the planner's choice is made)."""
     box = page.locator('[data-testid="stSelectbox"]', has_text=label).first
     box.click()
     page.keyboard.type(option)
-    page.locator('[role="option"]', has_text=option).first.click()
+    choice = page.locator('[role="option"]', has_text=option).first
+    choice.wait_for()
+    chosen = time.perf_counter()
+    choice.click()
+    return chosen
 
 
 def _nav(page, title: str) -> None:
@@ -158,14 +164,23 @@ def test_planner_walkthrough(server: str, page, tmp_path: Path):
     page.wait_for_timeout(500)
     _shot(page, "1_karte")
 
-    # 2. switch the indicator
+    # 2. switch the indicator, then the year; "_s" includes opening the box and typing,
+    # "_after_select_s" starts at the click on the option
     start = time.perf_counter()
-    _pick(page, "Indikator", "Altenquotient")
+    chosen = _pick(page, "Indikator", "Altenquotient")
     _wait_map(page, "Altenquotient")
     timings["indicator_switch_s"] = time.perf_counter() - start
+    timings["indicator_switch_after_select_s"] = time.perf_counter() - chosen
     page.wait_for_url("**indicator=old_age_dependency**", timeout=30_000)
     page.wait_for_timeout(500)
     _shot(page, "2_karte_altenquotient")
+    start = time.perf_counter()
+    chosen = _pick(page, "Jahr", "2016")
+    _wait_map(page, "Altenquotient (2016)")
+    timings["year_switch_s"] = time.perf_counter() - start
+    timings["year_switch_after_select_s"] = time.perf_counter() - chosen
+    page.wait_for_url("**year=2016**", timeout=30_000)
+    page.wait_for_timeout(300)
 
     # 3. open a quarter profile by clicking a quarter on the map
     start = time.perf_counter()
@@ -180,7 +195,24 @@ def test_planner_walkthrough(server: str, page, tmp_path: Path):
         timings["profile_open_via_button_s"] = time.perf_counter() - start
     page.locator('[data-testid="stMetric"]').first.wait_for()
     page.wait_for_url("**page=profil**", timeout=30_000)
-    page.wait_for_timeout(1000)
+    # the residents' locations of the quarter coloured by the walk to the nearest food store
+    frame = _wait_map(page, "Lebensmittel: Fußweg zur nächsten Einrichtung (2016)")
+    legend = frame.locator(".sqe-legend").inner_text()
+    assert "nicht erreichbar" in legend and "„< 3“" in legend
+    dots = frame.locator('path.leaflet-interactive[stroke="#333333"]')  # coloured origins
+    assert dots.count() > 20
+    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
+    tips = []
+    for n in (5, 15, 25):
+        dots.nth(n).hover(force=True)
+        tip = frame.locator(".leaflet-tooltip").last
+        tip.wait_for(timeout=10_000)
+        tips.append(tip.inner_text())
+    residents = [re.search(r"Einwohner 65\+\s*(.+)", t) for t in tips if "Einwohner 65+" in t]
+    assert residents and all(m and m.group(1).strip() not in ("1", "2") for m in residents)
+    assert any(re.search(r"\d+ m \(\d+ min\)", t) for t in tips), tips
+    page.locator(MAP_FRAME).first.screenshot(path=str(SHOTS / "3b_wohnorte_fussweg.png"))
+    page.wait_for_timeout(500)
     _shot(page, "3_quartiersprofil", height=2400)
 
     # 3b. a shared link: map of an indicator with withheld values, services switched on

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from sqe_geo import maps
 from sqe_geo.pipeline import Results
-from sqe_geo.ui import state
+from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t
 
 
@@ -69,44 +68,47 @@ def _map_html(
     return maps.map_html(fmap)
 
 
+def _remember_click(value: dict | None) -> None:
+    """Map callback: note the clicked quarter (handled at the top of the next rerun)."""
+    drawing = (value or {}).get("last_active_drawing") or {}
+    clicked = (drawing.get("properties") or {}).get("unit_id")
+    if clicked:
+        st.session_state["_clicked_quarter"] = clicked
+
+
+def _display_map(results: Results, indicator: str, year: int, scheme: str, k: int, lang: str):
+    highlight = st.session_state.get("quarter")
+    return maps.choropleth(
+        results, indicator, year, scheme=scheme, k=k, language=lang, highlight=highlight
+    )
+
+
 def render(results: Results) -> None:
     """Draw the page."""
     lang = state.language()
-    st.header(t("page_map", lang))
-    selection_controls(results, lang)
     s = st.session_state
-    ind = results.catalog[s["indicator"]]
-    if ind.description(lang):
-        st.caption(ind.description(lang))
-    fmap = maps.choropleth(
-        results,
-        s["indicator"],
-        s["year"],
-        scheme=s["scheme"],
-        k=s["k"],
-        language=lang,
-        highlight=s.get("quarter"),
-    )
-    out = st_folium(
-        fmap,
-        key=f"map_{s['indicator']}_{s['year']}_{s['scheme']}_{s['k']}_{lang}",
-        height=560,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-    )
-    clicked = None
-    if isinstance(out, dict):
-        drawing = out.get("last_active_drawing") or {}
-        clicked = (drawing.get("properties") or {}).get("unit_id")
-    if clicked and clicked != s.get("_last_click"):
-        s["_last_click"] = clicked
+    clicked = s.pop("_clicked_quarter", None)
+    if clicked in set(results.units["quarter"]["unit_id"]):
+        # a click on the map: open the profile before anything is drawn again
         s["quarter"] = clicked
         state.sync_query_params("profil")
         from sqe_geo.ui.app import goto
 
         goto("profil")
-    if not clicked:
-        s["_last_click"] = None
+    st.header(t("page_map", lang))
+    selection_controls(results, lang)
+    ind = results.catalog[s["indicator"]]
+    if ind.description(lang):
+        st.caption(ind.description(lang))
+    selection = (s["indicator"], s["year"], s["scheme"], s["k"], lang)
+    mapview.show_map(
+        ("karte", state.study_ref(), *selection, s.get("quarter")),
+        lambda: _display_map(results, *selection),
+        key="karte_map",
+        height=560,
+        returned_objects=["last_active_drawing"],
+        on_value=_remember_click,
+    )
     st.caption(t("map_help", lang))
 
     quarters = results.units["quarter"].sort_values("name")
@@ -128,10 +130,11 @@ def render(results: Results) -> None:
             goto("profil")
     with cols[2]:
         st.write("")
-        html = _map_html(state.study_ref(), s["indicator"], s["year"], s["scheme"], s["k"], lang)
+        study_key = state.study_ref()
         st.download_button(
             t("download_map", lang),
-            html,
+            # built when clicked (a standalone map with embedded Leaflet takes a while)
+            lambda: _map_html(study_key, *selection),
             file_name=f"karte_{s['indicator']}_{s['year']}.html",
             mime="text/html",
             key="download_map",

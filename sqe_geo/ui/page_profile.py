@@ -6,11 +6,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from sqe_geo import report_html
+from sqe_geo import maps, report_html
 from sqe_geo.aggregate import CITY_ID
 from sqe_geo.maps import format_number
 from sqe_geo.pipeline import Results
-from sqe_geo.ui import state
+from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t
 
 
@@ -27,6 +27,25 @@ def _city_delta(results: Results, fig: report_html.KeyFigure, year: int, lang: s
     # st.metric reads the direction from a leading ASCII "-"
     text = f"{'+' if delta >= 0 else '-'}{format_number(abs(delta), ind.decimals, lang)} "
     return text + t("vs_city", lang), color
+
+
+def _categories_by_label(results: Results, year: int, lang: str) -> dict[str, str]:
+    """Tab label -> service category, for the categories with residents' distances."""
+    distances = results.distances.get(year)
+    if distances is None:
+        return {}
+    return {report_html.category_label(results, c, lang): c for c in distances.columns}
+
+
+def _origins_map(results: Results, quarter: str, category: str, year: int, lang: str) -> None:
+    st.markdown(f"**{t('origins_map', lang)}**", help=t("origins_help", lang))
+    mapview.show_map(
+        ("origins", state.study_ref(), quarter, category, year, lang),
+        lambda: maps.origins_map(results, quarter, category, year, lang),
+        key=f"origins_map_{category}",
+        height=480,
+        returned_objects=[],
+    )
 
 
 def render(results: Results) -> None:
@@ -88,10 +107,14 @@ def render(results: Results) -> None:
 
     st.subheader(t("accessibility", lang))
     if profile.accessibility:
-        tabs = st.tabs(list(profile.accessibility))
-        for tab, table in zip(tabs, profile.accessibility.values(), strict=True):
+        # only the open tab runs its content (the map of residents' locations)
+        tabs = st.tabs(list(profile.accessibility), key="profile_access_tab", on_change="rerun")
+        categories = _categories_by_label(results, year, lang)
+        for tab, (label, table) in zip(tabs, profile.accessibility.items(), strict=True):
             with tab:
                 st.dataframe(table, hide_index=True, width="stretch")
+                if label in categories and tab.open is not False:
+                    _origins_map(results, quarter, categories[label], year, lang)
     else:
         st.info(t("no_accessibility", lang))
 

@@ -52,6 +52,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_accessibility": "Für diese Studie liegen keine Erreichbarkeitsindikatoren vor "
         "(keine Einrichtungen oder Erreichbarkeit nicht berechnet).",
         "comparison": "Vergleich mit Planungsraum und Stadt",
+        "origins_map": "Wohnorte nach Fußweg zur nächsten Einrichtung",
+        "origins_help": "Jeder Punkt ist ein Wohnort (Rasterzelle) im Quartier, gefärbt nach "
+        "dem Fußweg zur nächsten Einrichtung dieser Art; der Tooltip nennt Entfernung, "
+        "Gehzeit und Einwohner 65+ (kleine Anzahlen nur als „< 3“).",
         "location": "Lage",
         "download_report": "Profil als HTML-Bericht herunterladen",
         "export_intro": "Indikatortabellen für Vorlagen und GIS. Zurückgehaltene Werte "
@@ -163,6 +167,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_accessibility": "No accessibility indicators for this study (no services, or "
         "accessibility not computed).",
         "comparison": "Comparison with planning area and city",
+        "origins_map": "Residents' locations by walk to the nearest service",
+        "origins_help": "Each dot is a residents' location (grid cell) in the quarter, "
+        "coloured by the walk to the nearest service of this kind; the tooltip gives distance, "
+        "walking time and residents 65+ (small counts only as “< 3”).",
         "location": "Location",
         "download_report": "Download profile as HTML report",
         "export_intro": "Indicator tables for council papers and GIS. Withheld values appear "

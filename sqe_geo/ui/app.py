@@ -31,15 +31,18 @@ PAGE_DIR = Path(__file__).resolve().parent / "pages"
 
 def run_page(key: str) -> None:
     """Body of every page script: results, selection, study labels, the page, the URL."""
-    from sqe_geo.ui import page_compare, page_data, page_export, page_map, page_profile
+    import importlib
 
-    module = {
-        "karte": page_map,
-        "vergleich": page_compare,
-        "profil": page_profile,
-        "export": page_export,
-        "daten": page_data,
-    }[key]
+    # only the page drawn (the first Karte need not wait for Altair, the exports …)
+    module = importlib.import_module(
+        {
+            "karte": "sqe_geo.ui.page_map",
+            "vergleich": "sqe_geo.ui.page_compare",
+            "profil": "sqe_geo.ui.page_profile",
+            "export": "sqe_geo.ui.page_export",
+            "daten": "sqe_geo.ui.page_data",
+        }[key]
+    )
     results = state.get_results()
     state.init_selection(results)
     state.study_badges(results)

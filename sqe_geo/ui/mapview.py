@@ -53,8 +53,13 @@ def _capture(fmap: folium.Map, returned_objects: list[str] | None) -> dict[str, 
         original = streamlit_folium._component_func
         streamlit_folium._component_func = keep
         try:
+            # render=False: st_folium renders the map itself once more anyway
             streamlit_folium.st_folium(
-                fmap, height=560, use_container_width=True, returned_objects=returned_objects
+                fmap,
+                height=560,
+                use_container_width=True,
+                returned_objects=returned_objects,
+                render=False,
             )
         finally:
             streamlit_folium._component_func = original

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import json
 import math
 import warnings
 from dataclasses import dataclass
@@ -558,7 +559,104 @@ def _service_color(category: str, index: int) -> str:
     return SERVICE_COLORS.get(category, _EXTRA_COLORS[index % len(_EXTRA_COLORS)])
 
 
-def choropleth(
+_LEGEND_LAYER_TEMPLATE = """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.layerGroup();
+(function (layer) {
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () {
+        var div = L.DomUtil.create("div", "sqe-legend");
+        div.style.cssText = {{ this.style_js }};
+        div.innerHTML = {{ this.body_js }};
+        return div;
+    };
+    layer.onAdd = function (map) { control.addTo(map); return this; };
+    layer.onRemove = function (map) { control.remove(); return this; };
+})({{ this.get_name() }});
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+_LEGEND_STYLE = (
+    "background: rgba(255,255,255,0.93); padding: 8px 10px; border: 1px solid #999; "
+    "border-radius: 4px; font: 12px/1.35 system-ui, sans-serif; max-width: 260px;"
+)
+
+
+def _js_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
+
+
+class LegendLayer(MacroElement):
+    """A legend that comes and goes with the layer group it belongs to.
+
+    Unlike :class:`Legend` it can live in a feature group that the app swaps on an
+    existing map (a new indicator without reloading the map).
+    """
+
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self._name = "SqeLegendLayer"
+        self.body_js = _js_string(body)
+        self.style_js = _js_string(_LEGEND_STYLE)
+        self._template = Template(_LEGEND_LAYER_TEMPLATE)
+
+
+#: Panes above the quarters: planning-area outlines, then service points.
+AREAS_PANE, SERVICES_PANE = "sqe_areas", "sqe_services"
+
+
+def choropleth_base(
+    results,
+    *,
+    language: str = "de",
+    services: bool = True,
+    tiles: str | None = "OpenStreetMap",
+    height: str | int = "100%",
+    local_assets: bool = True,
+    title: str | None = None,
+) -> folium.Map:
+    """The parts of the choropleth that do not depend on indicator or year.
+
+    Tiles, view on the study area, planning-area outlines (in a pane above the quarters),
+    the toggleable service layers (in a pane above the outlines), scale bar, the hatch
+    pattern, an optional title and the layer control. :func:`choropleth_layers` adds the
+    quarters and the legend.
+    """
+    text = TEXT[language]
+    minx, miny, maxx, maxy = _to_web(results.study.quarters[["geometry"]]).total_bounds
+    fmap = folium.Map(
+        tiles=tiles, control_scale=False, height=height, zoom_snap=0.25, zoom_delta=0.5
+    )
+    if local_assets:
+        use_local_assets(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.map.CustomPane(AREAS_PANE, z_index=450, pointer_events=False).add_to(fmap)
+    folium.map.CustomPane(SERVICES_PANE, z_index=460, pointer_events=True).add_to(fmap)
+    year = results.years[-1]  # the outlines are the same in every year
+    areas = _to_web(results.planning_areas_geo(year)[["unit_id", "geometry"]])
+    folium.GeoJson(
+        areas.to_json(),
+        name=text["areas"],
+        style_function=lambda _f: {
+            "color": AREA_OUTLINE_COLOR,
+            "weight": 2.5,
+            "fill": False,
+            "fillOpacity": 0,
+        },
+        interactive=False,
+        pane=AREAS_PANE,
+    ).add_to(fmap)
+    if services:
+        add_service_layers(fmap, results, language, pane=SERVICES_PANE)
+    HatchPattern().add_to(fmap)
+    MetricScale().add_to(fmap)
+    if title:
+        MapTitle(title).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return fmap
+
+
+def choropleth_layers(
     results,
     indicator_id: str,
     year: int,
@@ -566,41 +664,10 @@ def choropleth(
     scheme: str = "quantiles",
     k: int = 5,
     language: str = "de",
-    services: bool = True,
     highlight: str | None = None,
-    tiles: str | None = "OpenStreetMap",
-    height: str | int = "100%",
-    local_assets: bool = True,
-    title: str | None = None,
-) -> folium.Map:
-    """A folium choropleth of the quarters for one indicator and year.
-
-    Layers: the classified quarters (hatched when withheld, grey when missing) with a
-    tooltip (name, planning area, value, rank); planning-area outlines; one toggleable
-    layer of service points per category; a layer control and a legend.
-
-    Parameters
-    ----------
-    results
-        :class:`sqe_geo.pipeline.Results`.
-    indicator_id, year
-        What to map.
-    scheme, k
-        Classification (see :func:`classify`).
-    language
-        ``"de"`` or ``"en"``.
-    services
-        Add the service layers (hidden by default, switch them on in the layer control).
-    highlight
-        A quarter id drawn with a thick outline.
-    tiles
-        Base map tiles (None for none, e.g. offline).
-    local_assets
-        Embed the vendored Leaflet instead of loading it from CDNs (see
-        :func:`use_local_assets`).
-    title
-        A title box at the top (for standalone maps; see :func:`map_title`).
-    """
+) -> folium.FeatureGroup:
+    """The classified quarters (tooltip, hatched when withheld, grey when missing) and the
+    legend of one indicator and year, as one feature group (see :func:`choropleth`)."""
     ind = results.catalog[indicator_id]
     text = TEXT[language]
     layer = quarter_layer(results, indicator_id, year, language)
@@ -609,13 +676,6 @@ def choropleth(
     )
     fills = {uid: classification.color_of(uid) or MISSING_COLOR for uid in layer["unit_id"]}
     suppressed_ids = set(layer.loc[layer["suppressed"], "unit_id"])
-    minx, miny, maxx, maxy = layer.total_bounds
-    fmap = folium.Map(
-        tiles=tiles, control_scale=False, height=height, zoom_snap=0.25, zoom_delta=0.5
-    )
-    if local_assets:
-        use_local_assets(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
 
     def style(feature):
         uid = feature["properties"]["unit_id"]
@@ -650,30 +710,7 @@ def choropleth(
             sticky=True,
         ),
     ).add_to(group)
-    group.add_to(fmap)
-
-    areas = _to_web(results.planning_areas_geo(year)[["unit_id", "geometry"]])
-    folium.GeoJson(
-        areas.to_json(),
-        name=text["areas"],
-        style_function=lambda _f: {
-            "color": AREA_OUTLINE_COLOR,
-            "weight": 2.5,
-            "fill": False,
-            "fillOpacity": 0,
-        },
-        interactive=False,
-    ).add_to(fmap)
-
-    if services:
-        add_service_layers(fmap, results, language)
-    if suppressed_ids:
-        HatchPattern().add_to(fmap)
-    MetricScale().add_to(fmap)
-    if title:
-        MapTitle(title).add_to(fmap)
-    folium.LayerControl(collapsed=True).add_to(fmap)
-    Legend(
+    LegendLayer(
         legend_html(
             ind,
             classification,
@@ -682,12 +719,77 @@ def choropleth(
             has_suppressed=bool(suppressed_ids),
             has_missing=bool((layer["value"].isna() & ~layer["suppressed"]).any()),
         )
+    ).add_to(group)
+    return group
+
+
+def choropleth(
+    results,
+    indicator_id: str,
+    year: int,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    language: str = "de",
+    services: bool = True,
+    highlight: str | None = None,
+    tiles: str | None = "OpenStreetMap",
+    height: str | int = "100%",
+    local_assets: bool = True,
+    title: str | None = None,
+) -> folium.Map:
+    """A folium choropleth of the quarters for one indicator and year.
+
+    Layers: the classified quarters (hatched when withheld, grey when missing) with a
+    tooltip (name, planning area, value, rank); planning-area outlines; one toggleable
+    layer of service points per category; a layer control and a legend. It is
+    :func:`choropleth_base` with :func:`choropleth_layers` added (the app keeps the base
+    and swaps the layers).
+
+    Parameters
+    ----------
+    results
+        :class:`sqe_geo.pipeline.Results`.
+    indicator_id, year
+        What to map.
+    scheme, k
+        Classification (see :func:`classify`).
+    language
+        ``"de"`` or ``"en"``.
+    services
+        Add the service layers (hidden by default, switch them on in the layer control).
+    highlight
+        A quarter id drawn with a thick outline.
+    tiles
+        Base map tiles (None for none, e.g. offline).
+    local_assets
+        Embed the vendored Leaflet instead of loading it from CDNs (see
+        :func:`use_local_assets`).
+    title
+        A title box at the top (for standalone maps; see :func:`map_title`).
+    """
+    fmap = choropleth_base(
+        results,
+        language=language,
+        services=services,
+        tiles=tiles,
+        height=height,
+        local_assets=local_assets,
+        title=title,
+    )
+    choropleth_layers(
+        results, indicator_id, year, scheme=scheme, k=k, language=language, highlight=highlight
     ).add_to(fmap)
     return fmap
 
 
-def add_service_layers(fmap: folium.Map, results, language: str = "de") -> list[str]:
-    """Add one hidden, toggleable layer of points per service category; return their names."""
+def add_service_layers(
+    fmap: folium.Map, results, language: str = "de", *, pane: str | None = None
+) -> list[str]:
+    """Add one hidden, toggleable layer of points per service category; return their names.
+
+    ``pane``: a map pane for the points (e.g. above the quarters of a swapped layer).
+    """
     study = results.study
     if study.services is None or len(study.services) == 0:
         return []
@@ -703,11 +805,14 @@ def add_service_layers(fmap: folium.Map, results, language: str = "de") -> list[
         group = folium.FeatureGroup(name=name, show=False)
         frame = sub[["name", "geometry"]].copy()
         frame["name"] = frame["name"].astype(str).replace("", label)
+        marker = folium.CircleMarker(
+            radius=5, weight=1.5, color="#ffffff", fill=True, fill_color=color, fill_opacity=1
+        )
+        if pane:
+            marker.options["pane"] = pane
         folium.GeoJson(
             points_geojson(frame, ["name"]),
-            marker=folium.CircleMarker(
-                radius=5, weight=1.5, color="#ffffff", fill=True, fill_color=color, fill_opacity=1
-            ),
+            marker=marker,
             tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         ).add_to(group)
         group.add_to(fmap)

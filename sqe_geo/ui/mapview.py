@@ -42,7 +42,11 @@ def served_assets(fmap: folium.Map) -> folium.Map:
     return fmap
 
 
-def _capture(fmap: folium.Map, returned_objects: list[str] | None) -> dict[str, Any]:
+def _capture(
+    fmap: folium.Map,
+    returned_objects: list[str] | None,
+    feature_group: folium.FeatureGroup | None = None,
+) -> dict[str, Any]:
     """The keyword arguments st_folium passes to its frontend for this map."""
     captured: dict[str, Any] = {}
 
@@ -60,6 +64,7 @@ def _capture(fmap: folium.Map, returned_objects: list[str] | None) -> dict[str, 
                 use_container_width=True,
                 returned_objects=returned_objects,
                 render=False,
+                feature_group_to_add=feature_group,
             )
         finally:
             streamlit_folium._component_func = original
@@ -102,6 +107,46 @@ def show_map(
     args = dict(_frontend_args(cache_key, build, returned))
     hash_key = f"{key}_{args.pop('key')[:16]}"
     args["height"] = height
+
+    def copy() -> None:
+        value = st.session_state.get(hash_key, {})
+        st.session_state[key] = value
+        if on_value is not None:
+            on_value(value)
+
+    return _COMPONENT(key=hash_key, on_change=copy, **args)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _layers_script(cache_key: Hashable, _build: Callable[[], folium.FeatureGroup]) -> str:
+    """The JavaScript that adds a feature group to the frontend's map (``map_div``)."""
+    carrier = folium.Map(tiles=None)  # only to name the map the group is added to
+    return _capture(carrier, [], feature_group=_build())["feature_group"]
+
+
+def show_layered_map(
+    base_key: Hashable,
+    build_base: Callable[[], folium.Map],
+    layers_key: Hashable,
+    build_layers: Callable[[], folium.FeatureGroup],
+    *,
+    key: str,
+    height: int = 560,
+    returned_objects: list[str] | None = None,
+    on_value: Callable[[dict[str, Any] | None], None] | None = None,
+) -> dict[str, Any] | None:
+    """A map whose base stays in the browser while its layers change.
+
+    The base (``build_base``, once per ``base_key``) is loaded once into the frame; the
+    layers (``build_layers``, once per ``layers_key``) are swapped in the existing map
+    (st_folium's ``feature_group_to_add``), so a new indicator or year does not reload
+    the frame, Leaflet and the service layers, and zoom and position stay.
+    """
+    returned = tuple(returned_objects) if returned_objects is not None else None
+    args = dict(_frontend_args(base_key, build_base, returned))
+    hash_key = f"{key}_{args.pop('key')[:16]}"
+    args["height"] = height
+    args["feature_group"] = _layers_script(layers_key, build_layers)
 
     def copy() -> None:
         value = st.session_state.get(hash_key, {})

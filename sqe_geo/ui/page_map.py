@@ -76,13 +76,6 @@ def _remember_click(value: dict | None) -> None:
         st.session_state["_clicked_quarter"] = clicked
 
 
-def _display_map(results: Results, indicator: str, year: int, scheme: str, k: int, lang: str):
-    highlight = st.session_state.get("quarter")
-    return maps.choropleth(
-        results, indicator, year, scheme=scheme, k=k, language=lang, highlight=highlight
-    )
-
-
 def render(results: Results) -> None:
     """Draw the page."""
     lang = state.language()
@@ -101,9 +94,22 @@ def render(results: Results) -> None:
     if ind.description(lang):
         st.caption(ind.description(lang))
     selection = (s["indicator"], s["year"], s["scheme"], s["k"], lang)
-    mapview.show_map(
-        ("karte", state.study_ref(), *selection, s.get("quarter")),
-        lambda: _display_map(results, *selection),
+    study_key = state.study_ref()
+    # the base (tiles, outlines, services) stays in the browser; only the quarters and
+    # the legend of the selection are swapped
+    mapview.show_layered_map(
+        ("karte", study_key, lang),
+        lambda: maps.choropleth_base(results, language=lang),
+        ("karte_layers", study_key, *selection, s.get("quarter")),
+        lambda: maps.choropleth_layers(
+            results,
+            s["indicator"],
+            s["year"],
+            scheme=s["scheme"],
+            k=s["k"],
+            language=lang,
+            highlight=s.get("quarter"),
+        ),
         key="karte_map",
         height=560,
         returned_objects=["last_active_drawing"],
@@ -130,7 +136,6 @@ def render(results: Results) -> None:
             goto("profil")
     with cols[2]:
         st.write("")
-        study_key = state.study_ref()
         st.download_button(
             t("download_map", lang),
             # built when clicked (a standalone map with embedded Leaflet takes a while)

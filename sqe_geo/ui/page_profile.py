@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -88,6 +87,8 @@ def render(results: Results) -> None:
         st.subheader(t("age_structure", lang))
         ages = profile.age_structure
         if len(ages):
+            import altair as alt  # here: header and key figures are shown before this import
+
             group, persons, share = ages.columns
             chart = (
                 alt.Chart(ages)

@@ -271,19 +271,18 @@ def two_step_fca(
 ) -> pd.Series:
     """Classic two-step floating catchment (2SFCA): weight 1 within ``catchment_m``.
 
-    Same inputs and output as :func:`enhanced_two_step_fca`.
+    Same inputs and output as :func:`enhanced_two_step_fca`: it is E2SFCA with one step.
     """
-    o_xy, demand, s_xy, supply = _check_fca_inputs(origins_xy, demand, services_xy, supply)
-    dist, reachable, method = fca_distances(
-        o_xy,
-        s_xy,
+    result = enhanced_two_step_fca(
+        origins_xy,
+        demand,
+        services_xy,
+        supply,
+        bands=[(catchment_m, 1.0)],
         catchment_m=catchment_m,
         network=network,
         max_snap_m=max_snap_m,
         detour_factor=detour_factor,
         origin_snap=origin_snap,
     )
-    weight = np.ones_like(dist.data)
-    result = pd.Series(_fca(dist, reachable, demand, supply, weight), name="2sfca")
-    result.attrs["method"] = method
-    return result
+    return result.rename("2sfca")

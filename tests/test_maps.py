@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sqe_geo import compare, maps, report_html
+from sqe_geo import compare, maps, origins_map, report_html
 from sqe_geo.aggregate import CITY_ID
 from sqe_geo.pipeline import Results
 
@@ -345,19 +345,24 @@ def planted(demo_results: Results) -> tuple[Results, list[str]]:
 
 
 def test_distance_class_relative_to_threshold():
-    assert maps.distance_class(500.0, 500.0) == "within"
-    assert maps.distance_class(500.1, 500.0) == "within_2x"
-    assert maps.distance_class(1000.0, 500.0) == "within_2x"
-    assert maps.distance_class(1000.1, 500.0) == "farther"
-    assert maps.distance_class(float("nan"), 500.0) == "unreachable"
-    assert maps.disclosed_count(1, 3) == "< 3" and maps.disclosed_count(2.6, 3) == "< 3"
-    assert maps.disclosed_count(0, 3) == "0" and maps.disclosed_count(3, 3) == "3"
-    assert maps.disclosed_count(1234, 3) == "1.234" and maps.disclosed_count(2, None) == "2"
+    assert origins_map.distance_class(500.0, 500.0) == "within"
+    assert origins_map.distance_class(500.1, 500.0) == "within_2x"
+    assert origins_map.distance_class(1000.0, 500.0) == "within_2x"
+    assert origins_map.distance_class(1000.1, 500.0) == "farther"
+    assert origins_map.distance_class(float("nan"), 500.0) == "unreachable"
+    assert (
+        origins_map.disclosed_count(1, 3) == "< 3" and origins_map.disclosed_count(2.6, 3) == "< 3"
+    )
+    assert origins_map.disclosed_count(0, 3) == "0" and origins_map.disclosed_count(3, 3) == "3"
+    assert (
+        origins_map.disclosed_count(1234, 3) == "1.234"
+        and origins_map.disclosed_count(2, None) == "2"
+    )
 
 
 def test_origin_layer_classes_distances_and_disclosure(planted):
     results, ids = planted
-    layer = maps.origin_layer(results, "03", "food", YEAR).set_index("origin_id")
+    layer = origins_map.origin_layer(results, "03", "food", YEAR).set_index("origin_id")
     origins = results.origins[YEAR]
     assert len(layer) == int((origins["quarter_id"] == "03").sum())
     assert layer.crs.to_epsg() == 4326
@@ -392,7 +397,7 @@ def test_origin_layer_without_disclosure_shows_small_counts(planted):
     open_results.study.config = results.study.config.model_copy(
         update={"disclosure": results.study.config.disclosure.model_copy(update={"enabled": False})}
     )
-    layer = maps.origin_layer(open_results, "03", "food", YEAR).set_index("origin_id")
+    layer = origins_map.origin_layer(open_results, "03", "food", YEAR).set_index("origin_id")
     assert layer.loc[ids[0], "older_text"] == "1" and layer.loc[ids[1], "older_text"] == "2"
     assert layer.loc[ids[2], "older_text"] == "3"  # 2.6 rounded: not a disclosure case
 
@@ -408,7 +413,7 @@ def _features(html: str, field: str) -> list[dict]:
 
 def test_origins_map_layers_styles_tooltips_and_legend(planted):
     results, ids = planted
-    fmap = maps.origins_map(results, "03", "food", YEAR, tiles=None)
+    fmap = origins_map.origins_map(results, "03", "food", YEAR, tiles=None)
     html = maps.map_html(fmap).decode("utf-8")
     origins = _features(html, "older_text")
     assert len(origins) == int((results.origins[YEAR]["quarter_id"] == "03").sum())
@@ -419,13 +424,13 @@ def test_origins_map_layers_styles_tooltips_and_legend(planted):
     assert by_id[ids[0]]["older_text"] == "< 3"
     # the unreachable style is a dashed, unfilled black ring; the others are filled
     assert '"dashArray": "2 2"' in html and '"fillOpacity": 0.0' in html
-    for color in maps.DISTANCE_COLORS.values():
+    for color in origins_map.DISTANCE_COLORS.values():
         assert color in html
     # tooltip aliases, legend with classes, unreachable, services and the notes
     for text in ("Fußweg", "Einwohner 65+", "Klasse"):
         assert text in html
     assert "Lebensmittel: Fußweg zur nächsten Einrichtung (2023)" in html
-    for cls in maps.DISTANCE_CLASSES:
+    for cls in origins_map.DISTANCE_CLASSES:
         assert f"sqe-legend-{cls}" in html
     assert "über 500 m (10 min) bis 1.000 m (21 min)" in html
     assert "„&lt; 3“" in html or "„< 3“" in html
@@ -443,9 +448,9 @@ def test_origins_map_layers_styles_tooltips_and_legend(planted):
 
 def test_origins_map_english_and_unknown_category(planted):
     results, _ = planted
-    html = maps.map_html(maps.origins_map(results, "03", "food", YEAR, "en", tiles=None))
+    html = maps.map_html(origins_map.origins_map(results, "03", "food", YEAR, "en", tiles=None))
     text = html.decode("utf-8")
     assert "Food store: walk to the nearest service (2023)" in text
     assert "Residents 65+" in text and "up to 500 m (10 min)" in text
     with pytest.raises(ValueError, match="no distances"):
-        maps.origin_layer(results, "03", "library", YEAR)
+        origins_map.origin_layer(results, "03", "library", YEAR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sqe_geo import maps, report_html
+from sqe_geo import origins_map, report_html
 from sqe_geo.aggregate import CITY_ID
 from sqe_geo.maps import format_number
 from sqe_geo.pipeline import Results
@@ -40,7 +40,7 @@ def _origins_map(results: Results, quarter: str, category: str, year: int, lang:
     st.markdown(f"**{t('origins_map', lang)}**", help=t("origins_help", lang))
     mapview.show_map(
         ("origins", state.study_ref(), quarter, category, year, lang),
-        lambda: maps.origins_map(results, quarter, category, year, lang),
+        lambda: origins_map.origins_map(results, quarter, category, year, lang),
         key=f"origins_map_{category}",
         height=480,
         returned_objects=[],

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString
+from towns import random_streets
 
 from sqe_geo._errors import InputDataError
 from sqe_geo.accessibility import (
@@ -46,25 +47,6 @@ def services_gdf(xy, category, **columns) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
         crs=CRS,
     )
-
-
-def random_streets(seed: int, n: int = 8) -> gpd.GeoDataFrame:
-    """A jittered street grid with missing links, kinked streets and a detached island."""
-    rng = np.random.default_rng(seed)
-    ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    xy = np.stack([ii * 80.0, jj * 80.0], axis=-1) + rng.uniform(-15, 15, (n, n, 2))
-    geoms = []
-    for di, dj in ((1, 0), (0, 1)):
-        a = xy[: n - di, : n - dj].reshape(-1, 2)
-        b = xy[di:, dj:].reshape(-1, 2)
-        keep = rng.random(a.shape[0]) < 0.75
-        mid = (a + b) / 2 + rng.uniform(-8, 8, a.shape)
-        geoms += [
-            LineString(shift([p, m, q]))
-            for p, m, q in zip(a[keep], mid[keep], b[keep], strict=True)
-        ]
-    geoms.append(LineString(shift([(900.0, 900), (960, 900), (960, 960)])))
-    return lines_gdf(geoms)
 
 
 def oracle_graph(net, snaps: dict[str, object]) -> nx.Graph:
@@ -132,7 +114,7 @@ def test_path_around_the_block_by_hand():
 @pytest.mark.parametrize("seed", [11, 12, 13, 14])
 def test_nearest_matches_networkx(seed):
     rng = np.random.default_rng(seed)
-    net = build_network(random_streets(seed))
+    net = build_network(random_streets(seed, keep_share=0.75))
     # origins: inside the city, a few on the island, a few far away (beyond the snap limit)
     origin = np.array([X0, Y0])
     origins = origin + np.vstack(
@@ -166,7 +148,7 @@ def test_nearest_matches_networkx(seed):
 
 
 def test_unlimited_cutoff_and_other_component():
-    net = build_network(random_streets(21))
+    net = build_network(random_streets(21, keep_share=0.75))
     origins = np.array([[X0 + 930, Y0 + 901], [X0 + 100, Y0 + 80]])
     services = services_gdf([[X0 + 5, Y0 + 2]], ["food"])
     report = QualityReport()
@@ -276,7 +258,7 @@ def test_decay_weights_match_access_step_fn():
 
 def fca_fixture(seed=31):
     rng = np.random.default_rng(seed)
-    net = build_network(random_streets(seed))
+    net = build_network(random_streets(seed, keep_share=0.75))
     o_xy = np.array([X0, Y0]) + rng.uniform([-20, -20], [580, 580], (120, 2))
     o_xy[-1] = [X0 + 3000, Y0]  # not on the network
     demand = rng.integers(1, 60, o_xy.shape[0]).astype(float)
@@ -567,7 +549,7 @@ def test_weighted_median_by_hand():
 @given(seed=st.integers(0, 100_000))
 def test_network_distance_is_never_shorter_than_the_straight_line(seed):
     rng = np.random.default_rng(seed)
-    net = build_network(random_streets(seed, n=5))
+    net = build_network(random_streets(seed, n=5, keep_share=0.75))
     origin = np.array([X0, Y0])
     o_xy = origin + rng.uniform(-50, 400, (40, 2))
     s_xy = origin + rng.uniform(-50, 400, (6, 2))
@@ -586,7 +568,7 @@ def test_network_distance_is_never_shorter_than_the_straight_line(seed):
 def test_2sfca_conserves_supply(seed, use_network):
     # sum_i P_i A_i = sum_j S_j over services that have demand in their catchment
     rng = np.random.default_rng(seed)
-    net = build_network(random_streets(seed, n=5)) if use_network else None
+    net = build_network(random_streets(seed, n=5, keep_share=0.75)) if use_network else None
     origin = np.array([X0, Y0])
     o_xy = origin + rng.uniform(0, 320, (50, 2))
     demand = rng.integers(0, 30, 50).astype(float)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import shapely
 from shapely.geometry import LineString, MultiLineString
+from towns import random_streets
 
 from sqe_geo._errors import InputDataError, NetworkError
 from sqe_geo.network import (
@@ -30,26 +31,6 @@ def lines_gdf(geoms, crs=CRS) -> gpd.GeoDataFrame:
 
 def shift(coords):
     return [(X0 + x, Y0 + y) for x, y in coords]
-
-
-def random_streets(seed: int, n: int = 8) -> gpd.GeoDataFrame:
-    """A jittered street grid with missing links, kinked streets and a detached island."""
-    rng = np.random.default_rng(seed)
-    ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    xy = np.stack([ii * 80.0, jj * 80.0], axis=-1) + rng.uniform(-15, 15, (n, n, 2))
-    geoms = []
-    for di, dj in ((1, 0), (0, 1)):
-        a = xy[: n - di, : n - dj].reshape(-1, 2)
-        b = xy[di:, dj:].reshape(-1, 2)
-        keep = rng.random(a.shape[0]) < 0.8
-        mid = (a + b) / 2 + rng.uniform(-8, 8, a.shape)
-        geoms += [
-            LineString(shift([p, m, q]))
-            for p, m, q in zip(a[keep], mid[keep], b[keep], strict=True)
-        ]
-    island = np.array([[900.0, 900], [960, 900], [960, 960]])
-    geoms.append(LineString(shift(island)))
-    return lines_gdf(geoms)
 
 
 # ---------------------------------------------------------------------------- building

@@ -1,4 +1,4 @@
-"""Generators of small towns in real file formats, shared by end-to-end tests.
+"""Generators of small towns and street grids, shared by tests.
 
 :func:`write_town_osm` writes an OpenStreetMap XML file with quarters (administrative
 boundaries), a street grid and services; :func:`write_zensus` writes Zensus 2022 100 m grid
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import osmium
 from pyproj import Transformer
+from shapely import LineString
 
 LON0, LAT0 = 8.400, 49.000  # inside Karlsruhe
 STEP = 0.001  # about 73 m east-west, 111 m north-south
@@ -21,6 +23,41 @@ QUARTERS = [(0, 5, "Altstadt", "1"), (5, 10, "Neustadt", "2")]
 TEN = ["Unter10", "a10bis19", "a20bis29", "a30bis39", "a40bis49", "a50bis59", "a60bis69",
        "a70bis79", "a80undaelter"]  # fmt: skip
 FIVE = ["Unter18", "a18bis29", "a30bis49", "a50bis64", "a65undaelter"]
+
+
+#: Origin of the synthetic street grids of :func:`random_streets` (UTM 32N, in Karlsruhe).
+STREETS_X0, STREETS_Y0 = 456_000.0, 5_430_000.0
+
+
+def random_streets(seed: int, n: int = 8, keep_share: float = 0.8) -> gpd.GeoDataFrame:
+    """A jittered street grid with missing links, kinked streets and a detached island.
+
+    Parameters
+    ----------
+    seed
+        Seed of the random generator.
+    n
+        Grid nodes per side (80 m apart, jittered by up to 15 m).
+    keep_share
+        Share of grid links kept; the rest are missing links and dead ends.
+    """
+    rng = np.random.default_rng(seed)
+    ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    xy = np.stack([ii * 80.0, jj * 80.0], axis=-1) + rng.uniform(-15, 15, (n, n, 2))
+    xy += np.array([STREETS_X0, STREETS_Y0])
+    geoms = []
+    for di, dj in ((1, 0), (0, 1)):
+        a = xy[: n - di, : n - dj].reshape(-1, 2)
+        b = xy[di:, dj:].reshape(-1, 2)
+        keep = rng.random(a.shape[0]) < keep_share
+        mid = (a + b) / 2 + rng.uniform(-8, 8, a.shape)
+        geoms += [
+            LineString([p, m, q]) for p, m, q in zip(a[keep], mid[keep], b[keep], strict=True)
+        ]
+    origin = np.array([STREETS_X0, STREETS_Y0])
+    island = np.array([[900.0, 900], [960, 900], [960, 960]]) + origin
+    geoms.append(LineString(island))
+    return gpd.GeoDataFrame(geometry=geoms, crs="EPSG:25832")
 
 
 def _tags(**tags: str) -> str:

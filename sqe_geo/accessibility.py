@@ -37,6 +37,8 @@ __all__ = [
     "GROUPS",
     "METHOD_NETWORK",
     "METHOD_STRAIGHT_LINE",
+    "access_leg_summary",
+    "cut_off_from_services",
     "nearest_distances",
     "nearest_distances_straight",
     "service_points",
@@ -335,6 +337,64 @@ def nearest_distances(
     if report is not None:
         _report_unreached(report, result, o_snap.snapped, cutoff_m, layer)
     return result
+
+
+def cut_off_from_services(
+    network: WalkingNetwork,
+    origin_snap: SnapResult,
+    services: gpd.GeoDataFrame,
+    categories: Sequence[str],
+    *,
+    max_snap_m: float = 300.0,
+    category_column: str = "category",
+) -> pd.DataFrame:
+    """Which origins cannot be placed on a network that reaches the category at all.
+
+    An origin is cut off for a category when it lies beyond the snap distance, or when it
+    sits on a network component (island) that holds no snapped service of that category.
+    Origins that are merely far (beyond the search cut-off) are not cut off: that is a
+    finding about supply, not a gap in the data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``(n_origins, len(categories))`` booleans, positional index.
+    """
+    s_xy = points_xy(services)
+    s_cat = services[category_column].to_numpy(dtype=object)
+    ok = np.isfinite(s_xy).all(axis=1)
+    s_snap = snap_points(network, s_xy[ok], max_snap_m=max_snap_m)
+    s_cat = s_cat[ok]
+    node_component = network.component
+    o_comp = np.full(len(origin_snap), -1)
+    o_comp[origin_snap.snapped] = node_component[
+        network.edge_u[origin_snap.edge[origin_snap.snapped]]
+    ]
+    s_comp = node_component[network.edge_u[s_snap.edge[s_snap.snapped]]]
+    s_cat = s_cat[s_snap.snapped]
+    out = {}
+    for cat in categories:
+        served = np.unique(s_comp[s_cat == cat])
+        out[cat] = ~origin_snap.snapped | ~np.isin(o_comp, served)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(origin_snap)))
+
+
+def access_leg_summary(origin_snap: SnapResult, *, long_m: float = 100.0) -> dict[str, float]:
+    """Straight access legs from the residents' locations to the network.
+
+    Returns ``count`` (snapped origins), ``median_m``, ``max_m`` and ``over_{long_m}_m``
+    (legs longer than ``long_m``); medians of an empty set are NaN.
+    """
+    legs = origin_snap.access_m[origin_snap.snapped]
+    long_key = f"over_{long_m:g}_m"
+    if legs.size == 0:
+        return {"count": 0, "median_m": np.nan, "max_m": np.nan, long_key: 0}
+    return {
+        "count": int(legs.size),
+        "median_m": float(np.median(legs)),
+        "max_m": float(legs.max()),
+        long_key: int((legs > long_m).sum()),
+    }
 
 
 def _report_unsnapped(

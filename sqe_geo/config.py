@@ -352,6 +352,12 @@ class AccessibilityConfig(_Model):
     detour_factor: Annotated[float, Field(ge=1)] = 1.3
     cutoff_m: Annotated[float, Field(gt=0)] = 5000.0
     e2sfca: E2SFCAConfig = Field(default_factory=E2SFCAConfig)
+    #: A quarter's accessibility is "not computed" when more than this share of its older
+    #: residents lie beyond the snap distance or on a network island without the service.
+    max_unlocated_share: Annotated[float, Field(ge=0, le=1)] = 0.2
+    #: Quarters without any residents' location: "not_computed" (default) or "even_grid"
+    #: (spread over 100 m cells of the quarter, flagged as an approximation).
+    unlocated_residents: Literal["not_computed", "even_grid"] = "not_computed"
 
 
 class DisclosureConfig(_Model):

@@ -5,7 +5,9 @@ into place, so a failed run never leaves a half-written file. The output folder 
 hold any of the study's inputs, so an export can never overwrite one.
 
 Withheld values (disclosure control) are written as "." in German outputs (the mark of
-German official statistics) and left empty in the technical CSV.
+German official statistics) and left empty in the technical CSV. Values that could not be
+computed (a gap in the data, :mod:`sqe_geo.coverage`) are written as "n. b." with a *Status*
+column saying why; technical outputs leave them empty and add a ``status_{id}`` column.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sqe_geo._errors import ExportError
 from sqe_geo.aggregate import LEVEL_LABELS, LEVELS, Level
+from sqe_geo.coverage import NOT_COMPUTED_MARK, is_not_computed, status_note
 from sqe_geo.pipeline import Results
 
 #: The mark of a withheld value in German tables.
@@ -55,6 +58,7 @@ def export_table(
     language: str = "de",
     labels: bool = True,
     withheld: str | None = WITHHELD,
+    not_computed: str | None = "",
 ) -> pd.DataFrame:
     """The indicator table of one level, ready to write.
 
@@ -74,12 +78,24 @@ def export_table(
         Label columns as "Label (unit)"; ids when False (technical outputs).
     withheld
         Text for withheld values; None leaves them empty (NaN).
+    not_computed
+        Text for values that could not be computed (default: "n. b." in German, "n/c" in
+        English, when ``withheld`` is given); None leaves them empty and adds a
+        ``status_{id}`` column per indicator that has any status in the table. A value
+        that is both withheld and not computed shows the not-computed text: it has no number.
 
     Returns
     -------
     pandas.DataFrame
-        One row per unit and year; values rounded to each indicator's decimals.
+        One row per unit and year; values rounded to each indicator's decimals. With
+        labels, a *Status* column explains not-computed, partial and approximate values.
     """
+    if not_computed == "":
+        not_computed = (
+            NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
+            if withheld is not None
+            else None
+        )
     ids = list(indicators) if indicators is not None else results.catalog.ids
     unknown = [i for i in ids if i not in results.catalog]
     if unknown:
@@ -93,6 +109,8 @@ def export_table(
     table = table.reset_index(drop=True)
     mask = results.suppressed[level].reset_index()
     mask = table[["unit_id", "year"]].merge(mask, on=["unit_id", "year"], how="left")
+    status = results.status_of(level).reset_index()
+    status = table[["unit_id", "year"]].merge(status, on=["unit_id", "year"], how="left")
     key_columns = [c for c in ("unit_id", "name", "planning_area", "year") if c in table]
     out = table[key_columns].copy()
     for ind_id in ids:
@@ -102,8 +120,18 @@ def export_table(
             values = values.astype("Int64")
         if withheld is not None:
             values = values.astype(object).where(~mask[ind_id].fillna(False), withheld)
+        codes = status[ind_id].fillna("") if ind_id in status else pd.Series("", index=table.index)
+        if not_computed is not None:
+            values = values.astype(object).where(~is_not_computed(codes), not_computed)
         name = f"{ind.label(language)} ({ind.unit(language)})" if labels else ind_id
         out[name] = values
+        if not_computed is None and (codes != "").any():
+            out[f"status_{ind_id}"] = codes.to_numpy()
+    if labels:
+        row_codes = status[[i for i in ids if i in status]].fillna("")
+        notes = [status_note(sorted(set(row)), language) for row in row_codes.to_numpy()]
+        if any(notes):
+            out["Status"] = notes
     if not results.study.config.disclosure.enabled:
         column, text = INTERNAL_NOTE.get(language, INTERNAL_NOTE["en"])
         out[column if labels else "note"] = text
@@ -159,6 +187,16 @@ def _metadata(results: Results, language: str) -> pd.DataFrame:
                 f"{cat.threshold_min:g} min" if cat.threshold_min else f"{cat.threshold_m:g} m"
             )
             rows.append((f"threshold {key} ({cat.label_de})", threshold))
+    rows += [
+        ("maximum share of older residents off the network", f"{acc.max_unlocated_share:.0%}"),
+        ("residents without a location", acc.unlocated_residents),
+    ]
+    codes = set()
+    for level in LEVELS:
+        codes |= set(np.unique(results.status_of(level).to_numpy(dtype=str)))
+    note = status_note(sorted(codes - {""}), language)
+    if note:
+        rows.append(("Status" if language == "de" else "status", note))
     if config.demo:
         rows.append(("note", "DEMO DATA – schematic boundaries, partly synthetic figures"))
     for source in config.sources:
@@ -216,17 +254,34 @@ def _style_sheet(sheet: Worksheet) -> None:
         sheet.column_dimensions[get_column_letter(idx)].width = min(max(10, width + 2), 60)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
-            if cell.value == WITHHELD:
+            if cell.value in (WITHHELD, *NOT_COMPUTED_MARK.values()):
                 cell.alignment = Alignment(horizontal="right")
 
 
 def _geo_layers(results: Results, year: int, indicators: Sequence[str] | None):
     ids = list(indicators) if indicators is not None else results.catalog.ids
-    quarters = results.quarters_geo(year)
-    areas = results.planning_areas_geo(year)
-    keep_q = ["unit_id", "name", "planning_area", *ids, "geometry"]
-    keep_a = ["unit_id", "name", *ids, "geometry"]
-    return {"quartiere": quarters[keep_q], "planungsraeume": areas[keep_a]}
+    quarters = _with_status(results, "quarter", results.quarters_geo(year), year, ids)
+    areas = _with_status(results, "planning_area", results.planning_areas_geo(year), year, ids)
+    keep_q = ["unit_id", "name", "planning_area", *ids]
+    keep_a = ["unit_id", "name", *ids]
+    status = [c for c in quarters.columns if c.startswith("status_")]
+    keep_q += [c for c in status if c[len("status_") :] in ids]
+    status = [c for c in areas.columns if c.startswith("status_")]
+    keep_a += [c for c in status if c[len("status_") :] in ids]
+    return {
+        "quartiere": quarters[[*keep_q, "geometry"]],
+        "planungsraeume": areas[[*keep_a, "geometry"]],
+    }
+
+
+def _with_status(results: Results, level: Level, geo, year: int, ids: list[str]):
+    """Add a ``status_{id}`` column (reason codes) for indicators with any status."""
+    status = results.status_of(level).xs(year, level="year")
+    status = status[[i for i in ids if i in status.columns and (status[i] != "").any()]]
+    if status.empty or not len(status.columns):
+        return geo
+    status = status.add_prefix("status_")
+    return geo.merge(status, left_on="unit_id", right_index=True, how="left")
 
 
 def gpkg_bytes(results: Results, *, year: int, indicators: Sequence[str] | None = None) -> bytes:

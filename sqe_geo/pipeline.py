@@ -17,6 +17,7 @@ import pandas as pd
 
 from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID, LEVELS, Level, roll_up
+from sqe_geo.coverage import is_not_computed, level_status
 from sqe_geo.indicators import Catalog, Category, Indicator, evaluate, load_catalog
 from sqe_geo.quality import QualityReport
 from sqe_geo.study import Study
@@ -44,6 +45,11 @@ class Results:
         The data-quality report of loading and computing.
     parameters
         Parameters and provenance for metadata sheets.
+    status
+        Level -> reason codes per cell, aligned with ``values``: ``""`` computed,
+        ``"not_located"`` / ``"unreachable_share"`` not computed (the value is NaN),
+        ``"partial"`` (a level computed from its computed quarters only),
+        ``"approximation"`` (see :mod:`sqe_geo.coverage`).
     """
 
     study: Study
@@ -56,6 +62,15 @@ class Results:
     parameters: dict[str, str] = field(default_factory=dict)
     origins: dict[int, gpd.GeoDataFrame] = field(default_factory=dict)
     distances: dict[int, pd.DataFrame] = field(default_factory=dict)
+    status: dict[Level, pd.DataFrame] = field(default_factory=dict)
+
+    def status_of(self, level: Level) -> pd.DataFrame:
+        """Status codes of one level aligned with ``values`` (``""`` where computed)."""
+        values = self.values[level]
+        table = self.status.get(level)
+        if table is None:
+            return pd.DataFrame("", index=values.index, columns=values.columns, dtype=object)
+        return table.reindex(index=values.index, columns=values.columns).fillna("")
 
     @property
     def years(self) -> list[int]:
@@ -164,12 +179,14 @@ def run(
     origins: dict[int, gpd.GeoDataFrame] = {}
     distances: dict[int, pd.DataFrame] = {}
     per_level_values: dict[Level, pd.DataFrame] = {}
+    access_status = pd.DataFrame()
     if accessibility and study.services is not None:
         from sqe_geo.study_access import accessibility_counts
 
         acc = accessibility_counts(study, report)
         quarter_counts = quarter_counts.join(acc.counts, how="left")
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
+        access_status = acc.status
     counts = roll_up(quarter_counts, study.quarters)
     for level, extra in per_level_values.items():
         counts[level] = counts[level].join(extra, how="left")
@@ -183,6 +200,15 @@ def run(
             base_year=config.base_year,
             walking_speed_mps=config.accessibility.walking_speed_mps,
         )
+    status = level_status(
+        available,
+        access_status,
+        study.quarters.set_index("quarter_id")["planning_area"],
+        {level: v.index for level, v in values.items()},
+        CITY_ID,
+    )
+    for level in LEVELS:  # a not-computed cell has no number, whatever its counts say
+        values[level] = values[level].mask(is_not_computed(status[level]))
     suppressed = {
         level: pd.DataFrame(False, index=v.index, columns=v.columns) for level, v in values.items()
     }
@@ -224,6 +250,7 @@ def run(
         parameters=parameters,
         origins=origins,
         distances=distances,
+        status=status,
     )
 
 

@@ -485,6 +485,16 @@ def origins_from_points(
 # --------------------------------------------------------------------------------------------
 
 
+#: End of the origin id of a quarter's single fallback origin (no target inside it).
+FALLBACK_SUFFIX = "_fallback"
+
+
+def fallback_quarters(origins: pd.DataFrame) -> list:
+    """Quarters whose residents sit on one fallback origin (they could not be located)."""
+    ids = origins["origin_id"].astype(str)
+    return sorted(set(origins.loc[ids.str.endswith(FALLBACK_SUFFIX).to_numpy(), "quarter_id"]))
+
+
 def largest_remainder(codes: np.ndarray, share: np.ndarray, totals: np.ndarray) -> np.ndarray:
     """Split integer totals per group onto members by shares, preserving each total exactly.
 
@@ -743,7 +753,7 @@ def allocate_dasymetric(
         if integer:
             fallback_counts = fallback_counts.round().astype(np.int64)
         fallback = _origins_frame(
-            ("q" + lonely["quarter_id"].astype(str) + "_fallback").to_numpy(),
+            ("q" + lonely["quarter_id"].astype(str) + FALLBACK_SUFFIX).to_numpy(),
             lonely["quarter_id"].to_numpy(),
             fallback_counts,
             lonely.geometry.representative_point().values,

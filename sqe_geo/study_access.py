@@ -28,18 +28,29 @@ import pandas as pd
 import shapely
 
 from sqe_geo.accessibility import (
+    GROUPS,
     METHOD_STRAIGHT_LINE,
+    access_leg_summary,
+    cut_off_from_services,
     nearest_distances,
     nearest_distances_straight,
 )
 from sqe_geo.aggregate import CITY_ID, Level
 from sqe_geo.catchment import enhanced_two_step_fca
 from sqe_geo.config import AGE_GROUPS, StudyConfig
-from sqe_geo.coverage import quarter_counts, weighted_median
+from sqe_geo.coverage import (
+    is_not_computed,
+    location_columns,
+    quarter_counts,
+    quarter_status,
+    status_label,
+    weighted_median,
+)
 from sqe_geo.layers import read_vector
-from sqe_geo.network import WalkingNetwork, load_or_build_network, points_xy
+from sqe_geo.network import WalkingNetwork, load_or_build_network, points_xy, snap_points
 from sqe_geo.population import (
     allocate_dasymetric,
+    fallback_quarters,
     origins_from_points,
     origins_from_raster,
     reallocate_to_year,
@@ -64,6 +75,12 @@ class AccessibilityResult:
     origins: dict[int, gpd.GeoDataFrame] = field(default_factory=dict)
     distances: dict[int, pd.DataFrame] = field(default_factory=dict)
     method: str = ""
+    #: Status code per ``(quarter_id, year)`` and category ("" computed; see
+    #: :func:`sqe_geo.coverage.quarter_status`).
+    status: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Access legs of the residents' locations (see :func:`access_leg_summary`); empty
+    #: without a network.
+    access_legs: dict[str, float] = field(default_factory=dict)
 
 
 def cache_folder() -> Path:
@@ -140,6 +157,47 @@ def base_origins(study: Study, report: QualityReport) -> tuple[gpd.GeoDataFrame,
     return origins[["origin_id", "geometry"]], None
 
 
+def spread_unlocated(
+    study: Study, base: gpd.GeoDataFrame, report: QualityReport
+) -> tuple[gpd.GeoDataFrame, list]:
+    """Add an even grid of origins to quarters that have no residents' location at all.
+
+    Used when the study sets ``[accessibility] unlocated_residents = "even_grid"``; the
+    quarters returned are flagged as an approximation wherever their figures appear.
+    """
+    quarters = study.quarters[["quarter_id", "name", "geometry"]]
+    hit = shapely.STRtree(base.geometry.values).query(
+        quarters.geometry.values, predicate="intersects"
+    )[0]
+    empty = quarters[~np.isin(np.arange(len(quarters)), hit)]
+    if empty.empty:
+        return base, []
+    cells = _even_cells(empty)
+    if cells.empty:
+        return base, []
+    cells["origin_id"] = "grid" + cells["origin_id"].str[1:]
+    inside = cells.sjoin(empty[["quarter_id", "geometry"]], predicate="within", how="left")
+    inside = inside[~inside.index.duplicated()]
+    if "quarter_id" in base.columns:
+        cells["quarter_id"] = inside["quarter_id"].to_numpy()
+    for column in ("total", *AGE_GROUPS):
+        if column in base.columns:
+            cells[column] = 1.0
+    spread = sorted(set(inside["quarter_id"].dropna()))
+    names = empty.set_index("quarter_id").loc[spread, "name"].astype(str)
+    report.add(
+        "residents_spread_even_grid",
+        "population",
+        f"{len(spread)} quarter(s) have no residents' location inside; as the study asks "
+        f'(unlocated_residents = "even_grid"), their residents are spread evenly over '
+        f"{len(cells)} cells of {FALLBACK_CELL_M:g} m. Their accessibility figures are an "
+        "approximation and flagged as such.",
+        items=list(names),
+    )
+    merged = pd.concat([base, cells[[c for c in base.columns if c in cells.columns]]])
+    return gpd.GeoDataFrame(merged.reset_index(drop=True), crs=base.crs), spread
+
+
 def origins_per_year(
     study: Study, base: gpd.GeoDataFrame, weights: str | None, report: QualityReport
 ) -> dict[int, gpd.GeoDataFrame]:
@@ -196,6 +254,11 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
     categories = [c for c in config.services.categories if c in set(services["category"])]
     limits = thresholds_m(config, categories)
     base, weights = base_origins(study, report)
+    approximated: list = []
+    if config.population_grid is None:
+        approximated = study.quarters["quarter_id"].tolist()
+    elif acc.unlocated_residents == "even_grid":
+        base, approximated = spread_unlocated(study, base, report)
     per_year = origins_per_year(study, base, weights, report)
     # origins sit at the same places every year: compute distances once for all of them
     every = pd.concat(list(per_year.values())).drop_duplicates("origin_id")
@@ -203,11 +266,19 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
     ids = every["origin_id"].tolist()
     network = _network(study, report)
     cutoff = max(acc.cutoff_m, *limits.values())
+    cut_off = pd.DataFrame(False, index=pd.Index(ids), columns=categories)
+    legs: dict[str, float] = {}
     if network is not None:
+        snap = snap_points(network, xy, max_snap_m=acc.max_snap_m)
         distances = nearest_distances(
             network, xy, services, categories, cutoff_m=cutoff, max_snap_m=acc.max_snap_m,
-            id_column="service_id", origin_ids=ids, report=report,
+            id_column="service_id", origin_ids=ids, origin_snap=snap, report=report,
         )  # fmt: skip
+        cut_off = cut_off_from_services(
+            network, snap, services, categories, max_snap_m=acc.max_snap_m
+        ).set_axis(pd.Index(ids))
+        legs = access_leg_summary(snap)
+        _report_access_legs(legs, report)
     else:
         distances = nearest_distances_straight(
             xy, services, categories, detour_factor=acc.detour_factor, cutoff_m=cutoff,
@@ -228,6 +299,7 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
     quarter_area = study.quarters.set_index("quarter_id")["planning_area"]
     frames, medians = [], {level: [] for level in ("quarter", "planning_area", "city")}
     by_year: dict[int, pd.DataFrame] = {}
+    statuses = []
     for year, origins in per_year.items():
         year_distances = distances.loc[origins["origin_id"]]
         by_year[year] = year_distances
@@ -237,8 +309,17 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
             services_quarter=in_quarter["quarter_id"], services_category=in_quarter["category"],
             quarter_ids=study.quarters["quarter_id"].tolist(),
         )  # fmt: skip
+        status = quarter_status(
+            origins, cut_off.loc[origins["origin_id"]].reset_index(drop=True),
+            not_located=fallback_quarters(origins), approximated=approximated,
+            max_unlocated_share=acc.max_unlocated_share,
+            quarter_ids=study.quarters["quarter_id"].tolist(),
+        )  # fmt: skip
+        counts = _mask_not_computed(counts, status)
+        failed = is_not_computed(status).reindex(origins["quarter_id"]).to_numpy()
         counts["year"] = year
         frames.append(counts.set_index("year", append=True))
+        statuses.append(status.assign(year=year).set_index("year", append=True))
         keys = {
             "quarter": origins["quarter_id"].to_numpy(),
             "planning_area": origins["quarter_id"].map(quarter_area).to_numpy(),
@@ -249,8 +330,12 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
             for cat in categories:
                 for group in MEDIAN_GROUPS:
                     if group in origins.columns:
+                        # not-computed quarters are left out of every level's median
+                        weight = np.where(
+                            failed[:, categories.index(cat)], 0.0, origins[group].to_numpy()
+                        )
                         columns[f"median_{cat}_{group}"] = weighted_median(
-                            year_distances[cat].to_numpy(), origins[group].to_numpy(), by=by
+                            year_distances[cat].to_numpy(), weight, by=by
                         )
             table = pd.DataFrame(columns)
             table.index = pd.MultiIndex.from_product(
@@ -267,12 +352,75 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
     )
     all_counts = pd.concat(frames)
     all_counts.index = all_counts.index.set_names(["quarter_id", "year"])
+    all_status = pd.concat(statuses)
+    _report_not_computed(all_status, study, report)
     return AccessibilityResult(
         counts=all_counts,
         level_values={level: pd.concat(parts) for level, parts in medians.items()},
         origins=per_year,
         distances=by_year,
         method=method,
+        status=all_status,
+        access_legs=legs,
+    )
+
+
+def _mask_not_computed(counts: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    """NaN for the location-dependent counts of not-computed quarters and categories."""
+    counts = counts.copy()
+    groups = [g for g in GROUPS if f"origins_{g}" in counts.columns]
+    failed = is_not_computed(status).reindex(counts.index).fillna(False)
+    for cat in status.columns:
+        rows = failed[cat].to_numpy(dtype=bool)
+        if rows.any():
+            columns = [c for c in location_columns(cat, groups) if c in counts.columns]
+            counts[columns] = counts[columns].astype(float)
+            counts.loc[rows, columns] = np.nan
+    return counts
+
+
+def _report_not_computed(status: pd.DataFrame, study: Study, report: QualityReport) -> None:
+    names = study.quarters.set_index("quarter_id")["name"].astype(str)
+    failed, approximate = [], []
+    for (quarter, year), row in status.iterrows():
+        for cat, code in row.items():
+            if not code:
+                continue
+            item = f"{names.get(quarter, quarter)} ({year}, {cat}): {status_label(code, 'en')}"
+            (failed if is_not_computed(code) else approximate).append(item)
+    if failed:
+        report.add(
+            "accessibility_not_computed",
+            "accessibility",
+            f'{len(failed)} quarter/category figure(s) are not computed ("nicht berechnet", '
+            "never 0 % or 100 %): the residents could not be located, or more than "
+            f"{study.config.accessibility.max_unlocated_share:.0%} of the older residents lie "
+            "beyond the snap distance or on a network island without the service. Planning "
+            "areas and the city are computed from the other quarters and marked as partial.",
+            items=failed,
+        )
+    if approximate:
+        report.add(
+            "accessibility_approximation",
+            "accessibility",
+            f"{len(approximate)} quarter/category figure(s) rest on residents spread evenly "
+            "over the quarter (an approximation, flagged in every output).",
+            severity="info",
+            items=approximate,
+        )
+
+
+def _report_access_legs(legs: dict[str, float], report: QualityReport) -> None:
+    if not legs.get("count"):
+        return
+    report.add(
+        "access_legs",
+        "network",
+        f"Access legs (straight link from residents' locations to the walking network): "
+        f"{legs['count']:,} locations, median {legs['median_m']:.0f} m, maximum "
+        f"{legs['max_m']:.0f} m, {legs['over_100_m']:,} longer than 100 m.",
+        severity="info",
+        count=int(legs["over_100_m"]),
     )
 
 

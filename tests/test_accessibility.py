@@ -467,6 +467,7 @@ def test_quarter_counts_contract_and_additivity():
     for cat in ("food", "gp"):
         for g in ("total", "oldest_old"):
             expected_cols |= {
+                f"counted_{cat}_{g}",
                 f"within_{cat}_{g}",
                 f"unreachable_{cat}_{g}",
                 f"reached_{cat}_{g}",

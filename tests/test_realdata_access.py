@@ -45,9 +45,11 @@ def _demographics(karlsruhe: Path, folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def results(karlsruhe: Path, tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("ka-access")
+#: The hill districts without a single address point in adresspunkte_osm.csv.
+HILL_DISTRICTS = ("Stupferich", "Hohenwettersbach", "Grünwettersbach", "Palmbach")
+
+
+def _run(karlsruhe: Path, folder: Path, extra: str = ""):
     demographics = _demographics(karlsruhe, folder)
     study = folder / "study.toml"
     study.write_text(
@@ -76,10 +78,16 @@ path = "{karlsruhe / "services" / "orte_osm.json"}"
 json_categories = {{ supermarket = "food" }}
 [disclosure]
 enabled = false
+{extra}
 """,
         encoding="utf-8",
     )
     return sqe_geo.run(sqe_geo.load_study(study))
+
+
+@pytest.fixture(scope="module")
+def results(karlsruhe: Path, tmp_path_factory: pytest.TempPathFactory):
+    return _run(karlsruhe, tmp_path_factory.mktemp("ka-access"))
 
 
 def test_supermarkets_are_the_food_services(results):
@@ -91,10 +99,11 @@ def test_coverage_per_stadtteil_with_the_straight_line_fallback(results):
     values = results.values["quarter"].xs(2016, level="year")
     coverage = values["coverage_food_older"]
     assert len(coverage) == 27
-    assert coverage.between(0, 100).all()
-    # the inner city is better supplied than the hill districts the POI file does not cover
     by_name = dict(zip(results.study.quarters["name"], coverage.to_numpy(), strict=True))
-    assert by_name["Innenstadt-West"] > by_name["Stupferich"]
+    located = {k: v for k, v in by_name.items() if k not in HILL_DISTRICTS}
+    assert all(0 <= v <= 100 for v in located.values())
+    # the inner city is better supplied than the hill districts the POI file does not cover
+    assert by_name["Innenstadt-West"] > by_name["Wolfartsweier"]
     checks = {f.check: f for f in results.report.findings}
     assert METHOD_STRAIGHT_LINE in checks["straight_line_distances"].message
     assert results.distances[2016].attrs["method"] == METHOD_STRAIGHT_LINE
@@ -120,3 +129,56 @@ def test_gaps_in_the_real_files_are_reported(results):
     # the published bands do not add up to the total in any Stadtteil
     assert findings["bands_vs_total"].count == 27
     assert np.isfinite(results.values["city"].loc[(CITY_ID, 2016), "coverage_food_older"])
+
+
+def test_hill_districts_without_address_points_are_not_computed(results):
+    names = results.study.quarters.set_index("quarter_id")["name"]
+    values = results.values["quarter"].xs(2016, level="year")
+    status = results.status_of("quarter").xs(2016, level="year")
+    hills = names[names.isin(HILL_DISTRICTS)].index
+    assert len(hills) == 4
+    access = [i.id for i in results.catalog if i.category == "food" and i.id != (
+        "services_per_1000_older_food")]  # fmt: skip
+    # no 0 %, no 100 %: no value at all, and the reason beside it
+    assert values.loc[hills, access].isna().all().all()
+    assert (status.loc[hills, access] == "not_located").all().all()
+    others = names.index.difference(hills)
+    assert (status.loc[others, access] == "").all().all()
+    assert values.loc[others, "coverage_food_older"].notna().all()
+    # ageing indicators and the supply count do not depend on locations: still computed
+    assert values.loc[hills, ["share_older", "services_per_1000_older_food"]].notna().all().all()
+    # the city is computed from the 23 located Stadtteile and says so
+    counts = results.counts["quarter"].xs(2016, level="year").loc[others]
+    expected = counts["within_food_older"].sum() / counts["counted_food_older"].sum() * 100
+    city = results.values["city"].loc[(CITY_ID, 2016), "coverage_food_older"]
+    assert city == pytest.approx(expected)
+    assert results.status_of("city").loc[(CITY_ID, 2016), "coverage_food_older"] == "partial"
+    finding = {f.check: f for f in results.report.findings}["accessibility_not_computed"]
+    assert all(any(h in item for item in finding.items) for h in HILL_DISTRICTS)
+
+
+def test_hill_districts_in_the_german_table(results):
+    from sqe_geo.export import export_table
+
+    table = export_table(results, "quarter", indicators=["coverage_food_older"])
+    column = next(c for c in table.columns if "500 m" in c)
+    marks = table.set_index("Name")[column]
+    assert (marks[list(HILL_DISTRICTS)] == "n. b.").all()
+    assert (marks.drop(list(HILL_DISTRICTS)) != "n. b.").all()
+
+
+def test_hill_districts_spread_evenly_when_the_study_asks(karlsruhe, tmp_path):
+    results = _run(karlsruhe, tmp_path, '[accessibility]\nunlocated_residents = "even_grid"')
+    names = results.study.quarters.set_index("quarter_id")["name"]
+    hills = names[names.isin(HILL_DISTRICTS)].index
+    values = results.values["quarter"].xs(2016, level="year")
+    status = results.status_of("quarter").xs(2016, level="year")
+    assert values.loc[hills, "coverage_food_older"].notna().all()
+    assert (status.loc[hills, "coverage_food_older"] == "approximation").all()
+    assert results.status_of("city").loc[(CITY_ID, 2016), "coverage_food_older"] == (
+        "approximation"
+    )
+    assert results.origins[2016]["older"].sum() == pytest.approx(56_403)
+    checks = {f.check for f in results.report.findings}
+    assert "residents_spread_even_grid" in checks
+    assert "no_targets" not in checks

@@ -32,6 +32,13 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 
+from sqe_geo.coverage import (
+    APPROXIMATION,
+    NOT_COMPUTED_MARK,
+    NOT_COMPUTED_REASONS,
+    PARTIAL,
+    status_label,
+)
 from sqe_geo.indicators import Indicator
 
 Scheme = Literal["quantiles", "fisher_jenks", "equal_interval"]
@@ -79,6 +86,8 @@ for _ramp in (_ORRD, _PUBU):
 #: Fill of quarters without a value (no data) and of withheld values (hatched).
 MISSING_COLOR = "#d9d9d9"
 SUPPRESSED_COLOR = "#9e9e9e"
+#: Fill of quarters whose value could not be computed (a gap in the data; legend gives why).
+NOT_COMPUTED_COLOR = "#b0b0b0"
 OUTLINE_COLOR = "#555555"
 AREA_OUTLINE_COLOR = "#1a1a1a"
 
@@ -110,6 +119,7 @@ TEXT: dict[str, dict[str, str]] = {
         "darker": "dunkler = mehr Handlungsbedarf",
         "darker_neutral": "dunkler = höherer Wert (keine Wertung)",
         "services_layer": "Einrichtungen: {label}",
+        "method": "Entfernungen: {method}",
     },
     "en": {
         "quarter": "Quarter",
@@ -125,6 +135,7 @@ TEXT: dict[str, dict[str, str]] = {
         "darker": "darker = more need",
         "darker_neutral": "darker = higher value (no judgement)",
         "services_layer": "Services: {label}",
+        "method": "Distances: {method}",
     },
 }
 
@@ -298,11 +309,48 @@ def points_geojson(frame: gpd.GeoDataFrame, columns: list[str], digits: int = 6)
     }
 
 
+def value_text(
+    value: object,
+    ind: Indicator,
+    language: str = "de",
+    *,
+    withheld: bool = False,
+    status: str = "",
+    marks: bool = False,
+) -> str:
+    """One value as the app and the maps show it, with the reason where it has none.
+
+    A not-computed value shows "nicht berechnet (Grund)" (with ``marks``: "n. b."), a
+    withheld one "zurückgehalten" (``marks``: "."); it has no number either way, and the
+    not-computed reason wins. Partial and approximate values get their note appended.
+    """
+    text = TEXT.get(language, TEXT["en"])
+    if status in NOT_COMPUTED_REASONS:
+        if marks:
+            return NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
+        return status_label(status, language)
+    if withheld:
+        return "." if marks else text["suppressed"]
+    number = format_number(value, ind.decimals, language)
+    if not number:
+        return "–" if marks else text["missing"]
+    out = f"{number} {ind.unit(language)}".strip()
+    if status in (PARTIAL, APPROXIMATION) and not marks:
+        out += f" ({status_label(status, language)})"
+    return out
+
+
+def distance_method(results) -> str:
+    """The distance method of a run ("Luftlinie × Umwegfaktor (1,3)"), "" without one."""
+    return str(getattr(results, "parameters", {}).get("distance method", ""))
+
+
 def quarter_layer(results, indicator_id: str, year: int, language: str = "de") -> gpd.GeoDataFrame:
     """Quarters in EPSG:4326 with the display columns of the map.
 
     Columns: ``unit_id``, ``name``, ``planning_area``, ``value`` (float), ``suppressed``
-    (bool), ``value_text`` (formatted with unit, or the reason it is empty), ``rank_text``.
+    (bool), ``status`` (reason code, ``""`` computed; see :mod:`sqe_geo.coverage`),
+    ``value_text`` (formatted with unit, or the reason it is empty), ``rank_text``.
     """
     ind: Indicator = results.catalog[indicator_id]
     geo = results.quarters_geo(year)
@@ -326,20 +374,20 @@ def quarter_layer(results, indicator_id: str, year: int, language: str = "de") -
         crs=geo.crs,
     )
     out["suppressed"] = out["unit_id"].map(withheld.to_dict()).fillna(False).astype(bool)
-    out.loc[out["suppressed"], "value"] = np.nan
+    status = results.status_of("quarter") if hasattr(results, "status_of") else None
+    if status is not None and indicator_id in status.columns:
+        codes = status[indicator_id].xs(year, level="year")
+        codes.index = codes.index.astype(str)
+        out["status"] = out["unit_id"].map(codes.to_dict()).fillna("").astype(str)
+    else:
+        out["status"] = ""
+    out.loc[out["suppressed"] | out["status"].isin(NOT_COMPUTED_REASONS), "value"] = np.nan
     rank = ranks(out["value"])
     n = int(out["value"].notna().sum())
-    unit = ind.unit(language)
-
-    def value_text(row) -> str:
-        if row.suppressed:
-            return text["suppressed"]
-        if pd.isna(row.value):
-            return text["missing"]
-        number = format_number(row.value, ind.decimals, language)
-        return f"{number} {unit}".strip()
-
-    out["value_text"] = [value_text(r) for r in out.itertuples()]
+    out["value_text"] = [
+        value_text(r.value, ind, language, withheld=r.suppressed, status=r.status)
+        for r in out.itertuples()
+    ]
     out["rank_text"] = [
         "–" if pd.isna(r) else text["rank_of"].format(rank=int(r), n=n) for r in rank
     ]
@@ -378,8 +426,17 @@ def legend_html(
     year: int | None = None,
     has_suppressed: bool = True,
     has_missing: bool = True,
+    not_computed: tuple[str, ...] | list[str] = (),
+    has_approximation: bool = False,
+    method: str = "",
 ) -> str:
-    """The legend body: title with unit, one swatch per class, withheld and missing."""
+    """The legend body: title with unit, one swatch per class, withheld and missing.
+
+    ``not_computed`` lists the reasons of quarters without a value (one grey swatch each,
+    "nicht berechnet (Grund)"); ``has_approximation`` adds the dashed outline of
+    approximate values; ``method`` names how distances were measured (e.g. straight line
+    × detour factor).
+    """
     text = TEXT[language]
     unit = ind.unit(language)
     title = html.escape(ind.label(language))
@@ -410,11 +467,31 @@ def legend_html(
             + html.escape(text["suppressed"])
             + "</div>"
         )
+    for reason in not_computed:
+        rows.append(
+            "<div class='sqe-legend-not-computed'>"
+            + swatch.format(style=f"background:{NOT_COMPUTED_COLOR}")
+            + html.escape(status_label(reason, language))
+            + "</div>"
+        )
+    if has_approximation:
+        rows.append(
+            "<div class='sqe-legend-approximation'>"
+            + swatch.format(style="background:#ffffff;border:2px dashed #333")
+            + html.escape(status_label(APPROXIMATION, language))
+            + "</div>"
+        )
     if has_missing:
         rows.append(
             "<div class='sqe-legend-missing'>"
             + swatch.format(style=f"background:{MISSING_COLOR}")
             + html.escape(text["missing"])
+            + "</div>"
+        )
+    if method:
+        rows.append(
+            "<div class='sqe-legend-method' style='color:#555;margin-top:4px'>"
+            + html.escape(text["method"].format(method=method))
             + "</div>"
         )
     hint = text["darker_neutral"] if ind.direction == "neutral" else text["darker"]
@@ -676,6 +753,10 @@ def choropleth_layers(
     )
     fills = {uid: classification.color_of(uid) or MISSING_COLOR for uid in layer["unit_id"]}
     suppressed_ids = set(layer.loc[layer["suppressed"], "unit_id"])
+    failed = layer["status"].isin(NOT_COMPUTED_REASONS)
+    for uid in layer.loc[failed, "unit_id"]:
+        fills[uid] = NOT_COMPUTED_COLOR
+    approximate_ids = set(layer.loc[layer["status"] == APPROXIMATION, "unit_id"])
 
     def style(feature):
         uid = feature["properties"]["unit_id"]
@@ -687,9 +768,12 @@ def choropleth_layers(
         }
         if uid == highlight:
             base["color"] = "#0055ff"
-        if uid in suppressed_ids:
+        if uid in suppressed_ids and fills.get(uid) != NOT_COMPUTED_COLOR:
             base["fillColor"] = HATCH_FILL
             base["fillOpacity"] = 1.0
+        if uid in approximate_ids:
+            base["dashArray"] = "6 4"
+            base["weight"] = max(base["weight"], 2.0)
         return base
 
     data = layer[["unit_id", "name", "planning_area", "value_text", "rank_text", "geometry"]]
@@ -716,8 +800,11 @@ def choropleth_layers(
             classification,
             language,
             year=year,
-            has_suppressed=bool(suppressed_ids),
-            has_missing=bool((layer["value"].isna() & ~layer["suppressed"]).any()),
+            has_suppressed=bool(suppressed_ids - set(layer.loc[failed, "unit_id"])),
+            has_missing=bool((layer["value"].isna() & ~layer["suppressed"] & ~failed).any()),
+            not_computed=sorted(set(layer.loc[failed, "status"])),
+            has_approximation=bool(approximate_ids),
+            method=distance_method(results) if ind.theme == "accessibility" else "",
         )
     ).add_to(group)
     return group

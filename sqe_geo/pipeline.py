@@ -180,6 +180,7 @@ def run(
     distances: dict[int, pd.DataFrame] = {}
     per_level_values: dict[Level, pd.DataFrame] = {}
     access_status = pd.DataFrame()
+    access_parameters: dict[str, str] = {}
     if accessibility and study.services is not None:
         from sqe_geo.study_access import accessibility_counts
 
@@ -187,6 +188,7 @@ def run(
         quarter_counts = quarter_counts.join(acc.counts, how="left")
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
         access_status = acc.status
+        access_parameters = _access_parameters(acc, config)
     counts = roll_up(quarter_counts, study.quarters)
     for level, extra in per_level_values.items():
         counts[level] = counts[level].join(extra, how="left")
@@ -238,6 +240,7 @@ def run(
             if config.disclosure.enabled
             else "OFF – internal use only, not for publication"
         ),
+        **access_parameters,
     }
     return Results(
         study=study,
@@ -252,6 +255,23 @@ def run(
         distances=distances,
         status=status,
     )
+
+
+def _access_parameters(acc, config) -> dict[str, str]:
+    """How distances were measured, and the access legs, for metadata, legends and labels."""
+    from sqe_geo.accessibility import METHOD_STRAIGHT_LINE
+
+    method = acc.method
+    if method == METHOD_STRAIGHT_LINE:
+        method = f"{method} ({config.accessibility.detour_factor:g})"
+    out = {"distance method": method}
+    legs = acc.access_legs
+    if legs.get("count"):
+        out["access legs (to the network)"] = (
+            f"{legs['count']:,} locations; median {legs['median_m']:.0f} m, maximum "
+            f"{legs['max_m']:.0f} m, {legs['over_100_m']:,} longer than 100 m"
+        )
+    return out
 
 
 def _report_unavailable(missing: list[Indicator], report: QualityReport) -> None:

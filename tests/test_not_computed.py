@@ -279,3 +279,27 @@ def test_geopackage_carries_the_status(results, tmp_path):
     layer = gpd.read_file(path, layer="quartiere", engine="pyogrio").set_index("unit_id")
     assert layer.loc["B", "status_coverage_food_older"] == UNREACHABLE_SHARE
     assert np.isnan(layer.loc["B", "coverage_food_older"])
+
+
+def test_maps_grey_with_the_reason_in_the_legend(results):
+    from sqe_geo import maps
+
+    layer = maps.quarter_layer(results, "coverage_food_older", 2023).set_index("unit_id")
+    assert layer.loc["C", "value_text"] == "nicht berechnet (Einwohner nicht verortet)"
+    assert layer.loc["B", "status"] == UNREACHABLE_SHARE
+    assert np.isnan(layer.loc["B", "value"])
+    assert layer.loc["A", "value_text"] == "66,7 %"
+    page = maps.map_html(maps.choropleth(results, "coverage_food_older", 2023, tiles=None))
+    page = page.decode("utf-8")
+    assert "nicht berechnet (Einwohner nicht verortet)" in page
+    assert "nicht berechnet (zu viele Ältere ohne Anbindung ans Wegenetz)" in page
+    assert maps.NOT_COMPUTED_COLOR in page
+    assert "Entfernungen: Netzdistanz" in page
+    ind = results.catalog["coverage_food_older"]
+    assert maps.value_text(12.34, ind, status=PARTIAL) == (
+        "12,3 % (nur aus den berechneten Quartieren)"
+    )
+    assert maps.value_text(float("nan"), ind, withheld=True, status=NOT_LOCATED, marks=True) == (
+        "n. b."
+    )
+    assert maps.value_text(5.0, ind, withheld=True, marks=True) == "."

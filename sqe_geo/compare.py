@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo.aggregate import CITY_ID
+from sqe_geo.coverage import NOT_COMPUTED_MARK, is_not_computed
 from sqe_geo.maps import format_number
 
 CITY_LABEL = {"de": "Stadt", "en": "City"}
@@ -120,6 +121,11 @@ def display_table(results, comp: Comparison, language: str = "de") -> pd.DataFra
         row = {"Indikator" if language == "de" else "Indicator": ind.label(language) + unit}
         for col in comp.values.columns:
             label = CITY_LABEL[language] if col == CITY_ID else col
+            level = "city" if col == CITY_ID else "planning_area"
+            code = results.status_of(level).at[(col, comp.year), ind_id]
+            if is_not_computed(code):  # a gap in the data: the reason, never a number
+                row[label] = NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
+                continue
             if comp.suppressed.loc[ind_id, col]:
                 row[label] = "."
                 continue

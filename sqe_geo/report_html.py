@@ -16,6 +16,7 @@ import pandas as pd
 
 from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID
+from sqe_geo.coverage import NOT_COMPUTED_MARK, is_not_computed
 from sqe_geo.maps import classify, format_number, ranks, svg_map
 
 #: Indicators shown as key figures (those present in the catalog, in this order).
@@ -116,18 +117,24 @@ class QuarterProfile:
     n_quarters: int = 0
 
 
-def _value(results, level: str, unit_id: str, year: int, ind_id: str) -> tuple[float, bool]:
+def _value(results, level: str, unit_id: str, year: int, ind_id: str) -> tuple[float, bool | str]:
+    """The value and True when withheld, or the status code when it is not computed."""
     values = results.values[level]
     mask = results.suppressed[level]
     key = (unit_id, year)
     if key not in values.index or ind_id not in values.columns:
         return float("nan"), False
+    code = results.status_of(level).at[key, ind_id] if hasattr(results, "status_of") else ""
+    if is_not_computed(code):
+        return float("nan"), code
     withheld = bool(mask.loc[key, ind_id]) if ind_id in mask.columns else False
     value = values.loc[key, ind_id]
     return (float("nan") if withheld else float(value)), withheld
 
 
-def _text(value: float, withheld: bool, decimals: int, language: str) -> str:
+def _text(value: float, withheld: bool | str, decimals: int, language: str) -> str:
+    if isinstance(withheld, str):  # not computed: its own marker, never a number
+        return NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
     if withheld:
         return "."
     return format_number(value, decimals, language) if not pd.isna(value) else "–"

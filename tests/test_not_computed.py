@@ -303,3 +303,17 @@ def test_maps_grey_with_the_reason_in_the_legend(results):
         "n. b."
     )
     assert maps.value_text(5.0, ind, withheld=True, marks=True) == "."
+
+
+def test_profile_and_comparison_show_the_marker(results):
+    from sqe_geo.compare import comparison, display_table
+    from sqe_geo.report_html import quarter_profile
+
+    profile = quarter_profile(results, "C", 2023)
+    table = next(iter(profile.accessibility.values())).set_index("Indikator")
+    row = next(i for i in table.index if "Anteil" in i and "500 m" in i)
+    assert table.loc[row, "Quartier"] == "n. b."
+    assert table.loc[row, "Planungsraum"] == "n. b."  # Süd holds only C
+    shown = display_table(results, comparison(results, 2023, ["coverage_food_older"]))
+    assert shown.loc[0, "Süd"] == "n. b."
+    assert shown.loc[0, "Nord"].startswith("66,7")

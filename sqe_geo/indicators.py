@@ -15,7 +15,9 @@ Kinds and their inputs
 ``mean``        numerator, denominator — numerator / denominator (e.g. mean distance)
 ``minutes``     numerator, denominator — numerator / denominator / speed / 60
 ``change_abs``  value — value(year) − value(base year)
-``change_pct``  value — (value(year) − value(base year)) / value(base year) × 100
+``change_pct``  value — (value(year) − value(base year)) / value(base year) × 100;
+                at every level both sums run over the same quarters: those with the value
+                in both years (see :func:`paired_change_counts`)
 ``value``       value — a column computed per level elsewhere (e.g. a median), taken as is;
                 optional ``base``: the persons it is taken over (withheld when small)
 
@@ -309,6 +311,78 @@ def _divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return result.where(denominator > 0)
 
 
+#: Suffixes of the paired sums of a change input (see :func:`paired_change_counts`).
+NOW, AT_BASE = "@now", "@base"
+
+
+def check_base_year(years: Iterable[int], base_year: int | None) -> int:
+    """The base year of change indicators; an error that lists the years present."""
+    present = sorted({int(y) for y in years})
+    if base_year is None:
+        return present[0]
+    if int(base_year) not in present:
+        raise StudyConfigError(
+            f"base_year = {base_year} is not in the demographics; years present: "
+            f"{', '.join(map(str, present))}. Set base_year to one of them."
+        )
+    return int(base_year)
+
+
+def paired_change_counts(
+    quarter_counts: pd.DataFrame,
+    area_of: pd.Series,
+    city_id: str,
+    *,
+    base_year: int | None,
+    columns: Iterable[str],
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Sums of change inputs over the same quarters in the year and the base year.
+
+    For each column ``v`` and year ``t``, ``{v}@now`` is the sum of ``v`` in ``t`` and
+    ``{v}@base`` the sum in the base year, both over the quarters that have ``v`` in both
+    years. A quarter missing in one of the years is left out of both sums, so a planning
+    area's change never compares different sets of quarters.
+
+    Returns
+    -------
+    tuple
+        Level -> table indexed ``(unit_id, year)``; and the ``"quarter (year): v"`` items
+        left out (for the quality report).
+    """
+    years = quarter_counts.index.get_level_values(1)
+    base = check_base_year(years, base_year)
+    out: dict[str, dict[str, pd.Series]] = {"quarter": {}, "planning_area": {}, "city": {}}
+    dropped: list[str] = []
+    for column in columns:
+        wide = quarter_counts[column].astype(float).unstack(1)
+        at_base = wide[base]
+        has_base = at_base.notna().to_numpy()[:, None]
+        paired = wide.notna().to_numpy() & has_base
+        now = wide.where(paired)
+        ref = pd.DataFrame(
+            np.where(paired, at_base.to_numpy()[:, None], np.nan),
+            index=wide.index,
+            columns=wide.columns,
+        )
+        lost = (wide.notna().to_numpy() | has_base) & ~paired
+        lost[:, list(wide.columns).index(base)] = False
+        for quarter, year in zip(*np.nonzero(lost), strict=True):
+            dropped.append(f"{wide.index[quarter]} ({wide.columns[year]}): {column}")
+        groups = {
+            "quarter": None,
+            "planning_area": wide.index.map(area_of),
+            "city": np.full(len(wide), city_id),
+        }
+        for level, key in groups.items():
+            for suffix, frame in ((NOW, now), (AT_BASE, ref)):
+                summed = frame if key is None else frame.groupby(key).sum(min_count=1)
+                long = summed.stack(future_stack=True)
+                long.index = long.index.set_names(["unit_id", "year"])
+                out[level][column + suffix] = long
+    tables = {level: pd.DataFrame(cols) for level, cols in out.items() if cols}
+    return tables, dropped
+
+
 def evaluate(
     catalog: Catalog,
     counts: pd.DataFrame,
@@ -336,7 +410,7 @@ def evaluate(
         Same index, one column per indicator id. A ratio with a zero denominator is NaN.
     """
     years = counts.index.get_level_values("year")
-    base = int(years.min()) if base_year is None else int(base_year)
+    base = check_base_year(years, base_year)
     result: dict[str, pd.Series] = {}
     nan = pd.Series(np.nan, index=counts.index)
     for ind in catalog:
@@ -353,11 +427,16 @@ def evaluate(
                 values = _divide(cols["numerator"], cols["denominator"]) / walking_speed_mps / 60
             case "change_abs" | "change_pct":
                 value = cols["value"].astype(float)
-                at_base = value[years == base].droplevel("year")
-                reference = pd.Series(
-                    at_base.reindex(counts.index.get_level_values(0)).to_numpy(),
-                    index=counts.index,
-                )
+                paired = ind.inputs["value"] + AT_BASE
+                if paired in counts.columns:  # the same quarters in both years
+                    value = counts[ind.inputs["value"] + NOW].astype(float)
+                    reference = counts[paired].astype(float)
+                else:
+                    at_base = value[years == base].droplevel("year")
+                    reference = pd.Series(
+                        at_base.reindex(counts.index.get_level_values(0)).to_numpy(),
+                        index=counts.index,
+                    )
                 values = value - reference
                 if ind.kind == "change_pct":
                     values = _divide(values, reference) * 100.0

@@ -190,6 +190,8 @@ def run(
         access_status = acc.status
         access_parameters = _access_parameters(acc, config)
     counts = roll_up(quarter_counts, study.quarters)
+    _add_paired_changes(counts, quarter_counts, study, catalog, report)
+    _report_fractional(study.demographics, report)
     for level, extra in per_level_values.items():
         counts[level] = counts[level].join(extra, how="left")
     available, missing = catalog.available(counts["quarter"].columns)
@@ -255,6 +257,55 @@ def run(
         distances=distances,
         status=status,
     )
+
+
+def _add_paired_changes(
+    counts: dict[Level, pd.DataFrame],
+    quarter_counts: pd.DataFrame,
+    study: Study,
+    catalog: Catalog,
+    report: QualityReport,
+) -> None:
+    """Change indicators compare the same quarters in both years at every level."""
+    columns = {i.inputs["value"] for i in catalog if i.kind in ("change_abs", "change_pct")}
+    columns &= set(quarter_counts.columns)
+    paired, dropped = paired_change_counts(
+        quarter_counts,
+        study.quarters.set_index("quarter_id")["planning_area"],
+        CITY_ID,
+        base_year=study.config.base_year,
+        columns=sorted(columns),
+    )
+    for level, table in paired.items():
+        counts[level] = counts[level].join(table, how="left")
+    if dropped:
+        report.add(
+            "change_unpaired_quarters",
+            "demographics",
+            f"{len(dropped)} quarter/year value(s) have no counterpart in the base year (or the "
+            "year); they are left out of both sides of the change indicators at every level, so "
+            "changes compare the same quarters.",
+            items=dropped,
+        )
+
+
+def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> None:
+    """Fractional counts (modelled data) are used as they are, never truncated: say so."""
+    groups = [c for c in demographics.columns if c not in ("quarter_id", "year")]
+    numbers = demographics[groups].apply(pd.to_numeric, errors="coerce")
+    fractional = (numbers - numbers.round()).abs() > 1e-9
+    if fractional.any().any():
+        rows = demographics.loc[fractional.any(axis=1), ["quarter_id", "year"]]
+        columns = ", ".join(fractional.columns[fractional.any()])
+        report.add(
+            "fractional_counts",
+            "demographics",
+            f"{int(fractional.sum().sum())} count(s) in {columns} "
+            "are not whole numbers (modelled or estimated data). They are used unrounded in "
+            "every sum and ratio; tables show persons rounded half up (DIN 1333), never truncated.",
+            severity="info",
+            items=[f"{q} ({y})" for q, y in rows.itertuples(index=False)],
+        )
 
 
 def _access_parameters(acc, config) -> dict[str, str]:

@@ -18,7 +18,14 @@ import pandas as pd
 from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID, LEVELS, Level, roll_up
 from sqe_geo.coverage import is_not_computed, level_status
-from sqe_geo.indicators import Catalog, Category, Indicator, evaluate, load_catalog
+from sqe_geo.indicators import (
+    Catalog,
+    Category,
+    Indicator,
+    evaluate,
+    load_catalog,
+    paired_change_counts,
+)
 from sqe_geo.quality import QualityReport
 from sqe_geo.study import Study
 

@@ -261,6 +261,10 @@ class CategoryConfig(_Model):
     threshold_m: Annotated[float, Field(gt=0)] | None = None
     threshold_min: Annotated[float, Field(gt=0)] | None = None
     capacity: bool = Field(default=False, description="capacity-bound: E2SFCA on 'capacity'")
+    more_thresholds_m: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=list,
+        description="further coverage thresholds in metres (e.g. transit stops within 500 m too)",
+    )
 
     @model_validator(mode="after")
     def _threshold(self) -> CategoryConfig:
@@ -326,6 +330,19 @@ class ServicesConfig(LayerConfig):
                     value.pop("threshold_m", None)
             merged[key] = value
         return merged
+
+    @model_validator(mode="after")
+    def _one_category_per_value(self) -> ServicesConfig:
+        claimed: dict[str, str] = {}
+        for key, cat in self.categories.items():
+            for value in cat.values or [key]:
+                if value in claimed:
+                    raise ValueError(
+                        f"the service value {value!r} is claimed by two categories, "
+                        f"{claimed[value]!r} and {key!r}; give it to one of them"
+                    )
+                claimed[value] = key
+        return self
 
 
 class NetworkConfig(LayerConfig):

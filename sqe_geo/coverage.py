@@ -265,6 +265,11 @@ def status_note(codes: Sequence[str], language: str = "de") -> str:
     return "; ".join(parts)
 
 
+def more_key(category: str, threshold_m: float) -> str:
+    """Count key of a further coverage threshold of a category (``"transit_stop_500m"``)."""
+    return f"{category}_{threshold_m:g}m"
+
+
 def location_columns(category: str, groups: Sequence[str]) -> list[str]:
     """The count columns of one category that depend on residents' locations."""
     cols = [f"{p}{category}_{g}" for p in LOCATION_COUNT_PREFIXES for g in groups]

@@ -83,6 +83,8 @@ class Indicator:
     description_en: str = ""
     source: str = ""
     for_each: str | None = None
+    #: Expand also once per further threshold of the category (``more_thresholds_m``).
+    per_threshold: bool = False
     category: str | None = None
 
     def label(self, language: str = "de") -> str:
@@ -139,6 +141,8 @@ class Category:
     label_en: str
     threshold: str
     capacity: bool = False
+    #: Further thresholds: (count key, e.g. ``"transit_stop_500m"``, label ``"500 m"``).
+    more_thresholds: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -186,6 +190,10 @@ class Catalog:
                     "threshold": cat.threshold,
                 }
                 out.append(replace(_fill(ind, context), category=cat.key))
+                if ind.per_threshold:
+                    for key, label in cat.more_thresholds:
+                        extra = {**context, "cat": key, "threshold": label}
+                        out.append(replace(_fill(ind, extra), category=cat.key))
         return Catalog(out)
 
     def available(self, columns: Iterable[str]) -> tuple[Catalog, list[Indicator]]:

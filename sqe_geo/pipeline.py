@@ -17,7 +17,7 @@ import pandas as pd
 
 from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID, LEVELS, Level, roll_up
-from sqe_geo.coverage import is_not_computed, level_status
+from sqe_geo.coverage import is_not_computed, level_status, more_key
 from sqe_geo.indicators import (
     Catalog,
     Category,
@@ -134,7 +134,8 @@ def study_categories(study: Study) -> list[Category]:
         else:
             metres = cat.threshold_m if cat.threshold_m is not None else 1000.0
             threshold = f"{metres:g} m"
-        out.append(Category(key, cat.label_de, cat.label_en, threshold, cat.capacity))
+        more = tuple((more_key(key, m), f"{m:g} m") for m in cat.more_thresholds_m)
+        out.append(Category(key, cat.label_de, cat.label_en, threshold, cat.capacity, more))
     return out
 
 

@@ -41,6 +41,7 @@ from sqe_geo.config import AGE_GROUPS, StudyConfig
 from sqe_geo.coverage import (
     is_not_computed,
     location_columns,
+    more_key,
     quarter_counts,
     quarter_status,
     status_label,
@@ -253,6 +254,9 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
     assert services is not None and config.services is not None
     categories = [c for c in config.services.categories if c in set(services["category"])]
     limits = thresholds_m(config, categories)
+    # further thresholds of a category count on the same distances under their own key
+    aliases = {alias: alias.rsplit("_", 1)[0] for alias in _more_limits(config, categories)}
+    limits.update(_more_limits(config, categories))
     base, weights = base_origins(study, report)
     approximated: list = []
     if config.population_grid is None:
@@ -304,8 +308,9 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
         year_distances = distances.loc[origins["origin_id"]]
         by_year[year] = year_distances
         e2sfca = _e2sfca(study, origins, network, capacity_cats)
+        aliased = year_distances.assign(**{a: year_distances[c] for a, c in aliases.items()})
         counts = quarter_counts(
-            origins, year_distances.reset_index(drop=True), limits, e2sfca=e2sfca,
+            origins, aliased.reset_index(drop=True), limits, e2sfca=e2sfca,
             services_quarter=in_quarter["quarter_id"], services_category=in_quarter["category"],
             quarter_ids=study.quarters["quarter_id"].tolist(),
         )  # fmt: skip
@@ -315,7 +320,7 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
             max_unlocated_share=acc.max_unlocated_share,
             quarter_ids=study.quarters["quarter_id"].tolist(),
         )  # fmt: skip
-        counts = _mask_not_computed(counts, status)
+        counts = _mask_not_computed(counts, status, aliases)
         failed = is_not_computed(status).reindex(origins["quarter_id"]).to_numpy()
         counts["year"] = year
         frames.append(counts.set_index("year", append=True))
@@ -365,15 +370,31 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
     )
 
 
-def _mask_not_computed(counts: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+def _more_limits(config: StudyConfig, categories: list[str]) -> dict[str, float]:
+    assert config.services is not None
+    return {
+        more_key(c, m): m
+        for c in categories
+        for m in config.services.categories[c].more_thresholds_m
+    }
+
+
+def _mask_not_computed(
+    counts: pd.DataFrame, status: pd.DataFrame, aliases: dict[str, str] | None = None
+) -> pd.DataFrame:
     """NaN for the location-dependent counts of not-computed quarters and categories."""
     counts = counts.copy()
     groups = [g for g in GROUPS if f"origins_{g}" in counts.columns]
     failed = is_not_computed(status).reindex(counts.index).fillna(False)
+    keys = {cat: [cat] for cat in status.columns}
+    for alias, cat in (aliases or {}).items():
+        keys.setdefault(cat, []).append(alias)
     for cat in status.columns:
         rows = failed[cat].to_numpy(dtype=bool)
         if rows.any():
-            columns = [c for c in location_columns(cat, groups) if c in counts.columns]
+            columns = [
+                c for key in keys[cat] for c in location_columns(key, groups) if c in counts.columns
+            ]
             counts[columns] = counts[columns].astype(float)
             counts.loc[rows, columns] = np.nan
     return counts

@@ -317,3 +317,41 @@ def test_profile_and_comparison_show_the_marker(results):
     shown = display_table(results, comparison(results, 2023, ["coverage_food_older"]))
     assert shown.loc[0, "Süd"] == "n. b."
     assert shown.loc[0, "Nord"].startswith("66,7")
+
+
+def test_one_category_with_several_thresholds(study_file):
+    text = study_file.read_text(encoding="utf-8").replace(
+        "[network]",
+        "[services.categories.food]\nthreshold_m = 300\nmore_thresholds_m = [1000]\n[network]",
+    )
+    path = study_file.with_name("study_thresholds.toml")
+    path.write_text(text, encoding="utf-8")
+    results = sqe_geo.run(sqe_geo.load_study(path))
+    values = results.values["quarter"].xs(2023, level="year")
+    status = results.status_of("quarter").xs(2023, level="year")
+    # A walks 410 m: none within 300 m, 20 of 30 within 1,000 m
+    assert values.loc["A", "coverage_food_older"] == pytest.approx(0.0)
+    assert values.loc["A", "coverage_food_1000m_older"] == pytest.approx(200 / 3)
+    ind = results.catalog["coverage_food_1000m_older"]
+    assert ind.category == "food" and "1000 m" in ind.label_de
+    # the further threshold is not computed where the category is not
+    assert status.loc["B", "coverage_food_1000m_older"] == UNREACHABLE_SHARE
+    assert np.isnan(values.loc["B", "coverage_food_1000m_older"])
+    city = results.values["city"].loc[(CITY_ID, 2023), "coverage_food_1000m_older"]
+    assert city == pytest.approx(200 / 3)
+
+
+def test_a_service_value_claimed_by_two_categories_is_an_error(study_file):
+    from sqe_geo._errors import StudyConfigError
+
+    text = study_file.read_text(encoding="utf-8").replace(
+        "[network]",
+        '[services.categories.food]\nvalues = ["Bäcker", "Markt"]\n'
+        '[services.categories.meeting_place]\nvalues = ["Markt"]\n[network]',
+    )
+    path = study_file.with_name("study_twice.toml")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(
+        StudyConfigError, match="'Markt' is claimed by two categories, 'food' and 'meeting_place'"
+    ):
+        sqe_geo.load_study(path)

@@ -374,13 +374,14 @@ def level_status(
         if status is not None and len(status.columns):
             status = status.reindex(idx).fillna("")
             for ind in indicators:
-                if ind.category in status.columns and _depends_on_location(ind):
+                if ind.category in status.columns and depends_on_location(ind):
                     table[ind.id] = status[ind.category].to_numpy()
         out[level] = table
     return out
 
 
-def _depends_on_location(ind) -> bool:
+def depends_on_location(ind) -> bool:
+    """Whether an indicator's value depends on where residents are (distances, coverage)."""
     prefixes = (*LOCATION_COUNT_PREFIXES, "e2sfca_", "median_")
     return any(str(col).startswith(prefixes) for col in ind.inputs.values())
 

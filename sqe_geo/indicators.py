@@ -221,6 +221,27 @@ class Catalog:
         return pd.DataFrame(rows)
 
 
+def with_method(catalog: Catalog, which: Iterable[str], label_de: str, label_en: str) -> Catalog:
+    """Name the distance method in the labels and descriptions of the indicators ``which``.
+
+    Used when distances are straight line × detour factor, so every table header, sheet,
+    legend and profile that shows the label says so.
+    """
+    wanted = set(which)
+    out = []
+    for ind in catalog:
+        if ind.id in wanted:
+            ind = replace(
+                ind,
+                label_de=f"{ind.label_de} ({label_de})",
+                label_en=f"{ind.label_en} ({label_en})",
+                description_de=f"{ind.description_de} Entfernungen: {label_de}.".strip(),
+                description_en=f"{ind.description_en} Distances: {label_en}.".strip(),
+            )
+        out.append(ind)
+    return Catalog(out)
+
+
 def _fill(ind: Indicator, context: Mapping[str, str]) -> Indicator:
     def fmt(text: str) -> str:
         try:

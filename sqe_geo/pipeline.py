@@ -25,6 +25,7 @@ from sqe_geo.indicators import (
     evaluate,
     load_catalog,
     paired_change_counts,
+    with_method,
 )
 from sqe_geo.quality import QualityReport
 from sqe_geo.study import Study
@@ -203,6 +204,7 @@ def run(
     for level, extra in per_level_values.items():
         counts[level] = counts[level].join(extra, how="left")
     available, missing = catalog.available(counts["quarter"].columns)
+    available = _name_straight_line(available, access_parameters, config)
     _report_unavailable(missing, report)
     values: dict[Level, pd.DataFrame] = {}
     for level in LEVELS:
@@ -314,6 +316,22 @@ def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> Non
             severity="info",
             items=[f"{q} ({y})" for q, y in rows.itertuples(index=False)],
         )
+
+
+def _name_straight_line(catalog: Catalog, access: dict[str, str], config) -> Catalog:
+    """Straight line × detour factor instead of the network: every label says so."""
+    from sqe_geo.accessibility import METHOD_STRAIGHT_LINE
+    from sqe_geo.coverage import depends_on_location
+
+    if not access.get("distance method", "").startswith(METHOD_STRAIGHT_LINE):
+        return catalog
+    factor = config.accessibility.detour_factor
+    return with_method(
+        catalog,
+        [i.id for i in catalog if i.category is not None and depends_on_location(i)],
+        f"Luftlinie × Umwegfaktor {factor:g}".replace(".", ","),
+        f"straight line × detour factor {factor:g}",
+    )
 
 
 def _access_parameters(acc, config) -> dict[str, str]:

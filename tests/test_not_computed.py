@@ -355,3 +355,34 @@ def test_a_service_value_claimed_by_two_categories_is_an_error(study_file):
         StudyConfigError, match="'Markt' is claimed by two categories, 'food' and 'meeting_place'"
     ):
         sqe_geo.load_study(path)
+
+
+def test_straight_line_is_named_in_every_label(study_file):
+    text = study_file.read_text(encoding="utf-8").replace('[network]\npath = "streets.gpkg"\n', "")
+    path = study_file.with_name("study_straight.toml")
+    path.write_text(text, encoding="utf-8")
+    results = sqe_geo.run(sqe_geo.load_study(path))
+    ind = results.catalog["coverage_food_older"]
+    assert ind.label_de.endswith("(Luftlinie × Umwegfaktor 1,3)")
+    assert ind.label_en.endswith("(straight line × detour factor 1.3)")
+    assert "share_older" in results.catalog
+    assert "Luftlinie" not in results.catalog["share_older"].label_de
+    assert "Luftlinie" not in results.catalog["services_per_1000_older_food"].label_de
+    german = export_table(results, "quarter", indicators=["coverage_food_older"])
+    assert any("Luftlinie × Umwegfaktor 1,3" in c for c in german.columns)
+    definitions = results.catalog.definitions("de").set_index("id")
+    assert "Luftlinie" in definitions.loc["coverage_food_older", "description"]
+    assert results.parameters["distance method"] == "Luftlinie × Umwegfaktor (1.3)"
+    assert "access legs (to the network)" not in results.parameters
+
+
+def test_network_method_and_access_legs_in_the_metadata(results):
+    from sqe_geo.export import _metadata
+
+    meta = dict(_metadata(results, "de").itertuples(index=False))
+    assert meta["distance method"] == "Netzdistanz"
+    # legs of the 6 snapped address points: 10, 10 (A), 10, 10, 10 (B island), 100.5 (B)
+    assert meta["access legs (to the network)"] == (
+        "6 locations; median 10 m, maximum 100 m, 1 longer than 100 m"
+    )
+    assert "Luftlinie" not in results.catalog["coverage_food_older"].label_de

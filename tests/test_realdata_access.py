@@ -107,6 +107,7 @@ def test_coverage_per_stadtteil_with_the_straight_line_fallback(results):
     checks = {f.check: f for f in results.report.findings}
     assert METHOD_STRAIGHT_LINE in checks["straight_line_distances"].message
     assert results.distances[2016].attrs["method"] == METHOD_STRAIGHT_LINE
+    assert "Luftlinie × Umwegfaktor 1,3" in results.catalog["coverage_food_older"].label_de
 
 
 def test_residents_are_preserved_on_the_address_points(results):

@@ -8,6 +8,8 @@ them with ``st.error``. Programming errors stay ordinary Python exceptions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class SqeGeoError(Exception):
     """Base class of all user-facing errors of sqe-geo."""
@@ -31,3 +33,25 @@ class ExportError(SqeGeoError, OSError):
 
 class FetchError(SqeGeoError, OSError):
     """A download failed (offline, wrong address, size or hash mismatch)."""
+
+
+#: How many names a message lists before it says "… and N more".
+MAX_LISTED_NAMES = 20
+#: Longest name shown in a message (a header line read as one name can be huge).
+MAX_NAME_CHARS = 40
+
+
+def listing(names: Iterable[object], *, limit: int = MAX_LISTED_NAMES) -> str:
+    """Return names for a message: at most ``limit``, each shortened, never file content.
+
+    >>> listing(["a", "b"] + [f"c{i}" for i in range(30)], limit=3)
+    "'a', 'b', 'c0', … and 29 more"
+    """
+    items = [str(n) for n in names]
+    shown = []
+    for name in items[:limit]:
+        if len(name) > MAX_NAME_CHARS:
+            name = name[: MAX_NAME_CHARS - 1] + "…"
+        shown.append(repr(name))
+    more = len(items) - limit
+    return ", ".join(shown) + (f", … and {more} more" if more > 0 else "")

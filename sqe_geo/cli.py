@@ -8,6 +8,8 @@ official sources). User mistakes print one clear message without a traceback and
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import time
 from pathlib import Path
@@ -17,6 +19,31 @@ from sqe_geo._errors import SqeGeoError
 from sqe_geo.demo import DEMO_STUDY
 
 EXIT_USER_ERROR = 2
+#: Exit codes after Ctrl-C and SIGTERM (128 + signal number, as shells report them).
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` cleans up (no ``.part`` files)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: leave the handler alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _study_arg(parser: argparse.ArgumentParser) -> None:
@@ -144,13 +171,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sqe-geo`` console script."""
     args = _build_parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        with _sigterm_raises():
+            return _COMMANDS[args.command](args)
     except SqeGeoError as exc:
         print(f"sqe-geo: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except Terminated:
+        print("sqe-geo: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("sqe-geo: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

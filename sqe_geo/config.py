@@ -130,6 +130,9 @@ class PlanningAreasConfig(_Model):
     path: Path | None = None
     quarter_column: str = "quarter_id"
     area_column: str = "planning_area"
+    header_row: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="line of the header when title rows stand above it"
+    )
     mapping: dict[str, list[str]] | None = Field(
         default=None, description="planning-area name -> list of quarter ids or names"
     )
@@ -158,6 +161,12 @@ class DemographicsConfig(_Model):
         default=None, description="long layout: the count column; portal: e.g. 'Personen'"
     )
     sheet: str | None = None
+    layer: str | None = Field(
+        default=None, description="layer of a vector file whose attribute table holds the counts"
+    )
+    header_row: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="line of the header when title rows stand above it"
+    )
     layout: Literal["wide", "long", "portal", "zensus"] = "wide"
     key_column: str | None = Field(
         default=None, description="column with the quarter id or name (not for 'portal')"
@@ -346,7 +355,17 @@ class ServicesConfig(LayerConfig):
 
 
 class NetworkConfig(LayerConfig):
-    """Walking network: line layer or OpenStreetMap file (.osm, .osm.pbf)."""
+    """Walking network: line layer or OpenStreetMap file (.osm, .osm.pbf), or a list of
+    such files (e.g. adjacent OSM extracts) that are merged into one network."""
+
+    path: Path | list[Path]  # type: ignore[assignment]
+
+    @field_validator("path")
+    @classmethod
+    def _some(cls, path: Path | list[Path]) -> Path | list[Path]:
+        if isinstance(path, list) and not path:
+            raise ValueError("give at least one network file")
+        return path
 
 
 class E2SFCAConfig(_Model):
@@ -407,6 +426,27 @@ class StudyConfig(_Model):
     sources: list[SourceInfo] = Field(default_factory=list)
     folder: Path = Field(default=Path(), description="folder of the study file (set on load)")
 
+    @field_validator("analysis_crs")
+    @classmethod
+    def _metric(cls, text: str) -> str:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            crs = CRS.from_user_input(text)
+        except CRSError:
+            raise ValueError(
+                f"{text!r} is not a coordinate reference system; use a metric EPSG code such "
+                "as 'EPSG:25832' (ETRS89 / UTM 32N)"
+            ) from None
+        if not crs.is_projected:
+            raise ValueError(
+                f"{text} is geographic (degrees), but distances and areas need a metric "
+                "(projected) CRS; use e.g. 'EPSG:25832' (ETRS89 / UTM 32N) or the UTM zone "
+                "of the study area"
+            )
+        return text
+
     def input_paths(self) -> list[Path]:
         """Return every input file the study reads (to keep outputs away from them)."""
         parts = [
@@ -417,7 +457,13 @@ class StudyConfig(_Model):
             self.services,
             self.network,
         ]
-        paths = [p.path for p in parts if p is not None and getattr(p, "path", None)]
+        paths: list[Path] = []
+        for part in parts:
+            path = getattr(part, "path", None) if part is not None else None
+            if isinstance(path, list):
+                paths += path
+            elif path:
+                paths.append(path)
         if self.demographics.files:
             paths += [Path(f) for f in self.demographics.files]
         if self.population_grid is not None:
@@ -434,7 +480,9 @@ def _resolve(path: object, folder: Path) -> object:
 def _resolve_paths(data: dict, folder: Path) -> None:
     for value in data.values():
         if isinstance(value, dict):
-            if "path" in value:
+            if isinstance(value.get("path"), list):
+                value["path"] = [_resolve(p, folder) for p in value["path"]]
+            elif "path" in value:
                 value["path"] = _resolve(value["path"], folder)
             if isinstance(value.get("files"), dict):
                 value["files"] = {str(_resolve(k, folder)): v for k, v in value["files"].items()}
@@ -475,6 +523,10 @@ def load_config(path: str | Path) -> StudyConfig:
         message names the key).
     """
     path = Path(path)
+    if path.is_dir():
+        raise StudyConfigError(
+            f"Study file {path} is a folder, not a file; name the study's .toml file inside it."
+        )
     if not path.is_file():
         raise StudyConfigError(f"Study file {path} does not exist. Check the path.")
     try:
@@ -493,5 +545,10 @@ def load_config(path: str | Path) -> StudyConfig:
             raise StudyConfigError(
                 f"Study file {path}: input file {item} does not exist. "
                 "Fix the 'path' key (relative paths are read from the study file's folder)."
+            )
+        if Path(item).is_dir() and Path(item).suffix.lower() != ".gdb":
+            raise StudyConfigError(
+                f"Study file {path}: input {item} is a folder where a file is expected. "
+                "Name the file inside it in the 'path' key."
             )
     return config

@@ -12,8 +12,10 @@ column saying why; technical outputs leave them empty and add a ``status_{id}`` 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -156,11 +158,28 @@ def round_half_up(values: pd.Series, decimals: int) -> pd.Series:
     return values.astype(float).map(one)
 
 
+#: Text starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with ``'`` (numbers unchanged)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_bytes(table: pd.DataFrame, *, german: bool) -> bytes:
-    """A table as CSV: German (``;``, decimal comma, UTF-8 with BOM) or plain (``,``, ``.``)."""
+    """A table as CSV: German (``;``, decimal comma, UTF-8 with BOM) or plain (``,``, ``.``).
+
+    Text cells beginning with ``=``, ``+``, ``-``, ``@`` (a quarter named ``=HYPERLINK(…)``)
+    get a leading ``'`` so that a spreadsheet shows them as text instead of running them.
+    """
+    table = table.copy()
+    for column in table.columns[table.dtypes.map(_is_text_dtype)]:
+        table[column] = table[column].map(neutralise)
     if german:
         # object columns (numbers mixed with the withheld mark) need the comma by hand
-        table = table.copy()
         for column in table.columns[table.dtypes.map(pd.api.types.is_object_dtype)]:
             table[column] = table[column].map(
                 lambda v: (
@@ -170,6 +189,10 @@ def csv_bytes(table: pd.DataFrame, *, german: bool) -> bytes:
         text = table.to_csv(index=False, sep=";", decimal=",")
         return text.encode("utf-8-sig")
     return table.to_csv(index=False, sep=",", decimal=".").encode("utf-8")
+
+
+def _is_text_dtype(dtype: object) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
 def _metadata(results: Results, language: str) -> pd.DataFrame:
@@ -239,7 +262,16 @@ def xlsx_bytes(
         )
         for sheet in writer.book.worksheets:
             _style_sheet(sheet)
+            _text_not_formulas(sheet)
     return buffer.getvalue()
+
+
+def _text_not_formulas(sheet: Worksheet) -> None:
+    """Store every cell openpyxl took for a formula (text starting with ``=``) as text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _style_sheet(sheet: Worksheet) -> None:
@@ -333,15 +365,25 @@ def check_output_folder(out_dir: str | Path, input_paths: Iterable[Path]) -> Pat
                 "written over)."
             )
     if out.exists() and not out.is_dir():
-        raise ExportError(f"Output path {out} exists and is not a folder.")
+        raise ExportError(
+            f"Output path {out} exists and is not a folder; choose a folder with --out."
+        )
     return out
 
 
-def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de") -> list[Path]:
-    """Write all standard outputs of a run into ``out_dir``.
+#: The manifest of a run: ``sha256sum`` format, checked with ``sha256sum -c MANIFEST.sha256``.
+MANIFEST = "MANIFEST.sha256"
 
-    Files: per level a German CSV (``*_de.csv``) and a technical CSV, one XLSX workbook and
-    one GeoPackage (latest year). Each is written atomically.
+
+def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de") -> list[Path]:
+    """Write all standard outputs of a run into ``out_dir``: the whole set or nothing.
+
+    Files: per level a German CSV (``*_de.csv``) and a technical CSV, one XLSX workbook,
+    one GeoPackage (latest year) and :data:`MANIFEST` with the SHA-256 of every file. All
+    files are built in memory, written into a staging folder beside ``out_dir`` (in its
+    parent, so the final moves are renames on one file system) and then moved in; an error
+    or an interruption (Ctrl-C, SIGTERM) before that leaves ``out_dir`` as it was and no
+    staging folder or ``.part`` file behind.
 
     Returns
     -------
@@ -355,7 +397,6 @@ def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de"
     """
     out = check_output_folder(out_dir, results.study.config.input_paths())
     try:
-        out.mkdir(parents=True, exist_ok=True)
         blobs: dict[str, bytes] = {}
         for level in LEVELS:
             german, plain = _FILE_STEMS[level]
@@ -367,6 +408,37 @@ def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de"
             )
         blobs["sqe_indikatoren.xlsx"] = xlsx_bytes(results, language=language)
         blobs["sqe_indikatoren.gpkg"] = gpkg_bytes(results, year=max(results.years))
-        return [write_atomic(out / name, data) for name, data in blobs.items()]
+        blobs[MANIFEST] = "".join(
+            f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in blobs.items()
+        ).encode("utf-8")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return _publish(blobs, out)
     except OSError as exc:
-        raise ExportError(f"Cannot write outputs to {out}: {exc}") from None
+        raise ExportError(
+            f"Cannot write outputs to {out}: {exc}. Nothing was written; free space or choose "
+            "another folder with --out."
+        ) from None
+
+
+def _publish(blobs: dict[str, bytes], out: Path) -> list[Path]:
+    """Write ``blobs`` into a staging folder in ``out``'s parent and move them in."""
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    try:
+        for name, data in blobs.items():
+            write_atomic(stage / name, data)
+        present = {p.name for p in out.iterdir()} if out.is_dir() else set()
+        if not out.exists():
+            stage.rename(out)  # one rename publishes the whole set
+        elif present <= set(blobs):
+            # the folder holds only outputs of an earlier run: swap folders, then drop the old
+            old = out.with_name(f".{out.name}.old-{stage.name.rsplit('-', 1)[-1]}")
+            out.rename(old)
+            stage.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            # other files live there too: replace ours one by one, the manifest last
+            for name in sorted(blobs, key=lambda n: n == MANIFEST):
+                (stage / name).replace(out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return [out / name for name in blobs]

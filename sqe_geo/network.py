@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -585,7 +586,7 @@ def _file_hash(path: Path) -> str:
 
 
 def load_or_build_network(
-    path: str | Path,
+    path: str | Path | Sequence[str | Path],
     cache_dir: str | Path,
     *,
     crs: object = "EPSG:25832",
@@ -601,7 +602,9 @@ def load_or_build_network(
     Parameters
     ----------
     path
-        Network file (see :func:`read_network_lines`).
+        Network file (see :func:`read_network_lines`), or several (adjacent OSM extracts,
+        tiles of a line layer): their lines are merged, lines present in more than one
+        file are kept once (reported).
     cache_dir
         Folder for cached graphs (created if missing).
     crs
@@ -618,9 +621,16 @@ def load_or_build_network(
     -------
     WalkingNetwork
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputDataError(f"Network file {path} does not exist; check the network path.")
+    paths = [Path(p) for p in ([path] if isinstance(path, str | Path) else path)]
+    if not paths:
+        raise InputDataError("The network names no file; give 'path' in [network].")
+    for item in paths:
+        if not item.exists():
+            raise InputDataError(f"Network file {item} does not exist; check the network path.")
+        if item.is_dir():
+            raise InputDataError(
+                f"Network file {item} is a folder, not a file; name the file inside it."
+            )
     target = CRS.from_user_input(crs)
     params = {
         "v": _CACHE_VERSION,
@@ -629,7 +639,7 @@ def load_or_build_network(
         "node": node,
     }
     key = hashlib.sha256(
-        (_file_hash(path) + json.dumps(params, sort_keys=True)).encode()
+        ("".join(_file_hash(p) for p in paths) + json.dumps(params, sort_keys=True)).encode()
     ).hexdigest()[:24]
     cache_dir = Path(cache_dir)
     cache_file = cache_dir / f"network_{key}.npz"
@@ -639,11 +649,9 @@ def load_or_build_network(
         except (OSError, ValueError, KeyError):
             pass  # a broken cache file is rebuilt below and overwritten
     local = QualityReport()
-    lines = read_network_lines(path, crs=source_crs, report=local)
-    noded = lines.attrs.get("noded", False)
-    lines = lines.to_crs(target)
-    lines.attrs["noded"] = noded
-    net = build_network(lines, node=node, report=local, layer=path.name)
+    lines = _read_merged(paths, target, source_crs, local)
+    layer = ", ".join(p.name for p in paths)
+    net = build_network(lines, node=node, report=local, layer=layer)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache_file.with_name(cache_file.stem + ".tmp.npz")
     np.savez(
@@ -660,6 +668,41 @@ def load_or_build_network(
     if report is not None:
         report.extend(local)
     return net
+
+
+def _read_merged(
+    paths: list[Path], target: CRS, source_crs: object | None, report: QualityReport
+) -> gpd.GeoDataFrame:
+    """Lines of one or several network files in the analysis CRS, duplicates dropped."""
+    parts = []
+    for item in paths:
+        lines = read_network_lines(item, crs=source_crs, report=report)
+        noded = lines.attrs.get("noded", False)
+        parts.append((lines.to_crs(target), noded))
+    if len(parts) == 1:
+        lines, noded = parts[0]
+        lines.attrs["noded"] = noded
+        return lines
+    merged = gpd.GeoDataFrame(
+        pd.concat([p[["geometry"]] for p, _ in parts], ignore_index=True),
+        geometry="geometry",
+        crs=target,
+    )
+    # adjacent extracts overlap at their edges: a line in both files is one street
+    key = shapely.to_wkb(shapely.normalize(merged.geometry.values))
+    twice = pd.Series(key).duplicated().to_numpy()
+    if twice.any():
+        report.add(
+            "network_duplicates_merged",
+            ", ".join(p.name for p in paths),
+            f"{int(twice.sum())} line(s) appear in more than one network file (overlapping "
+            "extracts); each is used once.",
+            severity="info",
+            count=int(twice.sum()),
+        )
+    merged = merged.loc[~twice].reset_index(drop=True)
+    merged.attrs["noded"] = all(noded for _, noded in parts)
+    return merged
 
 
 def _findings_json(report: QualityReport) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sqe_geo._errors import InputDataError
+from sqe_geo._errors import InputDataError, listing
 from sqe_geo.config import StudyConfig, load_config
 from sqe_geo.demographics import canonical_counts, to_wide
 from sqe_geo.keys import add_quarter_ids, match_keys
@@ -23,7 +23,7 @@ from sqe_geo.layers import is_json_list, is_osm, is_zensus_grid, read_vector
 from sqe_geo.osm import read_osm_boundaries, read_osm_services, read_service_list_json
 from sqe_geo.portal import read_portal_bands
 from sqe_geo.quality import QualityReport
-from sqe_geo.tables import read_table
+from sqe_geo.tables import clean_control_characters, read_table
 from sqe_geo.zensus import ZENSUS_CRS, read_zensus_grid, zensus_age_groups, zensus_to_quarters
 
 #: Planning area of quarters that no planning-area entry names.
@@ -88,9 +88,9 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     missing = [c for c in columns if c not in raw.columns]
     if missing:
         raise InputDataError(
-            f"quarters: {Path(qc.path).name} has no column(s) {missing}; its columns are "
-            f"{[c for c in raw.columns if c != raw.geometry.name]}. Fix 'id_column', "
-            "'name_column' or 'planning_area_column' in [quarters]."
+            f"quarters: {Path(qc.path).name} has no column(s) {missing}; its columns "
+            f"are {listing(c for c in raw.columns if c != raw.geometry.name)}. Fix "
+            "'id_column', 'name_column' or 'planning_area_column' in [quarters]."
         )
     if raw[qc.id_column].isna().any():
         rows = np.flatnonzero(raw[qc.id_column].isna())
@@ -98,10 +98,21 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
             f"quarters: {Path(qc.path).name} has features without {qc.id_column!r} "
             f"(feature numbers {rows[:10].tolist()}). Give every quarter an id."
         )
+    source = Path(qc.path).name
+    ids = clean_control_characters(
+        raw[qc.id_column], source=source, column=qc.id_column, report=report, layer="quarters"
+    )
+    names = clean_control_characters(
+        raw[qc.name_column].astype(str).str.strip(),
+        source=source,
+        column=qc.name_column,
+        report=report,
+        layer="quarters",
+    )
     quarters = gpd.GeoDataFrame(
         {
-            "quarter_id": _normalise_ids(raw[qc.id_column]),
-            "name": raw[qc.name_column].astype(str).str.strip(),
+            "quarter_id": _normalise_ids(ids),
+            "name": names,
         },
         geometry=raw.geometry.values,
         crs=raw.crs,
@@ -113,7 +124,13 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
             f"{sorted(set(quarters.loc[duplicated, 'quarter_id']))} in column "
             f"{qc.id_column!r}. Each quarter needs a unique id (dissolve multi-part quarters)."
         )
-    polygonal = quarters.geom_type.isin(["Polygon", "MultiPolygon"])
+    located = ~(quarters.geometry.isna() | quarters.geometry.is_empty)
+    if not located.all():
+        # no geometry: an empty area (reported by read_vector as empty_geometry)
+        geoms = quarters.geometry.values.copy()
+        geoms[~located.to_numpy()] = shapely.Polygon()
+        quarters = quarters.set_geometry(geoms)
+    polygonal = quarters.geom_type.isin(["Polygon", "MultiPolygon"]) | ~located
     if not polygonal.all():
         raise InputDataError(
             f"quarters: {Path(qc.path).name} has non-polygon features "
@@ -175,16 +192,24 @@ def _planning_areas(
             source = Path(pc.path).name
             raw_table = read_table(
                 pc.path,
+                header_row=pc.header_row,
                 text_columns=[pc.quarter_column, pc.area_column],
                 numeric_columns=[],
                 report=report,
                 layer="planning_areas",
+                keys={
+                    pc.quarter_column: "[planning_areas] quarter_column",
+                    pc.area_column: "[planning_areas] area_column",
+                },
+            )
+            raw_table = _drop_empty_keys(
+                raw_table, pc.quarter_column, source, report, "planning_areas"
             )
             missing = [c for c in (pc.quarter_column, pc.area_column) if c not in raw_table]
             if missing:
                 raise InputDataError(
-                    f"planning_areas: {source} has no column(s) {missing}; its columns are "
-                    f"{list(raw_table.columns)}. Fix 'quarter_column'/'area_column'."
+                    f"planning_areas: {source} has no column(s) {missing}; its columns "
+                    f"are {listing(raw_table.columns)}. Fix 'quarter_column'/'area_column'."
                 )
             table = pd.DataFrame(
                 {
@@ -351,12 +376,15 @@ def read_demographics(
             text = [dc.key_column]
         raw = read_table(
             dc.path,
-            sheet=dc.sheet,
+            sheet=dc.layer or dc.sheet,
+            header_row=dc.header_row,
             text_columns=[c for c in text if c],
             numeric_columns=[c for c in (*counts, dc.year_column) if c],
             count_columns=[c for c in counts if c],
             report=report,
+            keys=_demographics_keys(dc),
         )
+        raw = _drop_empty_keys(raw, dc.key_column, source, report, "demographics", counts)
         wide = to_wide(raw, dc, source=source)
     wide = add_quarter_ids(
         wide, quarters, key_column=dc.key_column, report=report, layer="demographics",
@@ -391,6 +419,58 @@ def read_demographics(
                 items=absent,
             )
     return counts.sort_values(["year", "quarter_id"]).reset_index(drop=True)
+
+
+def _demographics_keys(dc) -> dict[str, str]:
+    """Column -> the [demographics] key naming it (for messages about missing columns)."""
+    named = {
+        dc.key_column: "key_column",
+        dc.year_column: "year_column",
+        dc.total_column: "total_column",
+        dc.band_column: "band_column",
+        dc.value_column: "value_column",
+    }
+    keys = {c: f"[demographics] {k}" for c, k in named.items() if c}
+    keys.update({c: "[demographics.bands]" for c in dc.bands if c not in keys})
+    return keys
+
+
+def _drop_empty_keys(
+    table: pd.DataFrame,
+    key_column: str | None,
+    source: str,
+    report: QualityReport,
+    layer: str,
+    counts: list[str | None] | None = None,
+) -> pd.DataFrame:
+    """Leave out rows without a key, listing each with its line and residents (never silent)."""
+    if key_column is None or key_column not in table.columns:
+        return table
+    keys = table[key_column]
+    empty = (keys.isna() | (keys.astype("string").str.strip() == "")).fillna(True).to_numpy(bool)
+    if not empty.any():
+        return table
+    first_line = int(table.attrs.get("first_line", 2))
+    lines = np.flatnonzero(empty) + first_line
+    items = [f"line {ln}" for ln in lines]
+    total = next((c for c in counts or () if c and c in table.columns), None)
+    lost = ""
+    if total is not None:
+        values = pd.to_numeric(table.loc[empty, total], errors="coerce")
+        items = [
+            f"line {ln} ({total}={v:,.0f})" if v == v else f"line {ln}"
+            for ln, v in zip(lines, values, strict=True)
+        ]
+        lost = f" ({values.sum():,.0f} in column {total!r})"
+    report.add(
+        "empty_keys",
+        layer,
+        f"{source}: {int(empty.sum())} row(s) have an empty key column {key_column!r}; "
+        f"they belong to no quarter and are not used{lost}. Fill in the quarter id or name.",
+        severity="warning",
+        items=items,
+    )
+    return table.loc[~empty]
 
 
 def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame | None:
@@ -429,7 +509,8 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     if missing:
         raise InputDataError(
             f"services: {source} has no column(s) {missing}; its columns are "
-            f"{[c for c in raw.columns if c != raw.geometry.name]}. Fix the [services] keys."
+            f"{listing(c for c in raw.columns if c != raw.geometry.name)}. Fix the [services] "
+            "keys."
         )
     if sc.id_column:
         ids = raw[sc.id_column].astype(str)

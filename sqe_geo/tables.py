@@ -14,17 +14,17 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from sqe_geo._errors import InputDataError
+from sqe_geo._errors import InputDataError, listing
 from sqe_geo.quality import QualityReport
 
-__all__ = ["cell_ref", "read_table", "to_numeric_column"]
+__all__ = ["cell_ref", "clean_control_characters", "read_table", "to_numeric_column"]
 
 #: Cell values that mean "no value" and are not reported as non-numeric: empty, the dash
 #: and en dash of German official statistics (zero or blocked), and the dot for suppressed
@@ -34,6 +34,15 @@ MISSING_MARKERS = frozenset({"", "-", "–", "—", ".", "x", "X", "…", "...",
 _NUM_POINT = re.compile(r"^[+-]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 _NUM_COMMA = re.compile(r"^[+-]?(?:\d+(?:\.\d{3})*|\d*)(?:,\d+)?$")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+#: Control characters (C0 and C1, DEL) that have no place in names and keys.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: "1.000", "12.345.678": a dot as thousands separator in a file whose decimal mark is ".".
+_DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+$")
+#: Largest magnitude a count or year can have and still be an exact whole number (2**53);
+#: beyond it (and beyond 64-bit integers) the value cannot be meant.
+MAX_EXACT = float(2**53)
+#: Attribute tables of vector files that can hold demographics.
+_VECTOR_TABLES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".parquet", ".geoparquet"}
 
 
 def cell_ref(column_index: int, line: int) -> str:
@@ -67,6 +76,42 @@ def _decode(
             ) from exc
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="strict")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputDataError(
+                f"{path}: starts like a UTF-16 file but cannot be decoded as UTF-16 ("
+                f"{exc.reason} at byte {exc.start}); save it as UTF-8 (CSV UTF-8 in Excel)."
+            ) from None
+        if report is not None:
+            report.add(
+                "encoding_utf16",
+                layer,
+                f"{path.name} is UTF-16 (a byte-order mark says so); it was read as such. "
+                "Saving it as UTF-8 (CSV UTF-8 in Excel) avoids surprises in other tools.",
+                severity="info",
+                items=[path.name],
+            )
+        return text
+    head = raw[:4096]
+    if head.startswith(b"PK\x03\x04"):
+        raise InputDataError(
+            f"{path}: is a ZIP archive (or an XLSX workbook), not a text table; unpack it, or "
+            "name the workbook with the suffix .xlsx."
+        )
+    if b"\x00" in head:
+        zeros_odd = head[1::2].count(0) > len(head) // 4
+        zeros_even = head[0::2].count(0) > len(head) // 4
+        if zeros_odd != zeros_even:
+            raise InputDataError(
+                f"{path}: looks like UTF-16 text without a byte-order mark; save it as "
+                "UTF-8 (CSV UTF-8 in Excel) and read it again."
+            )
+        raise InputDataError(
+            f"{path}: holds binary data, not a text table; export the table as CSV (UTF-8) "
+            "or XLSX and check the 'path' key."
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -177,11 +222,62 @@ def _read_csv_text(path: Path, text: str, sep: str, skiprows: int) -> pd.DataFra
         ) from exc
 
 
+def _sheet(book, sheet: str | int | None):
+    if sheet is None:
+        return book.worksheets[0]
+    return book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
+
+
+def _xlsx_rows(path: Path, sheet: str | int | None, limit: int) -> list[list[object]]:
+    """The first ``limit`` rows of a sheet as cached values (formulas: their saved value)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = _sheet(book, sheet)
+        return [list(r) for r in ws.iter_rows(max_row=limit, values_only=True)]
+    finally:
+        book.close()
+
+
+def _check_formulas(path: Path, sheet: str | int | None) -> None:
+    """Refuse formula cells without a saved value (files written by programs, not Excel)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = _sheet(book, sheet)
+        formulas = [
+            c.coordinate
+            for row in ws.iter_rows()
+            for c in row
+            if getattr(c, "data_type", None) == "f"
+        ]
+    finally:
+        book.close()
+    if not formulas:
+        return
+    cached = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    try:
+        ws = _sheet(cached, sheet)
+        empty = [ref for ref in formulas if ws[ref].value is None]
+    finally:
+        cached.close()
+    if empty:
+        raise InputDataError(
+            f"{path}: {len(empty)} cell(s) hold a formula without a saved value "
+            f"({', '.join(empty[:10])}{' …' if len(empty) > 10 else ''}); the file was written "
+            "by a program that does not calculate. Open it and save in Excel or export values "
+            "(copy, paste values only), then read it again."
+        )
+
+
 def _read_xlsx(path: Path, sheet: str | int | None, skiprows: int) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             # openpyxl warns about missing default styles in files from some tools.
             warnings.simplefilter("ignore", UserWarning)
+            _check_formulas(path, sheet)
             return pd.read_excel(
                 path,
                 sheet_name=0 if sheet is None else sheet,
@@ -189,14 +285,88 @@ def _read_xlsx(path: Path, sheet: str | int | None, skiprows: int) -> pd.DataFra
                 dtype=object,
                 skiprows=skiprows,
             )
+    except InputDataError:
+        raise
+    except (KeyError, IndexError) as exc:
+        raise InputDataError(
+            f"{path}: sheet {sheet!r} does not exist ({exc}); name an existing sheet."
+        ) from None
     except ValueError as exc:
         raise InputDataError(
-            f"{path}: sheet {sheet!r} cannot be read ({exc}); name an existing sheet."
-        ) from exc
+            f"{path}: sheet {sheet!r} cannot be read ({str(exc)[:200]}); name an existing sheet."
+        ) from None
     except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
         raise InputDataError(
             f"{path}: reading XLSX needs openpyxl (pip install openpyxl)."
         ) from exc
+    except Exception as exc:  # zipfile, XML and openpyxl errors of a damaged workbook
+        raise InputDataError(
+            f"{path}: is not a valid XLSX workbook ({type(exc).__name__}); open it in Excel "
+            "and save it again as .xlsx (or export CSV)."
+        ) from None
+
+
+def _read_vector_table(path: Path, layer: str | int | None) -> pd.DataFrame:
+    """The attribute table of a vector file (demographics kept with the geometries)."""
+    import pyogrio
+
+    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    try:
+        if path.suffix.lower() in {".parquet", ".geoparquet"}:
+            frame = pd.read_parquet(path)
+            return frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+        if layer is None:
+            layers = pyogrio.list_layers(source)
+            if len(layers) > 1:
+                raise InputDataError(
+                    f"{path}: holds several layers ({listing(layers[:, 0])}); name one with "
+                    "'layer' in the [demographics] section."
+                )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pyogrio.read_dataframe(source, layer=layer, read_geometry=False)
+    except InputDataError:
+        raise
+    except Exception as exc:  # GDAL raises many types for unreadable files
+        raise InputDataError(
+            f"{path}: cannot read its attribute table ({str(exc)[:200]}); check the file "
+            "and the 'layer' key."
+        ) from None
+
+
+def _raw_header(path: Path, text: str | None, sep: str, skiprows: int, sheet) -> list[str]:
+    """The header as written (pandas renames a repeated name to ``name.1``)."""
+    if text is not None:
+        lines = text.splitlines()
+        if skiprows >= len(lines):
+            return []
+        return [c.strip() for c in next(csv.reader([lines[skiprows]], delimiter=sep), [])]
+    rows = _xlsx_rows(path, sheet, skiprows + 1)
+    return [str(c).strip() for c in rows[skiprows] if c is not None] if len(rows) > skiprows else []
+
+
+def _header_hint(
+    path: Path, text: str | None, sep: str, sheet: str | int | None, wanted: Sequence[str]
+) -> str:
+    """A sentence suggesting ``header_row`` when the named columns sit lower in the file."""
+    if not wanted:
+        return ""
+    if text is not None:
+        rows = list(csv.reader(text.splitlines()[:30], delimiter=sep))
+    else:
+        try:
+            rows = _xlsx_rows(path, sheet, 30)
+        except Exception:  # only a hint
+            return ""
+    for number, row in enumerate(rows, 1):
+        cells = {str(c).strip() for c in row if c is not None}
+        found = [w for w in wanted if w in cells]
+        if number > 1 and found:
+            return (
+                f" The header with {found[0]!r} is line {number} (title rows above it): set "
+                f"header_row = {number} in the study file's section of this table."
+            )
+    return ""
 
 
 def read_table(
@@ -207,11 +377,13 @@ def read_table(
     decimal: str | None = None,
     encoding: str | None = None,
     skiprows: int = 0,
+    header_row: int | None = None,
     text_columns: Sequence[str] = (),
     numeric_columns: Sequence[str] | None = None,
     count_columns: Sequence[str] | Literal["numeric"] = "numeric",
     report: QualityReport | None = None,
     layer: str = "demographics",
+    keys: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or XLSX statistics table and convert its numeric columns.
 
@@ -232,6 +404,8 @@ def read_table(
     skiprows
         Lines above the header to skip (titles in exported spreadsheets); cell references
         in the report still count from the top of the file.
+    header_row
+        The line (1-based) of the header; ``header_row = 3`` is ``skiprows = 2``.
     text_columns
         Columns never converted to numbers (keys and names).
     numeric_columns
@@ -247,6 +421,9 @@ def read_table(
         ``encoding_fallback``.
     layer
         Layer name for the findings.
+    keys
+        Column -> the study-file key that names it (``"[demographics] key_column"``), so
+        that a missing column's message says which key to fix.
 
     Returns
     -------
@@ -261,9 +438,17 @@ def read_table(
         ``text_columns``/``numeric_columns``/``count_columns`` is missing.
     """
     path = Path(path)
+    keys = keys or {}
+    if path.is_dir():
+        raise InputDataError(
+            f"Table {path} is a folder, not a file; name the table file inside it in 'path'."
+        )
     if not path.is_file():
         raise InputDataError(f"Table {path} not found; check the path in the study file.")
+    if header_row is not None:
+        skiprows = max(int(header_row) - 1, 0)
     suffix = path.suffix.lower()
+    text: str | None = None
     if suffix in {".xlsx", ".xlsm"}:
         frame = _read_xlsx(path, sheet, skiprows)
         decimal = decimal or ","
@@ -272,13 +457,21 @@ def read_table(
         raise InputDataError(
             f"{path}: the old Excel format .xls is not supported; save it as .xlsx or CSV."
         )
+    elif suffix in _VECTOR_TABLES:
+        frame = _read_vector_table(path, sheet)
+        decimal = decimal or "."
+        first_line = 1  # feature numbers: the first feature is row 1
     else:
         text = _decode(path.read_bytes(), path, encoding, report, layer)
         if not text.strip():
             raise InputDataError(f"{path} is empty; export the table again.")
         sep = sep or _sniff_sep("\n".join(text[:200_000].splitlines()[skiprows : skiprows + 20]))
         decimal = decimal or ("," if sep == ";" else ".")
-        frame = _read_csv_text(path, text, sep, skiprows)
+        try:
+            frame = _read_csv_text(path, text, sep, skiprows)
+        except InputDataError as exc:
+            hint = _header_hint(path, text, sep, sheet, [*text_columns, *(numeric_columns or ())])
+            raise InputDataError(f"{exc}{hint}") from None
         first_line = skiprows + 2
     if decimal not in {".", ","}:
         raise InputDataError(f"{path}: decimal must be '.' or ',', not {decimal!r}.")
@@ -287,12 +480,40 @@ def read_table(
     named = [*text_columns, *(numeric_columns or ())]
     if count_columns != "numeric":
         named += list(count_columns)
-    missing_cols = [c for c in named if c not in frame.columns]
+    if suffix not in _VECTOR_TABLES:
+        raw_header = _raw_header(path, text, sep or ",", skiprows, sheet)
+        twice = sorted({c for c in raw_header if c and raw_header.count(c) > 1})
+        used = [c for c in twice if c in named]
+        if used:
+            raise InputDataError(
+                f"{path}: column {used[0]!r} appears twice in the header (line "
+                f"{skiprows + 1}); rename one of them so the study file names exactly one."
+            )
+        if twice and report is not None:
+            report.add(
+                "duplicate_columns",
+                layer,
+                f"{path.name}: column name(s) {listing(twice)} appear twice in the header; the "
+                "study does not use them, the second is kept as name.1. Rename one of them.",
+                severity="info",
+                items=twice,
+            )
+    missing_cols = list(dict.fromkeys(c for c in named if c not in frame.columns))
     if missing_cols:
+        hint = (
+            "" if suffix in _VECTOR_TABLES else _header_hint(path, text, sep or ",", sheet, named)
+        )
+        where = ", ".join(f"{keys[c]} = {c!r}" for c in missing_cols if c in keys)
         raise InputDataError(
             f"{path}: column(s) {', '.join(missing_cols)} not found (columns: "
-            f"{', '.join(frame.columns)}); fix the column names in the study file."
+            f"{listing(frame.columns)}); fix the column names in the study file"
+            f"{f' ({where})' if where else ''}.{hint}"
         )
+    if len(frame) == 0:
+        raise InputDataError(
+            f"{path}: has a header but no data rows; export the table again with its rows."
+        )
+    frame.attrs["first_line"] = first_line
 
     candidates = (
         list(numeric_columns)
@@ -301,6 +522,7 @@ def read_table(
     )
     bad_items: list[str] = []
     neg_items: list[str] = []
+    huge_items: list[str] = []
     missing_counts: dict[str, int] = {}
     converted: list[str] = []
     lines = np.arange(len(frame)) + first_line
@@ -314,6 +536,32 @@ def read_table(
             continue  # a text column
         converted.append(col)
         ci = frame.columns.get_loc(col)
+        is_count = count_columns == "numeric" or col in count_columns
+        if decimal == "." and is_count and not pd.api.types.is_numeric_dtype(raw):
+            dotted = raw.astype("string").str.strip().str.fullmatch(_DOT_THOUSANDS).fillna(False)
+            if dotted.any():
+                at = int(np.flatnonzero(dotted.to_numpy(bool))[0])
+                value = str(raw.iloc[at]).strip()
+                raise InputDataError(
+                    f"{path}: cell {cell_ref(ci, int(lines[at]))} ({col}={value!r}) and "
+                    f"{int(dotted.sum()) - 1} more: in this file the dot is the decimal point, "
+                    f"so {value!r} would read as {float(value):g}, but counts are whole "
+                    "numbers; the dot is probably a thousands separator (1.000 = 1000). "
+                    "Remove the thousands separators, or save the table with ';' and "
+                    "decimal comma."
+                )
+        # inf, 1e400 and numbers beyond what a count or year can be are not accepted
+        inf = np.isinf(numbers.to_numpy(dtype=float))
+        if inf.any():
+            bad = bad | inf
+            numbers = numbers.mask(inf)
+        huge = (numbers.abs() > MAX_EXACT).to_numpy()
+        if huge.any():
+            huge_items += [
+                f"{cell_ref(ci, int(ln))} ({col}={v!r})"
+                for ln, v in zip(lines[huge], raw[huge], strict=True)
+            ]
+            numbers = numbers.mask(huge)
         bad_items += [
             f"{cell_ref(ci, int(ln))} ({col}={v!r})"
             for ln, v in zip(lines[bad.to_numpy()], raw[bad], strict=True)
@@ -327,7 +575,7 @@ def read_table(
                 for ln, v in zip(lines[neg], raw[neg], strict=True)
             ]
             numbers = numbers.mask(numbers < 0)
-        n_missing = int(numbers.isna().sum()) - int(bad.sum()) - n_neg
+        n_missing = int(numbers.isna().sum()) - int(bad.sum()) - n_neg - int(huge.sum())
         if n_missing:
             missing_counts[col] = n_missing
         frame[col] = numbers
@@ -340,6 +588,16 @@ def read_table(
                 "were set to missing; correct them in the file.",
                 severity="warning",
                 items=bad_items,
+            )
+        if huge_items:
+            report.add(
+                "implausible_numbers",
+                layer,
+                f"{path.name}: {len(huge_items)} cell(s) hold numbers too large for a count or "
+                f"year (beyond {MAX_EXACT:.0f}, e.g. beyond 64-bit integers) and were set to "
+                "missing; correct them in the file.",
+                severity="warning",
+                items=huge_items,
             )
         if neg_items:
             report.add(
@@ -366,4 +624,44 @@ def read_table(
                 frame[col] = frame[col].map(lambda v: v.strip() if isinstance(v, str) else v)
             else:
                 frame[col] = frame[col].str.strip()
+            if col in text_columns:
+                frame[col] = clean_control_characters(
+                    frame[col], source=path.name, column=col, report=report, layer=layer
+                )
     return frame
+
+
+def clean_control_characters(
+    values: pd.Series,
+    *,
+    source: str,
+    column: str,
+    report: QualityReport | None,
+    layer: str,
+) -> pd.Series:
+    """Remove control characters from names and keys; report every cleaned value.
+
+    A name such as ``"Innen\\x07stadt"`` (a bell character from a broken export) is kept
+    as ``"Innenstadt"`` and listed in a ``control_characters`` finding.
+    """
+    text = values.astype("string")
+    dirty = text.str.contains(_CONTROL, regex=True).fillna(False).to_numpy(bool)
+    if not dirty.any():
+        return values
+    cleaned = text.str.replace(_CONTROL, "", regex=True).str.strip()
+    if report is not None:
+        report.add(
+            "control_characters",
+            layer,
+            f"{source}: {int(dirty.sum())} value(s) of column {column!r} held control "
+            "characters (invisible bytes such as tabs, escapes or bells from a broken export); "
+            "they were removed. Check the names in the file.",
+            severity="warning",
+            items=[
+                f"{v.encode('unicode_escape').decode()[:60]} → {c}"
+                for v, c in zip(text[dirty], cleaned[dirty], strict=True)
+            ],
+        )
+    out = values.copy().astype(object)
+    out[dirty] = cleaned[dirty].astype(object).to_numpy()
+    return out

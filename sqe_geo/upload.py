@@ -146,9 +146,20 @@ class UploadWorkspace:
         if suffix == ".zip":
             # unpack (checked: size, safe member names, one layer) so that an archive with
             # the Shapefile in a subfolder or with macOS "__MACOSX" clutter reads as well
-            member = _check_zip(path, filename, self.max_bytes * MAX_UNPACK_FACTOR)
-            with zipfile.ZipFile(path) as archive:
-                archive.extractall(target / "unpacked")
+            try:
+                member = _check_zip(path, filename, self.max_bytes * MAX_UNPACK_FACTOR)
+            except InputDataError:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    archive.extractall(target / "unpacked")
+            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as exc:
+                shutil.rmtree(target, ignore_errors=True)
+                raise InputDataError(
+                    f"{filename} is damaged and cannot be unpacked ({str(exc)[:120]}); "
+                    "pack the files again."
+                ) from None
             path = target / "unpacked" / member
         self.files[role] = path
         return path
@@ -335,29 +346,6 @@ def _require(source: str, columns: list[str], wanted: list[str]) -> None:
 
 def _check_zip(path: Path, filename: str, max_unpacked: int) -> str:
     """Check an uploaded archive; return the name of its one vector member."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile:
-        raise InputDataError(f"{filename} is not a valid ZIP archive.") from None
-    unpacked = sum(m.file_size for m in members)
-    if unpacked > max_unpacked:
-        raise InputDataError(
-            f"{filename} unpacks to {unpacked / 1024**2:.0f} MB; at most "
-            f"{max_unpacked / 1024**2:.0f} MB are accepted."
-        )
-    if any(m.filename.startswith("/") or ".." in Path(m.filename).parts for m in members):
-        raise InputDataError(f"{filename} contains unsafe paths; pack the files plainly.")
-    members = [m for m in members if not m.filename.startswith("__MACOSX/")]
-    shapefiles = [m.filename for m in members if m.filename.lower().endswith(".shp")]
-    vectors = [m.filename for m in members if m.filename.lower().endswith((".gpkg", ".geojson"))]
-    if len(shapefiles) + len(vectors) == 0:
-        raise InputDataError(
-            f"{filename} holds no Shapefile (.shp with .shx, .dbf, .prj) or GeoPackage."
-        )
-    if len(shapefiles) + len(vectors) > 1:
-        raise InputDataError(
-            f"{filename} holds several layers ({', '.join(shapefiles + vectors)}); upload an "
-            "archive with one."
-        )
-    return (shapefiles + vectors)[0]
+    from sqe_geo.layers import check_zip
+
+    return check_zip(path, filename, max_unpacked=max_unpacked)

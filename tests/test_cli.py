@@ -29,6 +29,7 @@ def test_run_on_the_demo_writes_every_output(tmp_path: Path, capsys):
             "city.csv",
             "sqe_indikatoren.xlsx",
             "sqe_indikatoren.gpkg",
+            "MANIFEST.sha256",
         ]
     )
     city = pd.read_csv(out / "city.csv")

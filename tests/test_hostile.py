@@ -1,0 +1,335 @@
+"""Every bad input gets a clear answer (issue 8, part 3).
+
+Each case of :mod:`tests.hostile_cases` damages one thing in a copy of the demo study and
+runs ``sqe-geo run`` on it. An error must exit 2 with one message (no traceback) naming
+the file, column or cell and the fix, leave nothing in the output folder and leave the
+inputs unchanged; an accepted value must exit 0 and leave a finding in the data-quality
+report. Output cases (formula-like names, symlinks, interruptions, manifest) and upload
+cases (damaged and forged archives) follow.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import openpyxl
+import pytest
+from hostile_cases import (
+    CASES,
+    DEMO,
+    QUARTERS,
+    Case,
+    copy_demo,
+    corrupt_member,
+    quarters_edit,
+    tree_hash,
+    zip_of,
+)
+
+from sqe_geo import export
+from sqe_geo._errors import InputDataError
+from sqe_geo.cli import main
+from sqe_geo.network import load_or_build_network
+from sqe_geo.study import load_study
+from sqe_geo.upload import UploadWorkspace
+
+OUTPUT_NAMES = {
+    "quartiere_de.csv",
+    "quarters.csv",
+    "planungsraeume_de.csv",
+    "planning_areas.csv",
+    "stadt_de.csv",
+    "city.csv",
+    "sqe_indikatoren.xlsx",
+    "sqe_indikatoren.gpkg",
+    "MANIFEST.sha256",
+}
+
+
+def _run(toml: Path, out: Path, *extra: str) -> int:
+    return main(["run", str(toml), "--out", str(out), "--no-accessibility", *extra])
+
+
+def _assert_complete(out: Path) -> None:
+    assert {p.name for p in out.iterdir()} == OUTPUT_NAMES
+    for line in (out / "MANIFEST.sha256").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+
+
+def _assert_nothing_published(out: Path) -> None:
+    assert not out.exists() or not any(out.iterdir()), sorted(out.iterdir())
+    leftovers = [p.name for p in out.parent.iterdir() if "stag" in p.name or p.suffix == ".part"]
+    assert not leftovers
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    toml = copy_demo(tmp_path / "study")
+    case.damage(toml.parent)
+    before = tree_hash(toml.parent)
+    out = tmp_path / "out"
+    code = _run(toml, out)
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if case.outcome == "error":
+        assert code == 2, captured.out
+        message = captured.err
+        for fragment in case.expect:
+            assert fragment in message, f"{fragment!r} not in {message!r}"
+        assert len(message) < 2500, "messages never dump file content"
+        _assert_nothing_published(out)
+    else:
+        assert code == 0, captured.err
+        _assert_complete(out)
+        if case.outcome == "finding":
+            report = load_study(toml).report
+            found = report.by_check(case.check or "")
+            assert found, f"no {case.check!r} finding in {report.to_text()}"
+            text = " ".join(f"{f.message} {' '.join(f.items)}" for f in found)
+            for fragment in case.expect:
+                assert fragment in text, f"{fragment!r} not in {text!r}"
+    assert tree_hash(toml.parent) == before, "an input was changed"
+
+
+def test_cases_cover_every_group():
+    groups = {c.group for c in CASES}
+    assert groups == {"tables", "geometry", "files"}
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+# --- the installed command: no traceback on stderr --------------------------------------
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "sqe-geo"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sqe_geo.cli"]
+
+
+@pytest.mark.parametrize(
+    "case_id",
+    ["tables-thousands_dot_in_comma_file", "geometry-lonlat_swapped", "files-zip_crc_forged"],
+)
+def test_installed_command_exits_2_without_traceback(case_id: str, tmp_path: Path):
+    case = next(c for c in CASES if c.id == case_id)
+    toml = copy_demo(tmp_path / "study")
+    case.damage(toml.parent)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [*_command(), "run", str(toml), "--out", str(out), "--no-accessibility"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("sqe-geo: error:")
+    _assert_nothing_published(out)
+
+
+# --- outputs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+49 Nord", "-Süd", "@SUM(A1)"])
+def test_output_formula_like_names_are_text(name: str, tmp_path: Path):
+    toml = copy_demo(tmp_path / "study")
+    quarters_edit(lambda fr: fr.assign(name=[name, *fr["name"].iloc[1:]]))(toml.parent)
+    out = tmp_path / "out"
+    assert _run(toml, out) == 0
+    book = openpyxl.load_workbook(out / "sqe_indikatoren.xlsx")
+    sheet = book["Quartiere"]
+    cells = [c for c in sheet["B"] if c.value == name]
+    assert cells, "the name is kept as written in XLSX"
+    assert all(c.data_type == "s" for c in cells)
+    for stem, sep in (("quartiere_de.csv", ";"), ("quarters.csv", ",")):
+        text = (out / stem).read_text(encoding="utf-8-sig")
+        names = [row[1] for row in csv.reader(io.StringIO(text), delimiter=sep)]
+        assert f"'{name}" in names
+        assert name not in names
+
+
+def test_output_numbers_are_not_neutralised(tmp_path: Path):
+    frame = export.csv_bytes(
+        __import__("pandas").DataFrame({"name": ["-x", "a"], "v": [-1.5, 2.0]}), german=False
+    ).decode()
+    assert frame.splitlines()[1:] == ["'-x,-1.5", "a,2.0"]
+
+
+def test_output_symlink_to_an_input_is_replaced_not_followed(tmp_path: Path):
+    toml = copy_demo(tmp_path / "study")
+    before = tree_hash(toml.parent)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "city.csv").symlink_to(toml.parent / "demographics.csv")
+    assert _run(toml, out) == 0
+    assert not (out / "city.csv").is_symlink()
+    assert tree_hash(toml.parent) == before
+
+
+def test_output_folder_symlinked_to_the_inputs_is_refused(tmp_path: Path, capsys):
+    toml = copy_demo(tmp_path / "study")
+    before = tree_hash(toml.parent)
+    (tmp_path / "out").symlink_to(toml.parent)
+    assert _run(toml, tmp_path / "out") == 2
+    assert "study input" in capsys.readouterr().err
+    assert tree_hash(toml.parent) == before
+
+
+def test_output_path_is_a_file(tmp_path: Path, capsys):
+    toml = copy_demo(tmp_path / "study")
+    (tmp_path / "out").write_text("x", encoding="utf-8")
+    assert _run(toml, tmp_path / "out") == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_output_rerun_replaces_the_whole_set(tmp_path: Path):
+    toml = copy_demo(tmp_path / "study")
+    out = tmp_path / "out"
+    assert _run(toml, out) == 0
+    assert _run(toml, out) == 0
+    _assert_complete(out)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("when", ["building", "publishing"])
+@pytest.mark.parametrize("how", ["keyboard_interrupt", "sigterm", "disk_full"])
+def test_output_interrupted_run_publishes_nothing(
+    how: str, when: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    toml = copy_demo(tmp_path / "study")
+    out = tmp_path / "out"
+    calls = {"n": 0}
+    real = export.write_atomic
+
+    def interrupt() -> None:
+        if how == "keyboard_interrupt":
+            raise KeyboardInterrupt
+        if how == "sigterm":
+            os.kill(os.getpid(), signal.SIGTERM)
+        raise OSError(28, "No space left on device")
+
+    def failing_write(path: Path, data: bytes) -> Path:
+        calls["n"] += 1
+        if when == "building" and calls["n"] == 4:
+            # a half-written part file, as a crash in the middle of a write leaves it
+            (Path(path).parent / f".{Path(path).name}.x.part").write_bytes(data[:10])
+            interrupt()
+        return real(path, data)
+
+    def failing_xlsx(*args, **kwargs):
+        interrupt()
+
+    if when == "building":
+        monkeypatch.setattr(export, "write_atomic", failing_write)
+    else:
+        monkeypatch.setattr(export, "xlsx_bytes", failing_xlsx)
+    previous = signal.getsignal(signal.SIGTERM)
+    code = _run(toml, out)
+    assert signal.getsignal(signal.SIGTERM) == previous
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert code == (2 if how == "disk_full" else 130 if how == "keyboard_interrupt" else 143)
+    _assert_nothing_published(out)
+
+
+# --- network as several files ----------------------------------------------------------
+
+
+def test_network_from_several_files_equals_one_file(tmp_path: Path):
+    streets = gpd.read_file(DEMO / "streets.gpkg", layer="streets", engine="pyogrio")
+    half = len(streets) // 2
+    streets.iloc[:half].to_file(tmp_path / "a.gpkg", engine="pyogrio")
+    streets.iloc[half:].to_file(tmp_path / "b.gpkg", engine="pyogrio")
+    whole = load_or_build_network(DEMO / "streets.gpkg", tmp_path / "cache")
+    merged = load_or_build_network([tmp_path / "a.gpkg", tmp_path / "b.gpkg"], tmp_path / "cache")
+    assert merged.n_edges == whole.n_edges
+    assert merged.edge_length.sum() == pytest.approx(whole.edge_length.sum())
+
+
+# --- uploads --------------------------------------------------------------------------
+
+
+def _shapefile_zip(tmp_path: Path) -> bytes:
+    frame = gpd.read_file(DEMO / QUARTERS, layer="quarters", engine="pyogrio")
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frame.to_file(folder / "quarters.shp", engine="pyogrio")
+    return zip_of({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
+
+
+def _deflated(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _encrypted_flag(data: bytes) -> bytes:
+    out = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (i := out.find(sig, start)) != -1:
+            out[i + offset] |= 0x01
+            start = i + 4
+    return bytes(out)
+
+
+def _size_lie(data: bytes) -> bytes:
+    """Claim a tiny uncompressed size in the central directory (a forged bomb)."""
+    out = bytearray(data)
+    i = out.find(b"PK\x01\x02")
+    out[i + 24 : i + 28] = (10).to_bytes(4, "little")
+    j = out.find(b"PK\x03\x04")
+    out[j + 22 : j + 26] = (10).to_bytes(4, "little")
+    return bytes(out)
+
+
+UPLOADS = {
+    "garbage": (lambda z: b"PK\x03\x04garbage" * 20, "not a valid ZIP"),
+    "truncated": (lambda z: z[: len(z) // 2], "not a valid ZIP"),
+    "crc_forged": (lambda z: corrupt_member(_deflated(dict(_members(z)))), "damaged"),
+    "unsafe_member": (lambda z: zip_of({"../escape.shp": b"x"}), "unsafe"),
+    "absolute_member": (lambda z: zip_of({"/etc/escape.shp": b"x"}), "unsafe"),
+    "encrypted": (_encrypted_flag, "encrypted"),
+    "size_lie": (lambda z: _size_lie(_deflated({"quarters.shp": b"\0" * 200_000})), "damaged"),
+    "bomb": (lambda z: _deflated({"quarters.shp": b"\0" * 5_000_000}), "unpacks to"),
+    "no_layer": (lambda z: zip_of({"readme.txt": b"hello"}), "no Shapefile"),
+    "empty": (lambda z: zip_of({}), "no Shapefile"),
+}
+
+
+def _members(data: bytes):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            yield name, archive.read(name)
+
+
+@pytest.mark.parametrize("kind", list(UPLOADS), ids=lambda k: f"upload-{k}")
+def test_upload_damaged_archive(kind: str, tmp_path: Path):
+    make, fragment = UPLOADS[kind]
+    data = make(_shapefile_zip(tmp_path))
+    with UploadWorkspace(max_bytes=1_000_000) as workspace:
+        with pytest.raises(InputDataError) as info:
+            workspace.stage("boundaries", "stadtteile.zip", data)
+        message = str(info.value)
+        assert "stadtteile.zip" in message and fragment in message
+        assert len(message) < 1500
+        escaped = [p for p in workspace.folder.parent.iterdir() if p.name == "escape.shp"]
+        assert not escaped
+
+
+def test_upload_of_a_good_archive_still_works(tmp_path: Path):
+    with UploadWorkspace() as workspace:
+        path = workspace.stage("boundaries", "stadtteile.zip", _shapefile_zip(tmp_path))
+        assert path.name == "quarters.shp"
+        assert "quarter_id" in workspace.columns("boundaries")

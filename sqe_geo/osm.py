@@ -33,6 +33,9 @@ import numpy as np
 import osmium
 import pandas as pd
 import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from sqe_geo._errors import InputDataError, StudyConfigError
 from sqe_geo.quality import QualityReport
@@ -48,7 +51,10 @@ __all__ = [
 
 SERVICE_COLUMNS = ["service_id", "category", "name", "capacity", "geometry"]
 _OSM_TYPE = {"n": "node", "w": "way", "r": "relation"}
-_PRESET_KEYS = {"label", "tags", "capacity_tags", "extend", "enabled"}
+_PRESET_KEYS = {"label", "tags", "capacity_tags", "extend", "enabled", "merge_m"}
+#: Objects of one category closer than this (metres) and of the same name (or unnamed) are
+#: one place: a stop's platform, stop position and station; a shop as node and building.
+DEFAULT_MERGE_M = 25.0
 
 #: ``subcategory`` (or ``category``) value of the JSON list format → service category.
 DEFAULT_JSON_CATEGORIES: dict[str, str] = {
@@ -142,13 +148,20 @@ def load_osm_presets(
             entry = {**base, "tags": merged}
         else:
             entry = {"label": category, "tags": new_tags}
-        for key in ("label", "capacity_tags"):
+        for key in ("label", "capacity_tags", "merge_m"):
             if key in table:
                 entry[key] = table[key]
         presets[category] = entry
     for category, entry in presets.items():
         entry.setdefault("label", category)
         entry.setdefault("capacity_tags", [])
+        entry.setdefault("merge_m", DEFAULT_MERGE_M)
+        merge = entry["merge_m"]
+        if isinstance(merge, bool) or not isinstance(merge, int | float) or merge < 0:
+            raise StudyConfigError(
+                f"services.osm_presets.{category}.merge_m must be a distance in metres (>= 0), "
+                f"not {merge!r}; 0 keeps every OSM object as its own service."
+            )
         entry["tags"] = {
             k: _as_values(k, v, f"services.osm_presets.{category}")
             for k, v in entry.get("tags", {}).items()
@@ -443,7 +456,84 @@ def read_osm_services(
         geometry=gpd.GeoSeries(geoms, index=frame.index),
         crs="EPSG:4326",
     )
-    return out.sort_values(["category", "service_id"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["category", "service_id"], kind="stable").reset_index(drop=True)
+    merge_m = {c: float(presets[c]["merge_m"]) for c in presets}
+    return merge_same_place(out, merge_m, report=report, layer=layer, source=path.name)
+
+
+def merge_same_place(
+    services: gpd.GeoDataFrame,
+    merge_m: Mapping[str, float],
+    *,
+    report: QualityReport | None = None,
+    layer: str = "services",
+    source: str = "",
+) -> gpd.GeoDataFrame:
+    """Merge OSM objects of one category that are one place into one service.
+
+    Objects of the same category within ``merge_m[category]`` metres of each other (chains
+    of such neighbours included) whose names agree, or that have no name, are one place: a
+    stop's platform, stop position and station, or a shop mapped as a node and as a
+    building. The first object (nodes before ways before relations) is kept, with the
+    first non-empty name and the largest capacity; ``merged_ids`` lists the others.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The services, one row per place, in the input's order and CRS.
+    """
+    if services.empty:
+        return services.assign(merged_ids="")
+    metric = (
+        services.to_crs(services.estimate_utm_crs()) if services.crs.is_geographic else services
+    )
+    xy = np.column_stack([metric.geometry.x.to_numpy(), metric.geometry.y.to_numpy()])
+    category = services["category"].to_numpy(dtype=object)
+    names = services["name"].fillna("").astype(str).str.strip().str.casefold().to_numpy()
+    links = [np.empty((0, 2), dtype=np.int64)]
+    for cat in pd.unique(category):
+        distance = float(merge_m.get(cat, DEFAULT_MERGE_M))
+        rows = np.flatnonzero(category == cat)
+        if distance <= 0 or rows.size < 2:
+            continue
+        pairs = cKDTree(xy[rows]).query_pairs(distance, output_type="ndarray")
+        if pairs.size:
+            links.append(rows[pairs])
+    pairs = np.concatenate(links)
+    a, b = names[pairs[:, 0]], names[pairs[:, 1]]
+    pairs = pairs[(a == "") | (b == "") | (a == b)]  # two named places side by side stay two
+    graph = sparse.coo_matrix(
+        (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(services),) * 2
+    )
+    _, group = connected_components(graph, directed=False)
+    order = {"node": 0, "way": 1, "relation": 2}
+    rank = services["osm_type"].map(order).fillna(3).to_numpy() if "osm_type" in services else 0
+    frame = services.assign(_group=group, _rank=rank, _pos=np.arange(len(services)))
+    frame = frame.sort_values(["_group", "_rank", "_pos"], kind="stable")
+    keep = ~frame["_group"].duplicated()
+    grouped = frame.groupby("_group", sort=False)
+    first_name = grouped["name"].agg(lambda v: next((x for x in v if str(x).strip()), ""))
+    others = grouped["service_id"].agg(lambda v: ";".join(list(v)[1:]))
+    out = frame.loc[keep].copy()
+    out["name"] = out["_group"].map(first_name).to_numpy()
+    if "capacity" in out:
+        out["capacity"] = out["_group"].map(grouped["capacity"].max()).to_numpy()
+    out["merged_ids"] = out["_group"].map(others).to_numpy()
+    out = out.sort_values("_pos").drop(columns=["_group", "_rank", "_pos"])
+    merged = len(services) - len(out)
+    if merged and report is not None:
+        per_cat = (services["category"].value_counts() - out["category"].value_counts()).fillna(0)
+        report.add(
+            "osm_same_place_merged",
+            layer,
+            f"{source}: {merged} OSM object(s) were merged into the place they belong to "
+            "(same category, same name or unnamed, within the preset's merge_m: e.g. a stop's "
+            f"platform, stop position and station); {len(out)} services remain.",
+            severity="info",
+            items=[f"{c}: {int(n)}" for c, n in per_cat.items() if n],
+            count=merged,
+        )
+    return gpd.GeoDataFrame(out.reset_index(drop=True), crs=services.crs)
 
 
 def _report_capacity(

@@ -118,13 +118,17 @@ def test_orte_osm_json_into_services_contract() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "expected"),
+    ("name", "expected", "merged"),
     [
-        ("kitti_00.osm", {"transit_stop": 9}),
-        ("kitti_04.osm", {"transit_stop": 13, "bench": 4}),
+        # 9 stop objects; the two poles of Enzstraße and of Nürnberger Straße are one stop each
+        ("kitti_00.osm", {"transit_stop": 7}, 2),
+        # 13 stop objects: both directions of six stops within 50 m; benches are never merged
+        ("kitti_04.osm", {"transit_stop": 7, "bench": 4}, 6),
     ],
 )
-def test_osm_network_extracts_yield_services(name: str, expected: dict[str, int]) -> None:
+def test_osm_network_extracts_yield_services(
+    name: str, expected: dict[str, int], merged: int
+) -> None:
     report = QualityReport()
     services = read_osm_services(KARLSRUHE / "network" / name, report=report)
     assert services["category"].value_counts().to_dict() == expected
@@ -132,4 +136,5 @@ def test_osm_network_extracts_yield_services(name: str, expected: dict[str, int]
     minx, miny, maxx, maxy = services.total_bounds
     assert 8.2 < minx < maxx < 8.6
     assert 48.9 < miny < maxy < 49.1
-    assert report.findings == []
+    assert [f.check for f in report.findings] == ["osm_same_place_merged"]
+    assert report.findings[0].count == merged

@@ -386,3 +386,21 @@ def test_network_method_and_access_legs_in_the_metadata(results):
         "6 locations; median 10 m, maximum 100 m, 1 longer than 100 m"
     )
     assert "Luftlinie" not in results.catalog["coverage_food_older"].label_de
+
+
+def test_without_residents_locations_every_quarter_is_an_approximation(study_file):
+    text = study_file.read_text(encoding="utf-8").replace(
+        '[population_grid]\npath = "points.csv"\nx_column = "x"\ny_column = "y"\n'
+        'crs = "EPSG:25832"\n',
+        "",
+    )
+    path = study_file.with_name("study_no_grid.toml")
+    path.write_text(text, encoding="utf-8")
+    results = sqe_geo.run(sqe_geo.load_study(path))
+    status = results.status_of("quarter").xs(2023, level="year")
+    # residents spread over 100 m cells: C has cells now, B's island cells are cut off
+    assert status.loc["A", "coverage_food_older"] == APPROXIMATION
+    assert status.loc["C", "coverage_food_older"] in (APPROXIMATION, UNREACHABLE_SHARE)
+    assert status.loc["B", "coverage_food_older"] == UNREACHABLE_SHARE
+    assert (status["share_older"] == "").all()
+    assert "residents_spread_evenly" in {f.check for f in results.report.findings}

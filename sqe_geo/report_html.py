@@ -12,11 +12,12 @@ import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 
 from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID
-from sqe_geo.coverage import NOT_COMPUTED_MARK, is_not_computed
+from sqe_geo.coverage import NOT_COMPUTED_MARK, is_not_computed, status_note
 from sqe_geo.maps import classify, format_number, ranks, svg_map
 
 #: Indicators shown as key figures (those present in the catalog, in this order).
@@ -440,6 +441,14 @@ def profile_html(
     else:
         parts.append(f"<p>{esc(text['no_accessibility'])}</p>")
     parts.append(f"<p class='sub'>{esc(text['withheld'])}</p>")
+    codes = {
+        str(c)
+        for level in ("quarter", "planning_area", "city")
+        for c in np.unique(results.status_of(level).to_numpy(dtype=str))
+    }
+    note = status_note(sorted(codes - {""}), language)
+    if note:  # what "n. b." and partial figures mean, as in the exported tables
+        parts.append(f"<p class='sub'>{esc(note)}</p>")
     if config.sources:
         parts.append(f"<h2>{esc(text['sources'])}</h2><ul>")
         for src in config.sources:

@@ -404,3 +404,11 @@ def test_without_residents_locations_every_quarter_is_an_approximation(study_fil
     assert status.loc["B", "coverage_food_older"] == UNREACHABLE_SHARE
     assert (status["share_older"] == "").all()
     assert "residents_spread_evenly" in {f.check for f in results.report.findings}
+
+
+def test_printed_profile_explains_the_marker(results):
+    from sqe_geo.report_html import profile_html
+
+    page = profile_html(results, "C", 2023)
+    assert "n. b." in page
+    assert "n. b. = nicht berechnet (Einwohner nicht verortet)" in page

@@ -75,7 +75,15 @@ def _decode(
                 "set the right encoding for this table in the study file or save it as UTF-8."
             ) from exc
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict")
+        try:
+            return raw[3:].decode("utf-8", errors="strict")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start + 3].count(b"\n") + 1
+            raise InputDataError(
+                f"{path}: starts with a UTF-8 byte-order mark but is not valid UTF-8 "
+                f"({exc.reason} at byte {exc.start + 3}, line {line}); save it again as "
+                "UTF-8 (CSV UTF-8 in Excel)."
+            ) from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = raw.decode("utf-16")

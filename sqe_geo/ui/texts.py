@@ -59,7 +59,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "location": "Lage",
         "download_report": "Profil als HTML-Bericht herunterladen",
         "export_intro": "Indikatortabellen für Vorlagen und GIS. Zurückgehaltene Werte "
-        "erscheinen in deutschen Tabellen als „.“.",
+        "erscheinen in deutschen Tabellen als „.“, nicht berechnete (Datenlücke) als „n. b.“ "
+        "mit dem Grund in der Spalte „Status“.",
         "level": "Ebene",
         "years": "Jahre",
         "format": "Format",
@@ -174,7 +175,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "location": "Location",
         "download_report": "Download profile as HTML report",
         "export_intro": "Indicator tables for council papers and GIS. Withheld values appear "
-        'as "." in German tables.',
+        'as "." in German tables, values not computed (a gap in the data) as "n. b." with the '
+        'reason in the "Status" column.',
         "level": "Level",
         "years": "Years",
         "format": "Format",

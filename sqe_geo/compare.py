@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo.aggregate import CITY_ID
-from sqe_geo.coverage import NOT_COMPUTED_MARK, is_not_computed
 from sqe_geo.maps import format_number
+from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed
 
 CITY_LABEL = {"de": "Stadt", "en": "City"}
 #: Cell colours: worse than the city (more need), better, and withheld.

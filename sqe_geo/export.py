@@ -6,7 +6,7 @@ hold any of the study's inputs, so an export can never overwrite one.
 
 Withheld values (disclosure control) are written as "." in German outputs (the mark of
 German official statistics) and left empty in the technical CSV. Values that could not be
-computed (a gap in the data, :mod:`sqe_geo.coverage`) are written as "n. b." with a *Status*
+computed (a gap in the data, :mod:`sqe_geo.status`) are written as "n. b." with a *Status*
 column saying why; technical outputs leave them empty and add a ``status_{id}`` column.
 """
 
@@ -29,8 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sqe_geo._errors import ExportError
 from sqe_geo.aggregate import LEVEL_LABELS, LEVELS, Level
-from sqe_geo.coverage import NOT_COMPUTED_MARK, is_not_computed, status_note
 from sqe_geo.pipeline import Results
+from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed, status_note
 
 #: The mark of a withheld value in German tables.
 WITHHELD = "."

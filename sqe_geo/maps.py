@@ -32,14 +32,14 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 
-from sqe_geo.coverage import (
+from sqe_geo.indicators import Indicator
+from sqe_geo.status import (
     APPROXIMATION,
     NOT_COMPUTED_MARK,
     NOT_COMPUTED_REASONS,
     PARTIAL,
     status_label,
 )
-from sqe_geo.indicators import Indicator
 
 Scheme = Literal["quantiles", "fisher_jenks", "equal_interval"]
 
@@ -349,7 +349,7 @@ def quarter_layer(results, indicator_id: str, year: int, language: str = "de") -
     """Quarters in EPSG:4326 with the display columns of the map.
 
     Columns: ``unit_id``, ``name``, ``planning_area``, ``value`` (float), ``suppressed``
-    (bool), ``status`` (reason code, ``""`` computed; see :mod:`sqe_geo.coverage`),
+    (bool), ``status`` (reason code, ``""`` computed; see :mod:`sqe_geo.status`),
     ``value_text`` (formatted with unit, or the reason it is empty), ``rank_text``.
     """
     ind: Indicator = results.catalog[indicator_id]

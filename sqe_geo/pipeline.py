@@ -17,7 +17,7 @@ import pandas as pd
 
 from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID, LEVELS, Level, roll_up
-from sqe_geo.coverage import is_not_computed, level_status, more_key
+from sqe_geo.coverage import more_key
 from sqe_geo.indicators import (
     Catalog,
     Category,
@@ -28,6 +28,7 @@ from sqe_geo.indicators import (
     with_method,
 )
 from sqe_geo.quality import QualityReport
+from sqe_geo.status import is_not_computed, level_status
 from sqe_geo.study import Study
 
 
@@ -57,7 +58,7 @@ class Results:
         Level -> reason codes per cell, aligned with ``values``: ``""`` computed,
         ``"not_located"`` / ``"unreachable_share"`` not computed (the value is NaN),
         ``"partial"`` (a level computed from its computed quarters only),
-        ``"approximation"`` (see :mod:`sqe_geo.coverage`).
+        ``"approximation"`` (see :mod:`sqe_geo.status`).
     """
 
     study: Study
@@ -321,7 +322,7 @@ def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> Non
 def _name_straight_line(catalog: Catalog, access: dict[str, str], config) -> Catalog:
     """Straight line × detour factor instead of the network: every label says so."""
     from sqe_geo.accessibility import METHOD_STRAIGHT_LINE
-    from sqe_geo.coverage import depends_on_location
+    from sqe_geo.status import depends_on_location
 
     if not access.get("distance method", "").startswith(METHOD_STRAIGHT_LINE):
         return catalog

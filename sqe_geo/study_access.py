@@ -38,15 +38,7 @@ from sqe_geo.accessibility import (
 from sqe_geo.aggregate import CITY_ID, Level
 from sqe_geo.catchment import enhanced_two_step_fca
 from sqe_geo.config import AGE_GROUPS, StudyConfig
-from sqe_geo.coverage import (
-    is_not_computed,
-    location_columns,
-    more_key,
-    quarter_counts,
-    quarter_status,
-    status_label,
-    weighted_median,
-)
+from sqe_geo.coverage import location_columns, more_key, quarter_counts, weighted_median
 from sqe_geo.layers import read_vector
 from sqe_geo.network import WalkingNetwork, load_or_build_network, points_xy, snap_points
 from sqe_geo.population import (
@@ -57,6 +49,7 @@ from sqe_geo.population import (
     reallocate_to_year,
 )
 from sqe_geo.quality import QualityReport
+from sqe_geo.status import is_not_computed, quarter_status, status_label
 from sqe_geo.study import Study
 from sqe_geo.zensus import zensus_to_origins
 
@@ -77,7 +70,7 @@ class AccessibilityResult:
     distances: dict[int, pd.DataFrame] = field(default_factory=dict)
     method: str = ""
     #: Status code per ``(quarter_id, year)`` and category ("" computed; see
-    #: :func:`sqe_geo.coverage.quarter_status`).
+    #: :func:`sqe_geo.status.quarter_status`).
     status: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Access legs of the residents' locations (see :func:`access_leg_summary`); empty
     #: without a network.

@@ -18,7 +18,10 @@ from shapely.geometry import LineString, box
 import sqe_geo
 from sqe_geo.accessibility import access_leg_summary, cut_off_from_services
 from sqe_geo.aggregate import CITY_ID
-from sqe_geo.coverage import (
+from sqe_geo.export import export_table, gpkg_bytes
+from sqe_geo.indicators import Indicator
+from sqe_geo.network import build_network, snap_points
+from sqe_geo.status import (
     APPROXIMATION,
     NOT_LOCATED,
     PARTIAL,
@@ -27,9 +30,6 @@ from sqe_geo.coverage import (
     quarter_status,
     status_note,
 )
-from sqe_geo.export import export_table, gpkg_bytes
-from sqe_geo.indicators import Indicator
-from sqe_geo.network import build_network, snap_points
 
 CRS = "EPSG:25832"
 X0, Y0 = 456_000.0, 5_430_000.0

@@ -375,13 +375,13 @@ def paired_change_counts(
     Returns
     -------
     tuple
-        Level -> table indexed ``(unit_id, year)``; and the ``"quarter (year): v"`` items
-        left out (for the quality report).
+        Level -> table indexed ``(unit_id, year)``; and the ``(quarter, year, v)`` cells
+        left out (for the quality report and the ``partial`` status of higher levels).
     """
     years = quarter_counts.index.get_level_values(1)
     base = check_base_year(years, base_year)
     out: dict[str, dict[str, pd.Series]] = {"quarter": {}, "planning_area": {}, "city": {}}
-    dropped: list[str] = []
+    dropped: list[tuple[str, int, str]] = []
     for column in columns:
         wide = quarter_counts[column].astype(float).unstack(1)
         at_base = wide[base]
@@ -396,7 +396,7 @@ def paired_change_counts(
         lost = (wide.notna().to_numpy() | has_base) & ~paired
         lost[:, list(wide.columns).index(base)] = False
         for quarter, year in zip(*np.nonzero(lost), strict=True):
-            dropped.append(f"{wide.index[quarter]} ({wide.columns[year]}): {column}")
+            dropped.append((wide.index[quarter], int(wide.columns[year]), column))
         groups = {
             "quarter": None,
             "planning_area": wide.index.map(area_of),

@@ -200,7 +200,7 @@ def run(
         access_status = acc.status
         access_parameters = _access_parameters(acc, config)
     counts = roll_up(quarter_counts, study.quarters)
-    _add_paired_changes(counts, quarter_counts, study, catalog, report)
+    unpaired = _add_paired_changes(counts, quarter_counts, study, catalog, report)
     _report_fractional(study.demographics, report)
     for level, extra in per_level_values.items():
         counts[level] = counts[level].join(extra, how="left")
@@ -222,6 +222,7 @@ def run(
         {level: v.index for level, v in values.items()},
         CITY_ID,
     )
+    _mark_unpaired(status, values, unpaired, available, study.quarters)
     for level in LEVELS:  # a not-computed cell has no number, whatever its counts say
         values[level] = values[level].mask(is_not_computed(status[level]))
     suppressed = {
@@ -276,7 +277,7 @@ def _add_paired_changes(
     study: Study,
     catalog: Catalog,
     report: QualityReport,
-) -> None:
+) -> list[tuple[str, int, str]]:
     """Change indicators compare the same quarters in both years at every level."""
     columns = {i.inputs["value"] for i in catalog if i.kind in ("change_abs", "change_pct")}
     columns &= set(quarter_counts.columns)
@@ -295,9 +296,33 @@ def _add_paired_changes(
             "demographics",
             f"{len(dropped)} quarter/year value(s) have no counterpart in the base year (or the "
             "year); they are left out of both sides of the change indicators at every level, so "
-            "changes compare the same quarters.",
-            items=dropped,
+            "changes compare the same quarters; planning areas and the city concerned are "
+            "marked as computed from part of their quarters.",
+            items=[f"{q} ({y}): {column}" for q, y, column in dropped],
         )
+    return dropped
+
+
+def _mark_unpaired(
+    status: dict[Level, pd.DataFrame],
+    values: dict[Level, pd.DataFrame],
+    dropped: list[tuple[str, int, str]],
+    catalog: Catalog,
+    quarters: pd.DataFrame,
+) -> None:
+    """A change of a planning area or the city without some of its quarters is partial."""
+    from sqe_geo.status import PARTIAL
+
+    area_of = quarters.set_index("quarter_id")["planning_area"]
+    changes = [i for i in catalog if i.kind in ("change_abs", "change_pct")]
+    for quarter, year, column in dropped:
+        for ind in (i for i in changes if i.inputs["value"] == column):
+            for level, unit in (("planning_area", area_of.get(quarter)), ("city", CITY_ID)):
+                table, key = status[level], (unit, year)
+                if key not in table.index or table.at[key, ind.id] != "":
+                    continue
+                if pd.notna(values[level].at[key, ind.id]):  # no value: nothing to qualify
+                    table.at[key, ind.id] = PARTIAL
 
 
 def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> None:

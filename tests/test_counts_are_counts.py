@@ -41,7 +41,7 @@ def test_change_compares_the_same_quarters_by_hand():
         base_year=2016,
         columns=["older"],
     )
-    assert sorted(dropped) == ["B (2023): older", "C (2023): older"]
+    assert sorted(dropped) == [("B", 2023, "older"), ("C", 2023, "older")]
     values = {}
     for level, table in paired.items():
         values[level] = evaluate(catalog, counts[level].join(table), base_year=2016)
@@ -94,3 +94,24 @@ def test_fractional_counts_are_kept_and_reported(demo_study):
     column = next(c for c in table.columns if c.endswith("(Personen)"))
     # x.4 persons are shown rounded half up (never cut off), and the sums keep the fraction
     assert int(table.set_index("ID").loc[quarter, column]) == int(np.floor(value + 0.5))
+
+
+def test_the_pipeline_marks_changes_without_some_quarters_as_partial(demo_study):
+    demographics = demo_study.demographics
+    first = demographics[demographics["year"] == 2023].index[0]
+    quarter = demographics.loc[first, "quarter_id"]
+    study = dataclasses.replace(demo_study, demographics=demographics.drop(index=first))
+    results = sqe_geo.run(study, accessibility=False)
+    area = results.units["quarter"].set_index("unit_id").loc[quarter, "planning_area"]
+    counts = demographics.set_index(["quarter_id", "year"])["older"]
+    members = results.units["quarter"].query("planning_area == @area and unit_id != @quarter")
+    expected = sum(counts[(q, 2023)] - counts[(q, 2016)] for q in members["unit_id"])
+    value = results.values["planning_area"].loc[(area, 2023), "change_older_abs"]
+    if not results.suppressed["planning_area"].loc[(area, 2023), "change_older_abs"]:
+        assert value == pytest.approx(expected)
+    status = results.status_of("planning_area").loc[(area, 2023)]
+    assert status["change_older_abs"] == "partial"
+    assert status["share_older"] == ""
+    assert results.status_of("city").loc[(CITY_ID, 2023), "change_older_pct"] == "partial"
+    items = {f.check: f for f in results.report.findings}["change_unpaired_quarters"].items
+    assert f"{quarter} (2023): older" in items

@@ -357,8 +357,9 @@ def check_output_folder(out_dir: str | Path, input_paths: Iterable[Path]) -> Pat
     """Refuse an output folder that holds (or is inside the folder of) a study input."""
     out = Path(out_dir).resolve()
     for item in input_paths:
-        folder = Path(item).resolve().parent
-        if out == folder or folder in out.parents:
+        # the folder of the input as named and, behind a symlink, of the file it points to
+        folders = {Path(item).absolute().parent.resolve(), Path(item).resolve().parent}
+        if any(out == folder or folder in out.parents for folder in folders):
             raise ExportError(
                 f"Output folder {out} is (inside) the folder of the study input "
                 f"{Path(item).name}. Choose a separate folder with --out (inputs are never "

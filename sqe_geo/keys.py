@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from sqe_geo._errors import InputDataError
+from sqe_geo._errors import InputDataError, listing
 from sqe_geo.quality import QualityReport
 
 __all__ = [
@@ -114,7 +114,7 @@ def _check_reference(reference: pd.DataFrame) -> None:
     if missing:
         raise InputDataError(
             f"The quarter reference table lacks column(s) {', '.join(missing)} "
-            f"(has: {', '.join(map(str, reference.columns))}); pass a table with "
+            f"(has: {listing(reference.columns)}); pass a table with "
             "'quarter_id' and 'name', e.g. the quarters layer."
         )
 
@@ -400,7 +400,7 @@ def add_quarter_ids(
     if key_column not in table.columns:
         raise InputDataError(
             f"{source or layer}: key column {key_column!r} not found (columns: "
-            f"{', '.join(map(str, table.columns))}); set the key column in the study file."
+            f"{listing(table.columns)}); set the key column in the study file."
         )
     mapping, _ = match_keys(
         table[key_column], reference, report=report, layer=layer, source=source, fuzzy=fuzzy

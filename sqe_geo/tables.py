@@ -225,9 +225,10 @@ def _read_csv_text(path: Path, text: str, sep: str, skiprows: int) -> pd.DataFra
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputDataError(
-            f"{path}: cannot be parsed as a table with separator {sep!r} ({exc}); check that "
-            "every line has the same number of fields, or set the separator in the study file."
-        ) from exc
+            f"{path}: cannot be parsed as a table with separator {sep!r} "
+            f"({str(exc).strip()[:200]}); check that every line has the same number of "
+            "fields, or set the separator in the study file."
+        ) from None
 
 
 def _sheet(book, sheet: str | int | None):

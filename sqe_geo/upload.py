@@ -25,7 +25,7 @@ from pathlib import Path
 import pyogrio
 from pydantic import ValidationError
 
-from sqe_geo._errors import InputDataError, StudyConfigError
+from sqe_geo._errors import InputDataError, StudyConfigError, listing
 from sqe_geo.config import StudyConfig, parse_age_range
 from sqe_geo.tables import read_table
 
@@ -339,7 +339,7 @@ def _require(source: str, columns: list[str], wanted: list[str]) -> None:
     missing = [c for c in wanted if c not in columns]
     if missing:
         raise InputDataError(
-            f"{source} has no column(s) {missing}; its columns are {columns}. "
+            f"{source} has no column(s) {missing}; its columns are {listing(columns)}. "
             "Pick the columns again in the form."
         )
 

@@ -187,6 +187,19 @@ def test_output_folder_symlinked_to_the_inputs_is_refused(tmp_path: Path, capsys
     assert tree_hash(toml.parent) == before
 
 
+def test_output_folder_holding_the_target_of_an_input_symlink_is_refused(tmp_path: Path, capsys):
+    toml = copy_demo(tmp_path / "study")
+    out = tmp_path / "out"
+    out.mkdir()
+    # the demographics are a link to a file in the output folder: a run must not replace it
+    (toml.parent / "demographics.csv").rename(out / "city.csv")
+    (toml.parent / "demographics.csv").symlink_to(out / "city.csv")
+    before = (out / "city.csv").read_bytes()
+    assert _run(toml, out) == 2
+    assert "study input" in capsys.readouterr().err
+    assert (out / "city.csv").read_bytes() == before
+
+
 def test_output_path_is_a_file(tmp_path: Path, capsys):
     toml = copy_demo(tmp_path / "study")
     (tmp_path / "out").write_text("x", encoding="utf-8")

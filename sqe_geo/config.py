@@ -529,10 +529,25 @@ def load_config(path: str | Path) -> StudyConfig:
         )
     if not path.is_file():
         raise StudyConfigError(f"Study file {path} does not exist. Check the path.")
+    raw = path.read_bytes()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StudyConfigError(f"Study file {path} is not valid TOML: {exc}") from None
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = raw.decode("utf-16")  # saved as "Unicode" by Windows Notepad
+        else:
+            text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise StudyConfigError(
+            f"Study file {path} is not UTF-8 text ({exc.reason} at byte {exc.start}, line "
+            f"{line}); save it as UTF-8."
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyConfigError(
+            f"Study file {path} is not valid TOML: {str(exc)[:200]}. Check quotes, brackets "
+            "and '=' on that line."
+        ) from None
     folder = path.resolve().parent
     _resolve_paths(data, folder)
     data["folder"] = str(folder)

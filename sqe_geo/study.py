@@ -385,6 +385,7 @@ def read_demographics(
             keys=_demographics_keys(dc),
         )
         raw = _drop_empty_keys(raw, dc.key_column, source, report, "demographics", counts)
+        _check_years(raw, dc.year_column, source)
         wide = to_wide(raw, dc, source=source)
     wide = add_quarter_ids(
         wide, quarters, key_column=dc.key_column, report=report, layer="demographics",
@@ -433,6 +434,24 @@ def _demographics_keys(dc) -> dict[str, str]:
     keys = {c: f"[demographics] {k}" for c, k in named.items() if c}
     keys.update({c: "[demographics.bands]" for c in dc.bands if c not in keys})
     return keys
+
+
+def _check_years(table: pd.DataFrame, column: str | None, source: str) -> None:
+    """Refuse a year column with cells that are not whole years (never guessed or cut)."""
+    if column is None or column not in table.columns:
+        return
+    years = pd.to_numeric(table[column], errors="coerce")
+    bad = (years.isna() | (years != years.round()) | ~years.between(1800, 2200)).to_numpy()
+    if not bad.any():
+        return
+    lines = np.flatnonzero(bad) + int(table.attrs.get("first_line", 2))
+    shown = ", ".join(f"line {ln}" for ln in lines[:10]) + (" …" if len(lines) > 10 else "")
+    raise InputDataError(
+        f"demographics: {source}: column {column!r} (year_column) must hold whole years, "
+        f"but {int(bad.sum())} row(s) do not ({shown}; empty, text, fractions or beyond "
+        "1800–2200). Write the year, e.g. 2023, in every row; for a single-year table remove "
+        "year_column and set year = 2023 in [demographics]."
+    )
 
 
 def _drop_empty_keys(

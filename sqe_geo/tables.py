@@ -474,6 +474,12 @@ def read_table(
         text = _decode(path.read_bytes(), path, encoding, report, layer)
         if not text.strip():
             raise InputDataError(f"{path} is empty; export the table again.")
+        n_lines = len(text.splitlines())
+        if skiprows >= n_lines:
+            raise InputDataError(
+                f"{path}: header_row = {skiprows + 1} lies beyond the file's last line "
+                f"({n_lines}); set header_row to the line of the column names."
+            )
         sep = sep or _sniff_sep("\n".join(text[:200_000].splitlines()[skiprows : skiprows + 20]))
         decimal = decimal or ("," if sep == ";" else ".")
         try:

@@ -445,7 +445,11 @@ TABLES = [
         "finding",
         "implausible_numbers",
     ),
-    Case("tables-beyond_int64_year", set_cell(D, 1, "Jahr", "99999999999999999999"), (D, "Jahr")),
+    Case(
+        "tables-beyond_int64_year",
+        set_cell(D, 1, "Jahr", "99999999999999999999"),
+        (D, "Jahr", "line 2", "whole years"),
+    ),
     Case(
         "tables-thousands_dot_in_comma_file",
         as_comma_csv(lambda rows: rows[1].__setitem__(3, "6.967")),
@@ -760,5 +764,40 @@ FILES = [
     ),
     Case("files-csv_is_really_a_zip", write_bytes(D, zip_of({"x.csv": b"a,b\n1,2\n"})), (D,)),
 ]
+
+
+def _study_as_utf16(folder: Path) -> None:
+    text = (folder / TOML).read_text(encoding="utf-8")
+    (folder / TOML).write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+
+
+def _header_row(line: int) -> Callable[[Path], None]:
+    return lambda f: edit_toml(f, "[demographics]\n", f"[demographics]\nheader_row = {line}\n")
+
+
+TABLES += [
+    Case("tables-year_not_a_number", set_cell(D, 1, "Jahr", "zweitausend"),
+         (D, "Jahr", "line 2", "whole years", "year = 2023")),
+    Case("tables-year_fraction", set_cell(D, 1, "Jahr", "2016,5"), (D, "Jahr", "line 2")),
+    Case("tables-header_row_beyond_the_end", _header_row(500),
+         (D, "header_row = 500", "last line")),
+    Case("tables-header_row_too_low", _header_row(3), (D, "not found", "Stadtteil_Nr")),
+    Case("tables-bom_then_invalid_utf8", write_bytes(D, b"\xef\xbb\xbfa;b\n\x80;1\n"),
+         (D, "UTF-8", "line 2")),
+]  # fmt: skip
+FILES += [
+    Case("files-study_saved_as_utf16", _study_as_utf16, outcome="ok"),
+    Case("files-study_not_utf8", write_bytes(TOML, b'name = "\xe4"\n'), (TOML, "UTF-8")),
+    Case("files-quarters_not_a_geopackage", write_bytes(G, b"garbage" * 100),
+         (G, "cannot read", "GeoPackage")),
+    Case("files-quarters_zero_bytes", write_bytes(G, b""), (G, "cannot read")),
+    Case("files-services_not_a_geopackage", write_bytes("services.gpkg", b"garbage"),
+         ("services.gpkg", "cannot read")),
+]  # fmt: skip
+GEOMETRY += [
+    Case("geometry-coordinates_out_of_any_range",
+         quarters_edit(lambda fr: fr.set_geometry(fr.geometry.translate(1e12, 1e12))),
+         (G, "EPSG:25832", "CRS")),
+]  # fmt: skip
 
 CASES: list[Case] = [*TABLES, *GEOMETRY, *FILES]

@@ -49,6 +49,12 @@ A20_64 = "20-64"
 A65_79 = "65-79"
 A80 = "80+"
 """
+SERVICES = """[services]
+path = "services.geojson"
+category_column = "kategorie"
+name_column = "name"
+capacity_column = "plaetze"
+"""
 
 HOSTILE_CELLS = [
     "", " ", "inf", "-inf", "nan", "1e400", "99999999999999999999999", "1.000", "1,5",
@@ -100,6 +106,18 @@ geometry_damage = st.fixed_dictionaries(
         "kinds": st.lists(st.sampled_from(sorted(GEOMETRY_DAMAGE)), min_size=4, max_size=4),
         "crs": st.sampled_from(CRS_LABELS),
         "study_crs": st.sampled_from([None, "EPSG:25832", "EPSG:4326", "UTM32"]),
+        "services": st.one_of(
+            st.none(),
+            st.lists(
+                st.tuples(
+                    st.sampled_from(sorted(GEOMETRY_DAMAGE)),
+                    st.sampled_from(["food", "pharmacy", "care_home", "", "unbekannt", "=1+1"]),
+                    st.sampled_from(["3", "x", "inf", "-1", "", "1e400"]),
+                ),
+                min_size=1,
+                max_size=4,
+            ),
+        ),
     }
 )
 
@@ -128,13 +146,36 @@ def _write_quarters(folder: Path, damage: dict) -> None:
         {"qid": [1, 2, 3, 4], "qname": ["Mühlburg", "Südstadt", "Nordstadt", "Weststadt"]},
         geometry=geoms,
     )
-    data = json.loads(frame.to_json(drop_id=True))
-    if damage["crs"]:
-        code = damage["crs"].split(":")[1]
-        data["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{code}"}}
-    (folder / "quarters.geojson").write_text(json.dumps(data), encoding="utf-8")
+    (folder / "quarters.geojson").write_text(_geojson(frame, damage["crs"]), encoding="utf-8")
     crs = f'crs = "{damage["study_crs"]}"' if damage["study_crs"] else ""
-    (folder / "study.toml").write_text(STUDY.format(crs=crs), encoding="utf-8")
+    study = STUDY.format(crs=crs)
+    if damage.get("services"):
+        _write_services(folder, damage["services"], damage["crs"])
+        study += SERVICES
+    (folder / "study.toml").write_text(study, encoding="utf-8")
+
+
+def _geojson(frame: gpd.GeoDataFrame, crs: str | None) -> str:
+    data = json.loads(frame.to_json(drop_id=True))
+    if crs:
+        code = crs.split(":")[1]
+        data["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{code}"}}
+    return json.dumps(data)
+
+
+def _write_services(folder: Path, services: list, crs: str | None) -> None:
+    geoms = [GEOMETRY_DAMAGE[k](_square(i)) for i, (k, _, _) in enumerate(services)]
+    # undamaged services are points; damaged ones may be areas, lines, empty or far away
+    geoms = [g.centroid if k == "none" else g for g, (k, _, _) in zip(geoms, services, strict=True)]
+    frame = gpd.GeoDataFrame(
+        {
+            "kategorie": [c for _, c, _ in services],
+            "name": [f"Einrichtung {i}" for i in range(len(services))],
+            "plaetze": [p for _, _, p in services],
+        },
+        geometry=geoms,
+    )
+    (folder / "services.geojson").write_text(_geojson(frame, crs), encoding="utf-8")
 
 
 @settings(
@@ -187,7 +228,7 @@ def test_each_geometry_damage_alone(kind: str, tmp_path: Path) -> None:
     folder = tmp_path / "study"
     folder.mkdir()
     _write_quarters(folder, {"kinds": [kind, "none", "none", "none"], "crs": "EPSG:25832",
-                             "study_crs": None})  # fmt: skip
+                             "study_crs": None, "services": [(kind, "food", "3")]})  # fmt: skip
     _write_table(folder, {"cells": [], "drop_rows": [], "sep": ",", "encoding": "utf-8",
                           "title_rows": 0, "truncate": None, "garbage": None})  # fmt: skip
     with _Captured() as err:

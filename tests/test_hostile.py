@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -254,6 +255,38 @@ def test_output_interrupted_run_publishes_nothing(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert code == (2 if how == "disk_full" else 130 if how == "keyboard_interrupt" else 143)
+    _assert_nothing_published(out)
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Whether a process has installed a SIGTERM handler (Linux: SigCgt in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_output_sigterm_to_the_installed_command(tmp_path: Path):
+    """A real SIGTERM in the middle of a run: exit 143, no traceback, nothing published."""
+    toml = copy_demo(tmp_path / "study")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [*_command(), "run", str(toml), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # wait until the command runs (its handler is installed), then interrupt the run
+    while proc.poll() is None and not _catches_sigterm(proc.pid):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert "Traceback" not in stderr
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the signal arrived")
+    assert proc.returncode == 143, stderr
+    assert "terminated" in stderr
     _assert_nothing_published(out)
 
 

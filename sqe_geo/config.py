@@ -402,6 +402,12 @@ class DisclosureConfig(_Model):
     enabled: bool = True
     min_count: Annotated[int, Field(ge=1)] = 3
     min_denominator: Annotated[int, Field(ge=1)] = 10
+    lower_protection: Annotated[float, Field(ge=0)] = Field(
+        default=3.0, description="a withheld count x stays possible down to x − this (or 0)"
+    )
+    upper_protection: Annotated[float, Field(ge=0)] = Field(
+        default=3.0, description="a withheld count x stays possible up to x + this"
+    )
 
 
 class StudyConfig(_Model):

@@ -248,5 +248,6 @@ def _check_total_gap(frame: pd.DataFrame, *, source: str, report: QualityReport)
             f"{source}, {year}: age bands do not add up to the total in {len(sub)} quarter(s) "
             f"(city: bands {city_bands:,.0f} vs total {city_total:,.0f}). Shares use the "
             "published total as denominator.",
-            items=[f"{q}: {d:+,.0f}" for q, d in zip(sub["quarter_id"], g, strict=True)],
+            # "quarter, year: difference"; disclosure control masks withheld differences
+            items=[f"{q}, {year}: {d:+,.0f}" for q, d in zip(sub["quarter_id"], g, strict=True)],
         )

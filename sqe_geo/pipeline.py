@@ -27,6 +27,7 @@ from sqe_geo.indicators import (
     paired_change_counts,
     with_method,
 )
+from sqe_geo.privacy import disclosure_control, protect_report
 from sqe_geo.quality import QualityReport
 from sqe_geo.status import is_not_computed, level_status
 from sqe_geo.study import Study
@@ -59,6 +60,10 @@ class Results:
         ``"not_located"`` / ``"unreachable_share"`` not computed (the value is NaN),
         ``"partial"`` (a level computed from its computed quarters only),
         ``"approximation"`` (see :mod:`sqe_geo.status`).
+    withheld
+        Level -> True where disclosure control withholds a count cell (columns: the
+        protected count variables and residuals such as persons of unknown age). Every
+        surface that shows a count asks :meth:`count` instead of reading ``counts``.
     """
 
     study: Study
@@ -72,6 +77,7 @@ class Results:
     origins: dict[int, gpd.GeoDataFrame] = field(default_factory=dict)
     distances: dict[int, pd.DataFrame] = field(default_factory=dict)
     status: dict[Level, pd.DataFrame] = field(default_factory=dict)
+    withheld: dict[Level, pd.DataFrame] = field(default_factory=dict)
 
     def status_of(self, level: Level) -> pd.DataFrame:
         """Status codes of one level aligned with ``values`` (``""`` where computed)."""
@@ -80,6 +86,30 @@ class Results:
         if table is None:
             return pd.DataFrame("", index=values.index, columns=values.columns, dtype=object)
         return table.reindex(index=values.index, columns=values.columns).fillna("")
+
+    def count(self, level: Level, unit_id: str, year: int, variable: str) -> float | None:
+        """A count cell as it may be published: None when withheld or never published.
+
+        Parameters
+        ----------
+        level, unit_id, year
+            The cell's unit.
+        variable
+            A count column, e.g. ``"oldest_old"``.
+
+        Returns
+        -------
+        float or None
+            The count, or None when disclosure control withholds it, or when the variable
+            is not a protected (publishable) count of this study while control is on.
+        """
+        withheld = self.withheld.get(level)
+        key = (unit_id, year)
+        guarded = withheld is not None and self.study.config.disclosure.enabled
+        if guarded and (variable not in withheld.columns or bool(withheld.at[key, variable])):
+            return None
+        value = self.counts[level].at[key, variable] if variable in self.counts[level] else None
+        return None if value is None or pd.isna(value) else float(value)
 
     @property
     def years(self) -> list[int]:
@@ -225,20 +255,17 @@ def run(
     _mark_unpaired(status, values, unpaired, available, study.quarters)
     for level in LEVELS:  # a not-computed cell has no number, whatever its counts say
         values[level] = values[level].mask(is_not_computed(status[level]))
-    suppressed = {
-        level: pd.DataFrame(False, index=v.index, columns=v.columns) for level, v in values.items()
-    }
-    if config.disclosure.enabled:
-        from sqe_geo.privacy import apply_disclosure_control
-
-        values, suppressed = apply_disclosure_control(
-            counts,
-            values,
-            available,
-            study.quarters,
-            config.disclosure,
-            base_year=config.base_year or min(study.years),
-        )
+    protected = disclosure_control(
+        counts,
+        values,
+        available,
+        study.quarters,
+        config.disclosure,
+        base_year=config.base_year or min(study.years),
+        age_ranges=config.age_groups.ranges(),
+    )
+    values, suppressed = protected.values, protected.suppressed
+    protect_report(report, protected.withheld)
     parameters = {
         "study": config.name,
         "title": config.title,
@@ -268,6 +295,7 @@ def run(
         origins=origins,
         distances=distances,
         status=status,
+        withheld=protected.withheld,
     )
 
 

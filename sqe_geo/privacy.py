@@ -95,24 +95,31 @@ What is not protected
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
 from sqe_geo.aggregate import LEVELS, Level
-from sqe_geo.config import DisclosureConfig
+from sqe_geo.config import AgeGroupsConfig, DisclosureConfig
 from sqe_geo.indicators import Catalog, Indicator
+from sqe_geo.quality import Finding, QualityReport
+from sqe_geo.relations import count_relations
+from sqe_geo.suppression import ProtectionLevels, suppress_cells
 
 __all__ = [
     "DISCLOSURE_NOTE_DE",
     "DISCLOSURE_NOTE_EN",
     "SUPPRESSED_MARK",
+    "Disclosure",
     "apply_disclosure_control",
+    "disclosure_control",
     "disclosure_note",
     "format_value",
     "format_values",
     "person_count_inputs",
+    "protect_report",
     "protected_variables",
     "withheld_counts",
 ]
@@ -268,108 +275,15 @@ def protected_variables(catalog: Iterable[Indicator]) -> list[str]:
     return list(names)
 
 
-def _protect_relation(
-    total: np.ndarray,
-    total_w: np.ndarray,
-    parts: np.ndarray,
-    parts_w: np.ndarray,
-    parts_lo: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Make ``total = Σ parts`` safe for many groups at once (one row per variable-year).
-
-    Parameters
-    ----------
-    total
-        Shape ``(g,)``: the relation's total per group (NaN: absent).
-    total_w
-        Shape ``(g,)``: whether the total is withheld.
-    parts
-        Shape ``(g, n)``: the parts (NaN: absent, i.e. 0 in the sum).
-    parts_w
-        Shape ``(g, n)``: whether each part is withheld.
-    parts_lo
-        Shape ``(g, n)``: smallest value a withheld part can have, as an attacker knows it.
-
-    Returns
-    -------
-    tuple
-        The new ``(total_w, parts_w)``: a superset of the input masks.
-    """
-    total_w, parts_w = total_w.copy(), parts_w.copy()
-    values = np.nan_to_num(parts)
-    known_total = np.nan_to_num(total)
-    stuck = np.zeros_like(total_w)
-    while True:
-        n_withheld = parts_w.sum(axis=1) + total_w
-        slack = (
-            known_total
-            - np.where(parts_w, 0.0, values).sum(axis=1)
-            - np.where(parts_w, parts_lo, 0.0).sum(axis=1)
-        )
-        single = n_withheld == 1
-        tight = (n_withheld >= 2) & ~total_w & (slack <= _TOL)
-        need = (single | tight) & ~stuck
-        if not need.any():
-            return total_w, parts_w
-        candidate = ~parts_w & (values > _TOL)
-        # Against a tight remainder only a part above its lower bound adds slack.
-        candidate &= ~tight[:, None] | (values > parts_lo + _TOL)
-        has = candidate.any(axis=1)
-        rows = np.flatnonzero(need & has)
-        smallest = np.where(candidate[rows], values[rows], np.inf).argmin(axis=1)
-        parts_w[rows, smallest] = True
-        to_total = need & ~has & ~total_w & (known_total > _TOL)
-        total_w |= to_total
-        # Inconsistent input (a non-zero total without non-zero parts): nothing more to do.
-        stuck |= need & ~has & ~to_total
-
-
-def _area_lower_bounds(
-    quarters: np.ndarray, withheld: np.ndarray, members: list[np.ndarray], lo: np.ndarray
-) -> np.ndarray:
-    """Smallest value each planning area can have when it is withheld, shape ``(g, areas)``.
-
-    That is the sum of its published quarters plus ``lo`` per withheld quarter. An area
-    without withheld quarters gets the bound it will have once withheld: its relation then
-    withholds its smallest non-zero quarter too.
-    """
-    values = np.nan_to_num(quarters)
-    bounds = []
-    for cols in members:
-        part, hidden = values[:, cols], withheld[:, cols]
-        bound = np.where(hidden, lo, part).sum(axis=1)
-        smallest = np.where(~hidden & (part > _TOL), part, np.inf).min(axis=1, initial=np.inf)
-        anticipate = ~hidden.any(axis=1) & np.isfinite(smallest)
-        bounds.append(np.where(anticipate, bound - smallest + lo[:, 0], bound))
-    return np.stack(bounds, axis=1)
-
-
-class _Grid:
-    """A level's counts as an array ``(variable × year, unit)`` and the way back."""
-
-    def __init__(self, frame: pd.DataFrame, variables: list[str], years: list[int]) -> None:
-        units = frame.index.get_level_values("unit_id")
-        self.units = list(dict.fromkeys(units))
-        self.index = frame.index
-        self.variables = variables
-        self.unit_pos = pd.Index(self.units).get_indexer(units)
-        self.year_pos = pd.Index(years).get_indexer(frame.index.get_level_values("year"))
-        self.shape = (len(variables), len(years), len(self.units))
-        grid = np.full(self.shape, np.nan)
-        grid[:, self.year_pos, self.unit_pos] = frame[variables].to_numpy(dtype=float).T
-        self.values = grid.reshape(-1, len(self.units))
-
-    def frame(self, mask: np.ndarray) -> pd.DataFrame:
-        """A boolean ``(variable × year, unit)`` array as a frame like the level's counts."""
-        cells = mask.reshape(self.shape)[:, self.year_pos, self.unit_pos].T
-        return pd.DataFrame(cells, index=self.index, columns=self.variables)
-
-
 def withheld_counts(
     counts: Mapping[Level, pd.DataFrame],
     quarters: pd.DataFrame,
     variables: list[str],
     min_count: int,
+    *,
+    age_ranges: Mapping[str, tuple[int, int | None]] | None = None,
+    lower: float = 3.0,
+    upper: float = 3.0,
 ) -> dict[Level, pd.DataFrame]:
     """Count cells withheld by primary and secondary suppression (rules 1 and 2).
 
@@ -384,51 +298,26 @@ def withheld_counts(
         The protected count columns.
     min_count
         Counts in ``(0, min_count)`` are withheld.
+    age_ranges
+        The study's age groups (for the relations between them); the official German
+        groups when None.
+    lower, upper
+        Protection levels: the interval an attacker can derive for a withheld cell ``x``
+        reaches ``max(x − lower, 0)`` and ``x + upper``.
 
     Returns
     -------
     dict
-        Level -> boolean frame, index of ``counts[level]``, one column per variable; True =
-        the count cell must not be published nor be computable from published values.
+        Level -> boolean frame, index of ``counts[level]``, one column per variable (and
+        per residual of a relation the data break, see :mod:`sqe_geo.suppression`);
+        True = the count cell must not be published nor be computable from published
+        values.
     """
-    variables = [v for v in variables if v in counts["quarter"].columns]
-    empty = {
-        level: pd.DataFrame(False, index=counts[level].index, columns=variables) for level in LEVELS
-    }
-    if not variables or counts["quarter"].empty:
-        return empty
-    years = sorted(set().union(*(counts[lv].index.get_level_values("year") for lv in LEVELS)))
-    q = _Grid(counts["quarter"], variables, years)
-    a = _Grid(counts["planning_area"], variables, years)
-    c = _Grid(counts["city"], variables, years)
-    qv, av, cv = q.values, a.values, c.values[:, 0]
-
-    def primary(x: np.ndarray) -> np.ndarray:
-        return (x > _TOL) & (x < min_count - _TOL)
-
-    qw, aw, cw = primary(qv), primary(av), primary(cv)
-    area_of = quarters.set_index("quarter_id")["planning_area"]
-    quarter_area = pd.Index(q.units).map(area_of)
-    unknown = set(quarter_area) - set(a.units)
-    if unknown:
-        raise ValueError(f"quarters of planning areas without counts: {sorted(unknown)}")
-    members = [np.flatnonzero(quarter_area == area) for area in a.units]
-    # Whole persons: a withheld count is at least 1; estimates (fractions) only above 0.
-    integral = np.all(np.isnan(qv) | (np.abs(qv - np.round(qv)) < _TOL), axis=1)
-    lo = np.where(integral, 1.0, 0.0)[:, None]
-    # Withholding a planning area for the city relation reopens that area's own relation
-    # (its quarters would add up to it), so both levels are repeated until nothing changes.
-    while True:
-        before = (qw.sum(), aw.sum(), cw.sum())
-        for k, cols in enumerate(members):
-            aw[:, k], qw[:, cols] = _protect_relation(
-                av[:, k], aw[:, k], qv[:, cols], qw[:, cols], np.broadcast_to(lo, qv[:, cols].shape)
-            )
-        area_lo = _area_lower_bounds(qv, qw, members, lo)
-        cw, aw = _protect_relation(cv, cw, av, aw, area_lo)
-        if (qw.sum(), aw.sum(), cw.sum()) == before:
-            break
-    return {"quarter": q.frame(qw), "planning_area": a.frame(aw), "city": c.frame(cw[:, None])}
+    ranges = age_ranges if age_ranges is not None else AgeGroupsConfig().ranges()
+    present = [v for v in variables if v in counts["quarter"].columns]
+    relations = count_relations(present, ranges)
+    levels = ProtectionLevels(min_count=min_count, lower=lower, upper=upper)
+    return suppress_cells(counts, quarters, present, relations, levels)
 
 
 class _Cells:
@@ -512,6 +401,7 @@ def apply_disclosure_control(
     config: DisclosureConfig,
     *,
     base_year: int | None = None,
+    age_ranges: Mapping[str, tuple[int, int | None]] | None = None,
 ) -> tuple[dict[Level, pd.DataFrame], dict[Level, pd.DataFrame]]:
     """Withhold small counts, ratios on small bases and what would recompute them.
 
@@ -533,6 +423,8 @@ def apply_disclosure_control(
         Base year of change indicators (the study's ``base_year``). When None it is read
         from ``values``: the earliest year in which every change indicator is NaN (the
         evaluation blanks the base year), else the earliest year.
+    age_ranges
+        The study's age groups (relations between them); the official ones when None.
 
     Returns
     -------
@@ -546,15 +438,72 @@ def apply_disclosure_control(
     The rules, and which linear relations they protect and which they do not, are in the
     module docstring of :mod:`sqe_geo.privacy`.
     """
+    result = disclosure_control(
+        counts, values, catalog, quarters, config, base_year=base_year, age_ranges=age_ranges
+    )
+    return result.values, result.suppressed
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The protected results of :func:`disclosure_control`.
+
+    Attributes
+    ----------
+    values
+        Level -> indicator values with withheld cells set to NaN.
+    suppressed
+        Level -> True where disclosure control withheld an indicator value.
+    withheld
+        Level -> True where a count cell (a protected variable, or a residual such as
+        persons of unknown age) is withheld; every surface that shows a count asks here.
+    """
+
+    values: dict[Level, pd.DataFrame]
+    suppressed: dict[Level, pd.DataFrame]
+    withheld: dict[Level, pd.DataFrame]
+
+
+def disclosure_control(
+    counts: Mapping[Level, pd.DataFrame],
+    values: Mapping[Level, pd.DataFrame],
+    catalog: Catalog,
+    quarters: pd.DataFrame,
+    config: DisclosureConfig,
+    *,
+    base_year: int | None = None,
+    age_ranges: Mapping[str, tuple[int, int | None]] | None = None,
+) -> Disclosure:
+    """:func:`apply_disclosure_control`, also returning the withheld count cells.
+
+    Parameters are those of :func:`apply_disclosure_control`.
+
+    Returns
+    -------
+    Disclosure
+        Protected values, their mask, and the mask of count cells.
+    """
     out_values = {level: values[level].copy() for level in LEVELS}
     suppressed = {
         level: pd.DataFrame(False, index=v.index, columns=v.columns)
         for level, v in out_values.items()
     }
-    if not config.enabled:
-        return out_values, suppressed
     variables = protected_variables(catalog)
-    withheld = withheld_counts(counts, quarters, variables, config.min_count)
+    if not config.enabled:
+        withheld = {
+            level: pd.DataFrame(False, index=counts[level].index, columns=variables)
+            for level in LEVELS
+        }
+        return Disclosure(out_values, suppressed, withheld)
+    withheld = withheld_counts(
+        counts,
+        quarters,
+        variables,
+        config.min_count,
+        age_ranges=age_ranges,
+        lower=config.lower_protection,
+        upper=config.upper_protection,
+    )
     if base_year is None:
         base_year = _infer_base_year(values, catalog)
     for level in LEVELS:
@@ -569,4 +518,45 @@ def apply_disclosure_control(
         mask = mask.reindex(columns=frame.columns, fill_value=False)
         suppressed[level] = mask & frame.notna()
         out_values[level] = frame.mask(suppressed[level])
-    return out_values, suppressed
+    return Disclosure(out_values, suppressed, withheld)
+
+
+#: The residual of the age relation that the data-quality report publishes per quarter.
+AGE_GAP = "total - (young + working_age + older)"
+
+
+def protect_report(report: QualityReport, withheld: Mapping[Level, pd.DataFrame]) -> None:
+    """Mask the per-quarter differences "bands vs total" that disclosure control withholds.
+
+    The finding ``bands_vs_total`` lists, per quarter and year, how many persons the age
+    bands miss (persons of unknown age). Those differences are counts: a withheld one is
+    replaced by :data:`SUPPRESSED_MARK`, and when the city's difference is withheld the
+    message no longer gives the city's bands and total.
+
+    Parameters
+    ----------
+    report
+        The report of a run; changed in place.
+    withheld
+        Level -> withheld count cells (:attr:`Disclosure.withheld`).
+    """
+    quarters, city = withheld["quarter"], withheld["city"]
+    if AGE_GAP not in quarters.columns:
+        return
+    hidden = {(str(u), int(y)) for (u, y) in quarters.index[quarters[AGE_GAP].to_numpy()]}
+    city_hidden = {int(y) for (_, y) in city.index[city[AGE_GAP].to_numpy()]}
+    for k, finding in enumerate(report.findings):
+        if finding.check != "bands_vs_total":
+            continue
+        items, year = [], None
+        for item in finding.items:
+            unit, _, rest = item.rpartition(", ")
+            year_text, _, _ = rest.partition(":")
+            year = int(year_text)
+            items.append(f"{unit}, {year}: {SUPPRESSED_MARK}" if (unit, year) in hidden else item)
+        message = finding.message
+        if year in city_hidden:
+            message = message.split(" (city:", 1)[0] + ". Shares use the published total."
+        report.findings[k] = Finding(
+            finding.check, finding.layer, message, finding.severity, finding.count, tuple(items)
+        )

@@ -85,7 +85,7 @@ def test_gap_between_bands_and_total_is_reported():
     report = QualityReport()
     canonical_counts(wide, _config(), GROUPS, source="x.csv", report=report)
     (finding,) = report.by_check("bands_vs_total")
-    assert finding.items == ("02: +10",)
+    assert finding.items == ("02, 2020: +10",)
     assert "bands 160 vs total 170" in finding.message
 
 

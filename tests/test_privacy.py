@@ -180,24 +180,25 @@ def assert_protected(counts, values, out, suppressed, catalog, quarters, config)
                     has_base = ~np.isnan(base_row)
                     at_base = count_shown[column][np.where(has_base, base_row, 0).astype(int)]
                     assert not (shown & has_base & ~at_base).any(), (level, ind.id)
-    # (b) no withheld count is recoverable through the hierarchy
+    # (b) no sensitive count (0 < x < min_count) is recoverable through the hierarchy. A
+    # secondary cell may be (it is not sensitive), and a zero may be withheld as a partner.
+    # The full audit over all relations is tests/test_disclosure_audit.py.
     years = sorted(set(counts["quarter"].index.get_level_values("year")))
     for column, ind_id in published.items():
         for year in years:
             q = out["quarter"][ind_id].xs(year, level="year")
             a = out["planning_area"][ind_id].xs(year, level="year")
             c = out["city"][ind_id].xs(year, level="year").iloc[0]
-            truth = counts["quarter"][column].xs(year, level="year")
-            assert (truth[q.isna()].dropna() > 0).all(), "a zero was withheld"
-            whole = bool(np.all(truth.dropna() == np.round(truth.dropna())))
-            for area in a.index:
-                cells = [a[area], *q[area_of[area_of == area].index.intersection(q.index)]]
-                n = sum(math.isnan(v) for v in cells)
-                assert n != 1, (ind_id, year, area)
-            n_city = sum(math.isnan(v) for v in [c, *a])
-            assert n_city != 1, (ind_id, year, "city")
+            truth = {
+                **counts["quarter"][column].xs(year, level="year").to_dict(),
+                **counts["planning_area"][column].xs(year, level="year").to_dict(),
+                CITY_ID: counts["city"][column].xs(year, level="year").iloc[0],
+            }
+            quarter_truth = counts["quarter"][column].xs(year, level="year").dropna()
+            whole = bool(np.all(quarter_truth == np.round(quarter_truth)))
             found = recoverable(q, a, c, area_of.loc[q.index], 1.0 if whole else 0.0)
-            assert not found, (ind_id, year, found)
+            sensitive = [f for f in found if 0 < truth[f.split("=")[0]] < config.min_count]
+            assert not sensitive, (ind_id, year, sensitive)
 
 
 # --- hand-made examples ---------------------------------------------------------------------
@@ -401,8 +402,9 @@ def test_change_pct_withheld_on_small_base_year_count():
 
 
 def test_fractional_estimates_and_non_person_numerators():
-    # Dasymetric accessibility counts are fractions: two withheld cells hiding 2.0 in total
-    # do not reveal each other, so no third cell is withheld.
+    # Dasymetric accessibility counts are fractions. Two withheld cells hiding 2.0 in total
+    # would bound each other to [0, 2]: short of the protection level (0.5 + 3), so the
+    # third quarter is withheld too (then each can be anything up to the area's 22.25).
     quarters = make_quarters({"A": ["a1", "a2", "a3"]})
     catalog = Catalog(
         [
@@ -429,7 +431,7 @@ def test_fractional_estimates_and_non_person_numerators():
     ).set_index(["quarter_id", "year"])
     case = controlled(data, quarters, catalog)
     q = case.suppressed["quarter"].xs(2023, level="year")
-    assert q["within"].tolist() == [True, True, False]
+    assert q["within"].tolist() == [True, True, True]
     # The bases (9.5 residents) are small; the numerators (distances, services) are no
     # persons: 1 or 2 services are shown.
     assert q["dist"].tolist() == [True, False, False]
@@ -531,7 +533,7 @@ def small_tables(draw) -> tuple[pd.DataFrame, pd.DataFrame, DisclosureConfig]:
     return age_counts(rows) * scale, quarters, config
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_tables())
 def test_random_tables_are_protected_and_control_is_idempotent(case):
     data, quarters, config = case

@@ -200,8 +200,8 @@ def test_bands_vs_total_lists_all_27_stadtteile(population_study: Study):
     assert finding.count == 27
     assert f"city: bands {CITY_BANDS:,} vs total {CITY_TOTAL:,}" in finding.message
     # Mühlburg: 17,481 − (2,732 + 11,301 + 3,116) = +332; Palmbach: 1,970 − 1,936 = +34
-    assert "08: +332" in finding.items
-    assert "25: +34" in finding.items
+    assert "08, 2016: +332" in finding.items
+    assert "25, 2016: +34" in finding.items
     gaps = sum(int(item.split(": ")[1].replace(",", "")) for item in finding.items)
     assert gaps == CITY_TOTAL - CITY_BANDS  # 7,016
 

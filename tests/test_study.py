@@ -542,7 +542,7 @@ def test_bands_not_adding_up_to_the_total_are_reported(tmp_path: Path):
     rows[1] = "Beiertheim-Bulach,2020,2010,300,1100,420,180"  # 10 residents of unknown age
     study = load_study(_standard(tmp_path, rows))
     finding = _one(study.report, "bands_vs_total")
-    assert finding.items == ("02: +10",)
+    assert finding.items == ("02, 2020: +10",)
     assert "bands 5,000 vs total 5,010" in finding.message
 
 

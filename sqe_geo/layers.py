@@ -283,8 +283,19 @@ def _describe(crs: CRS) -> str:
     return f"{code[0]}:{code[1]}" if code else crs.name
 
 
-def _fits(bounds: tuple[float, float, float, float], area: object, margin: float = 1.0) -> bool:
-    """Whether lon/lat ``bounds`` lie within an area of use (degrees) plus a margin."""
+#: Degrees a layer may reach beyond a CRS's area of use (UTM zones are used beyond their
+#: nominal six degrees, e.g. EPSG:25832 for all of Germany, EPSG:25833 for a neighbour zone).
+AREA_MARGIN_DEG = 6.0
+
+
+def _fits(
+    bounds: tuple[float, float, float, float],
+    area: object,
+    margin: float = AREA_MARGIN_DEG,
+    *,
+    overlap: bool = False,
+) -> bool:
+    """Whether lon/lat ``bounds`` lie within (or, with ``overlap``, touch) an area of use."""
     west, south, east, north = (
         area.west - margin,  # type: ignore[attr-defined]
         area.south - margin,  # type: ignore[attr-defined]
@@ -292,6 +303,9 @@ def _fits(bounds: tuple[float, float, float, float], area: object, margin: float
         area.north + margin,  # type: ignore[attr-defined]
     )
     x0, y0, x1, y1 = bounds
+    if overlap:
+        lat = y0 <= north and south <= y1
+        return lat and (west > east or (x0 <= east and west <= x1))
     if west > east:  # areas across the antimeridian: only check the latitudes
         return south <= y0 and y1 <= north
     return west <= x0 and x1 <= east and south <= y0 and y1 <= north
@@ -351,9 +365,12 @@ def check_extent(frame: gpd.GeoDataFrame, analysis: CRS, *, what: str, source: s
         (label, crs.area_of_use, "the CRS label of the file"),
         (_describe(analysis), analysis.area_of_use, "analysis_crs"),
     ):
-        if area is None or _fits(bounds, area):
+        # the file's own CRS must contain its data; the analysis CRS must at least reach it
+        # (a regional layer may extend beyond the analysis CRS's zone)
+        partial = key == "analysis_crs"
+        if area is None or _fits(bounds, area, overlap=partial):
             continue
-        if crs.is_geographic and _fits(swapped, area):
+        if crs.is_geographic and _fits(swapped, area, overlap=partial):
             raise InputDataError(
                 f"{where} {lonlat}, outside the area of use of {name}. "
                 "Longitude and latitude are probably swapped: write x = longitude (east), "

@@ -253,25 +253,20 @@ def _check_formulas(path: Path, sheet: str | int | None) -> None:
     """Refuse formula cells without a saved value (files written by programs, not Excel)."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    empty: list[str] = []
     try:
-        ws = _sheet(book, sheet)
-        formulas = [
-            c.coordinate
-            for row in ws.iter_rows()
-            for c in row
-            if getattr(c, "data_type", None) == "f"
-        ]
+        # the same file read twice: formulas and their saved values, cell by cell
+        f_rows, v_rows = _sheet(formulas, sheet).iter_rows(), _sheet(values, sheet).iter_rows()
+        rows = zip(f_rows, v_rows, strict=False)
+        for f_row, v_row in rows:
+            for f_cell, v_cell in zip(f_row, v_row, strict=False):
+                if getattr(f_cell, "data_type", None) == "f" and v_cell.value is None:
+                    empty.append(f_cell.coordinate)
     finally:
-        book.close()
-    if not formulas:
-        return
-    cached = openpyxl.load_workbook(path, read_only=False, data_only=True)
-    try:
-        ws = _sheet(cached, sheet)
-        empty = [ref for ref in formulas if ws[ref].value is None]
-    finally:
-        cached.close()
+        formulas.close()
+        values.close()
     if empty:
         raise InputDataError(
             f"{path}: {len(empty)} cell(s) hold a formula without a saved value "

@@ -686,6 +686,14 @@ GEOMETRY = [
 ]
 
 
+def _far_east(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One service in Berlin (13.4° E): a nationwide layer, beyond EPSG:25832's zone."""
+    berlin = gpd.GeoSeries([shapely.Point(13.4, 52.5)], crs="EPSG:4326").to_crs(frame.crs)
+    geoms = frame.geometry.values.copy()
+    geoms[0] = berlin.iloc[0]
+    return frame.set_geometry(geoms)
+
+
 def _edit_services(folder: Path, edit: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]) -> None:
     frame = gpd.read_file(folder / "services.gpkg", layer="services", engine="pyogrio")
     frame = edit(frame)
@@ -795,6 +803,10 @@ FILES += [
          ("services.gpkg", "cannot read")),
 ]  # fmt: skip
 GEOMETRY += [
+    Case("geometry-neighbour_utm_zone", quarters_edit(_relabel("EPSG:25833", "EPSG:25833")),
+         outcome="ok"),
+    Case("geometry-services_reach_beyond_the_zone",
+         lambda f: _edit_services(f, _far_east), outcome="ok"),
     Case("geometry-coordinates_out_of_any_range",
          quarters_edit(lambda fr: fr.set_geometry(fr.geometry.translate(1e12, 1e12))),
          (G, "EPSG:25832", "CRS")),

@@ -407,6 +407,12 @@ def add_quarter_ids(
     )
     out = table.copy()
     ids = [mapping.get(k) if k == k and k is not None else None for k in table[key_column]]
+    if key_column == "quarter_id":
+        # the table's own key is called quarter_id (e.g. the quarters layer itself): keep
+        # it as quarter_key and put the matched ids in its place
+        out.insert(out.columns.get_loc(key_column), "quarter_key", out[key_column])
+        out[key_column] = pd.Series(ids, dtype=object, index=out.index)
+        return out
     if "quarter_id" in out.columns:
         out = out.drop(columns="quarter_id")
     out.insert(

@@ -395,7 +395,8 @@ def read_demographics(
     if unmatched.all():
         raise InputDataError(
             f"demographics: no key of column {dc.key_column!r} in {source} matches a quarter "
-            f"id or name (e.g. {wide[dc.key_column].iloc[0]!r}). Check 'key_column'."
+            f"id or name (e.g. {wide[_key_in(wide, dc.key_column)].iloc[0]!r}). Check "
+            "'key_column'."
         )
     wide = wide.loc[~unmatched]
     counts = canonical_counts(
@@ -434,6 +435,11 @@ def _demographics_keys(dc) -> dict[str, str]:
     keys = {c: f"[demographics] {k}" for c, k in named.items() if c}
     keys.update({c: "[demographics.bands]" for c in dc.bands if c not in keys})
     return keys
+
+
+def _key_in(wide: pd.DataFrame, key_column: str | None) -> str:
+    """The column holding the table's keys (add_quarter_ids renames a key quarter_id)."""
+    return "quarter_key" if key_column == "quarter_id" else str(key_column)
 
 
 def _check_years(table: pd.DataFrame, column: str | None, source: str) -> None:

@@ -36,6 +36,8 @@ MAX_UNPACK_FACTOR = 4
 
 BOUNDARY_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
+#: Residents may also come from the attribute table of a vector file.
+DEMOGRAPHICS_SUFFIXES = (*TABLE_SUFFIXES, ".gpkg", ".geojson", ".json")
 SERVICE_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -123,7 +125,7 @@ class UploadWorkspace:
         """
         allowed = {
             "boundaries": BOUNDARY_SUFFIXES,
-            "demographics": TABLE_SUFFIXES,
+            "demographics": DEMOGRAPHICS_SUFFIXES,
             "services": SERVICE_SUFFIXES,
         }[role]
         name = _SAFE.sub("_", Path(filename).name) or "upload"
@@ -167,12 +169,15 @@ class UploadWorkspace:
     def columns(self, role: str) -> list[str]:
         """Column names of a staged file (without the geometry column)."""
         path = self._staged(role)
-        if path.suffix.lower() in TABLE_SUFFIXES:
+        if path.suffix.lower() in TABLE_SUFFIXES or role == "demographics":
             return [str(c) for c in read_table(path).columns]
         try:
             info = pyogrio.read_info(_gdal_path(path))
         except Exception as exc:  # GDAL raises several types for unreadable files
-            raise InputDataError(f"{path.name}: cannot read the file: {exc}") from None
+            raise InputDataError(
+                f"{path.name}: cannot read the file ({str(exc)[:200]}); upload a GeoPackage, "
+                "GeoJSON or zipped Shapefile."
+            ) from None
         return [str(c) for c in info["fields"]]
 
     def _staged(self, role: str) -> Path:

@@ -794,6 +794,10 @@ TABLES += [
          (D, "UTF-8", "line 2")),
 ]  # fmt: skip
 FILES += [
+    Case("files-demographics_keyed_by_quarter_id",
+         both(demographics_in_vector("quarters"),
+              _toml_path('key_column = "Stadtteil_Nr"', 'key_column = "quarter_id"')),
+         outcome="ok"),
     Case("files-study_saved_as_utf16", _study_as_utf16, outcome="ok"),
     Case("files-study_not_utf8", write_bytes(TOML, b'name = "\xe4"\n'), (TOML, "UTF-8")),
     Case("files-quarters_not_a_geopackage", write_bytes(G, b"garbage" * 100),

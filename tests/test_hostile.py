@@ -41,7 +41,8 @@ from sqe_geo import export
 from sqe_geo._errors import InputDataError
 from sqe_geo.cli import main
 from sqe_geo.network import load_or_build_network
-from sqe_geo.upload import UploadWorkspace
+from sqe_geo.study import load_study
+from sqe_geo.upload import UploadMapping, UploadWorkspace
 
 OUTPUT_NAMES = {
     "quartiere_de.csv",
@@ -382,3 +383,28 @@ def test_upload_of_a_good_archive_still_works(tmp_path: Path):
         path = workspace.stage("boundaries", "stadtteile.zip", _shapefile_zip(tmp_path))
         assert path.name == "quarters.shp"
         assert "quarter_id" in workspace.columns("boundaries")
+
+
+def test_upload_demographics_from_a_vector_file(tmp_path: Path):
+    """The residents may come from the attribute table of the boundaries themselves."""
+    frame = gpd.read_file(DEMO / QUARTERS, layer="quarters", engine="pyogrio")
+    frame["Einwohner"] = 1000
+    frame["Alter_0_64"] = 800
+    frame["Alter_65_plus"] = 200
+    data = frame.to_crs("EPSG:4326").to_json(drop_id=True).encode()
+    with UploadWorkspace() as workspace:
+        workspace.stage("boundaries", "stadtteile.geojson", data)
+        workspace.stage("demographics", "stadtteile.geojson", data)
+        assert "Einwohner" in workspace.columns("demographics")
+        config = workspace.build_config(
+            UploadMapping(
+                id_column="quarter_id",
+                name_column="name",
+                key_column="quarter_id",
+                total_column="Einwohner",
+                bands={"Alter_0_64": "0-64", "Alter_65_plus": "65+"},
+                year=2024,
+            )
+        )
+        study = load_study(config)
+        assert study.demographics["older"].sum() == 200 * len(frame)

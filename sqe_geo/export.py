@@ -427,6 +427,9 @@ def _publish(blobs: dict[str, bytes], out: Path) -> list[Path]:
     try:
         for name, data in blobs.items():
             write_atomic(stage / name, data)
+        umask = os.umask(0)
+        os.umask(umask)
+        stage.chmod(0o777 & ~umask)  # mkdtemp's 0700 would become the output folder's mode
         present = {p.name for p in out.iterdir()} if out.is_dir() else set()
         if not out.exists():
             stage.rename(out)  # one rename publishes the whole set
@@ -434,7 +437,11 @@ def _publish(blobs: dict[str, bytes], out: Path) -> list[Path]:
             # the folder holds only outputs of an earlier run: swap folders, then drop the old
             old = out.with_name(f".{out.name}.old-{stage.name.rsplit('-', 1)[-1]}")
             out.rename(old)
-            stage.rename(out)
+            try:
+                stage.rename(out)
+            except BaseException:
+                old.rename(out)  # put the earlier outputs back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             # other files live there too: replace ours one by one, the manifest last

@@ -583,7 +583,15 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
         {
             "service_id": ids.to_numpy(),
             "category": category.to_numpy(),
-            "name": raw[sc.name_column].astype(str).to_numpy() if sc.name_column else "",
+            "name": clean_control_characters(
+                raw[sc.name_column].astype(str),
+                source=source,
+                column=sc.name_column,
+                report=report,
+                layer="services",
+            ).to_numpy()
+            if sc.name_column
+            else "",
             "capacity": capacity.to_numpy(),
         },
         geometry=geoms,

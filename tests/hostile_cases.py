@@ -806,6 +806,11 @@ FILES += [
     Case("files-services_not_a_geopackage", write_bytes("services.gpkg", b"garbage"),
          ("services.gpkg", "cannot read")),
 ]  # fmt: skip
+TABLES += [
+    Case("tables-control_chars_in_service_name",
+         lambda f: _edit_services(f, _rename("name", "Apo\x07theke\x1b[31m")),
+         ("services.gpkg", "name", "Apotheke[31m"), "finding", "control_characters"),
+]  # fmt: skip
 GEOMETRY += [
     Case("geometry-neighbour_utm_zone", quarters_edit(_relabel("EPSG:25833", "EPSG:25833")),
          outcome="ok"),

@@ -811,6 +811,17 @@ TABLES += [
          lambda f: _edit_services(f, _rename("name", "Apo\x07theke\x1b[31m")),
          ("services.gpkg", "name", "Apotheke[31m"), "finding", "control_characters"),
 ]  # fmt: skip
+
+
+def _stray_nul(folder: Path) -> None:
+    data = (folder / DEMOGRAPHICS).read_bytes()
+    (folder / DEMOGRAPHICS).write_bytes(data.replace(b"\n01;", b"\n0\x001;", 1))
+
+
+TABLES += [
+    Case("tables-stray_nul_in_key", _stray_nul, (D, "Stadtteil_Nr", "0\\x001 → 01"), "finding",
+         "control_characters"),
+]  # fmt: skip
 GEOMETRY += [
     Case("geometry-neighbour_utm_zone", quarters_edit(_relabel("EPSG:25833", "EPSG:25833")),
          outcome="ok"),

@@ -27,6 +27,7 @@ from sqe_geo.maps import (
     to_web,
     use_local_assets,
 )
+from sqe_geo.privacy import SUPPRESSED_MARK
 
 #: Distance classes of residents' locations relative to a category's threshold.
 DISTANCE_CLASSES = ("within", "within_2x", "farther", "unreachable")
@@ -57,7 +58,8 @@ ORIGIN_TEXT: dict[str, dict[str, str]] = {
         "points": "Punkte = Wohnorte der Einwohner (Rasterzellen), Farbe = Entfernung",
         "network": "Entfernung über das Fußwegenetz, {speed} m/s",
         "straight": "Entfernung: Luftlinie × Umwegfaktor {factor} (kein Wegenetz)",
-        "disclosure": "Anzahlen unter {n} werden als „< {n}“ angegeben",
+        "disclosure": "Einwohner je Wohnort in Klassen (unter 10, 10 bis unter 50 …); „.“ = "
+        "gesperrt, weil Werte des Quartiers der Geheimhaltung unterliegen",
         "none": "keine",
         "layer_origins": "Wohnorte",
         "layer_others": "Nachbarquartiere",
@@ -76,7 +78,8 @@ ORIGIN_TEXT: dict[str, dict[str, str]] = {
         "points": "dots = residents' locations (grid cells), colour = distance",
         "network": "distance along the footpath network, {speed} m/s",
         "straight": "distance: straight line × detour factor {factor} (no network)",
-        "disclosure": "counts below {n} are shown as “< {n}”",
+        "disclosure": "residents per location in classes (under 10, 10 to under 50 …); “.” = "
+        "withheld because figures of the quarter are confidential",
         "none": "none",
         "layer_origins": "Residents' locations",
         "layer_others": "Neighbouring quarters",
@@ -97,13 +100,52 @@ def distance_class(distance_m: float, threshold_m: float) -> str:
     return "farther"
 
 
+#: Classes of residents per location shown while disclosure control is on (lower bounds).
+COUNT_CLASSES = (10, 50, 100)
+
+
 def disclosed_count(value: float, min_count: int | None, language: str = "de") -> str:
-    """A resident count for display: ``"< 3"`` for 0 < value < min_count (disclosure on),
-    otherwise the rounded number (``"0"`` stays visible: it discloses nobody)."""
+    """A resident count of one location for display.
+
+    With disclosure control on (``min_count`` given) a location shows a class, never a
+    number: ``"0"``, ``"unter 10"``, ``"10 bis unter 50"``, ``"50 bis unter 100"``, ``"100
+    und mehr"``. The locations are a finer geography than the quarters, so exact counts
+    per location would let the quarter's withheld counts be summed up again (the classes
+    are at least 10 wide, well beyond the protection level of 3). Without disclosure
+    control the rounded number.
+
+    Examples
+    --------
+    >>> disclosed_count(2, 3), disclosed_count(42, 3, "en"), disclosed_count(42, None)
+    ('unter 10', '10 to under 50', '42')
+    """
     number = float(value) if value is not None and not pd.isna(value) else 0.0
-    if min_count is not None and 0 < number < min_count:
-        return f"< {min_count}"
-    return format_number(number, 0, language)
+    if min_count is None:
+        return format_number(number, 0, language)
+    if number <= 0:
+        return "0"
+    words = (
+        ("unter", "bis unter", "und mehr")
+        if language == "de"
+        else ("under", "to under", "and more")
+    )
+    bounds = [b for b in COUNT_CLASSES if b > number]
+    if not bounds:
+        return f"{COUNT_CLASSES[-1]} {words[2]}"
+    upper = bounds[0]
+    lower = max([b for b in COUNT_CLASSES if b <= number], default=None)
+    if lower is None:
+        return f"{words[0]} {upper}"
+    return f"{lower} {words[1]} {upper}"
+
+
+def _withheld_quarter(results, quarter_id: str, category: str, year: int) -> bool:
+    """Whether disclosure control withholds any count of the category in the quarter."""
+    withheld = getattr(results, "withheld", {}).get("quarter")
+    if withheld is None or (str(quarter_id), year) not in withheld.index:
+        return False
+    columns = [c for c in withheld.columns if f"_{category}_" in c]
+    return bool(withheld.loc[(str(quarter_id), year), columns].any()) if columns else False
 
 
 def _category_threshold(results, category: str) -> float:
@@ -147,6 +189,10 @@ def origin_layer(
     min_count = config.disclosure.min_count if config.disclosure.enabled else None
     classes = [distance_class(m, threshold) for m in metres]
     text = ORIGIN_TEXT[language]
+    if config.disclosure.enabled and _withheld_quarter(results, quarter_id, category, year):
+        # The quarter's counts for this category are withheld: no location tells its
+        # residents (not even as a class, nor by the size of its dot).
+        older = np.full(len(origins), np.nan)
     out = gpd.GeoDataFrame(
         {
             "origin_id": origins["origin_id"].astype(str).to_numpy(),
@@ -158,7 +204,10 @@ def origin_layer(
                 for m in metres
             ],
             "older_text": [
-                "–" if pd.isna(v) else disclosed_count(v, min_count, language) for v in older
+                (SUPPRESSED_MARK if min_count is not None else "–")
+                if pd.isna(v)
+                else disclosed_count(v, min_count, language)
+                for v in older
             ],
             "class_text": [labels[c] for c in classes],
         },

@@ -18,78 +18,63 @@ usually be recovered from a published ratio and its base, or from chains of rati
 
 Rules
 -----
-With ``m = min_count`` (default 3) and ``d = min_denominator`` (default 10):
+With ``m = min_count`` (default 3), ``d = min_denominator`` (default 10) and protection
+levels ``lower`` and ``upper`` (default 3 each):
 
 1. **Primary, counts.** A cell of a protected variable (unit, year) with ``0 < count < m``
-   is withheld, at every level. Zero is shown.
-2. **Secondary, hierarchy.** Per variable and year, the quarter cells of a planning area
-   sum to the planning area, and the planning areas sum to the city. In each of these
-   relations (total and its parts) the withheld cells must be none or at least two, and
-   when the relation's total is published the withheld parts must not all sit at their
-   smallest possible value (see below). Otherwise the smallest non-zero published part is
-   withheld too (for the second condition: the smallest part above its smallest possible
-   value); when there is none, the total is withheld, which moves the problem one level up.
-   This repeats until every relation is safe.
+   is withheld, at every level. Zero is shown. So is a published residual with
+   ``0 < |value| < m`` (persons of unknown age: the age bands minus the total).
+2. **Secondary, linked tables.** Further cells are withheld until, for every primary cell
+   ``x``, the interval an attacker can derive reaches ``max(x − lower, 0)`` and
+   ``x + upper`` (:mod:`sqe_geo.suppression`). The attacker knows every cell that is not
+   withheld exactly, and every relation: the hierarchy (quarters → planning area → city)
+   and the relations between variables of a unit and year (:mod:`sqe_geo.relations`:
+   ``total = young + working_age + older + unknown age``, ``older = young_old +
+   oldest_old``, ``counted = reached + unreachable`` per category, ``reached ≥ within``,
+   the group's residents = those a category is taken over). The relations are built from
+   the catalog's protected variables, so a new indicator's inputs are covered.
 3. **Derived values.** An indicator value is withheld when any protected count cell it is
    computed from is withheld (rules 1–2): a ``count`` with its cell; ``share`` and
    ``ratio`` with their numerator or denominator cell; ``per_1000``, ``mean`` and
    ``minutes`` with their denominator cell; ``change_abs`` and ``change_pct`` with the
-   cell of the year or of the base year.
+   cell of the year or of the base year. So every published value is a function of cells
+   the attacker of rule 2 already knows, and changes between years add nothing.
 4. **Primary, bases.** ``share``, ``ratio``, ``per_1000``, ``mean`` and ``minutes`` are
    withheld when the denominator count is below ``d``; ``change_pct`` when the base-year
    count is below ``d``.
 
 Rule 3 answers the question when a ratio's numerator can be recovered: *always withhold*.
 The numerator is a whole number of persons, so the published ratio and even an approximate
-denominator give it back exactly (2 of "about 95" is 2.1 %, 3 would be 3.2 %); and a
-denominator that is not published as a count is usually recoverable from another ratio
-(``working_age`` = ``older`` / old-age dependency × 100). So the ratio is withheld whether
-or not its denominator is published, and the same holds for secondary cells.
+denominator give it back exactly (2 of "about 95" is 2.1 %, 3 would be 3.2 %).
 
 What is protected
 -----------------
-For every protected variable and year, no withheld cell can be computed *exactly* from the
-published cells of that variable and the hierarchy sums (quarter → planning area → city),
-even by someone who knows the rule, i.e. who knows that a withheld count is at least 1
-(zeros are shown). Why: the relations form a tree, so with at least two unknowns in every
-relation no single unknown is fixed by the equations; and the lower bound ``≥ 1`` could
-pin the unknowns only when the known remainder of a relation equals the sum of the
-smallest possible values of its withheld parts (two withheld quarters with remainder 2 are
-both 1). The smallest possible value of a withheld quarter is 1 (0 for variables with
-fractional values, such as dasymetric accessibility estimates); of a withheld planning area
-it is the sum of its published quarters plus 1 per withheld quarter. Every published value
-derived from counts uses only published cells (rule 3), so it adds no equation.
+Every sensitive cell keeps an interval of at least ``[x − lower, x + upper]`` (not below
+0) against anyone who knows all published values, the rules and the relations above,
+integrality relaxed. The test suite checks this with an independent linear-programming
+audit of the published values with their rounding (``tests/disclosure_audit.py``).
+Secondary cells are not sensitive; they may be narrowed down themselves.
 
 What is not protected
 ---------------------
-* **Relations between variables.** ``total = young + working_age + older``,
-  ``older = young_old + oldest_old``, ``origins_{g} = reached_{cat}_{g} +
-  unreachable_{cat}_{g}``: suppression is done per variable. If counts of every part of
-  such a sum were published, a withheld part would be their difference (the shipped
-  catalog publishes ``total``, ``older`` and ``oldest_old`` as counts, so this does not
-  arise directly). Ratios between *other* groups stay published, though: with ``older``
-  withheld in a quarter, ``population`` and ``youth_dependency`` still give
-  ``older = total − working_age × (1 + youth_dependency / 100)`` with ``working_age``
-  unknown. That is one equation with two unknowns, but in a very small quarter the
-  integrality of counts and the rounding of the ratio may narrow ``older`` down or pin it.
-* **Relations between years.** Changes are published only when both years' cells are
-  published, so they add nothing; but a count withheld in one year and published in
-  another is not hidden in the other year, and year-to-year continuity is not considered.
-* **Intervals.** Only exact recovery is prevented. Anyone knowing the rule knows a
-  primary-withheld count is between 1 and ``m − 1``; a secondary cell may be bounded in a
-  narrow interval (no protection interval as in τ-ARGUS is enforced). The choice of
-  secondary cells (smallest non-zero) is a heuristic, not an optimal suppression pattern.
-* **Rounding.** Published ratios of published counts may let large counts be estimated
-  approximately; that is not a disclosure of small counts.
+* **Integrality and the rule itself.** The audit relaxes integrality, and "." with zeros
+  shown tells that a primary cell is at least 1 (or, for a cell withheld on its own, at
+  most ``m − 1``).
+* **Relations the method does not make exact.** The residents' locations of each age
+  group are estimated separately, so e.g. ``within_food_older`` and the sum of its two
+  parts differ by fractions of a person; such a relation is used only where it holds.
 * **Kind ``value``** (per-level values such as median distances) is controlled only when
   its catalog entry names a ``base`` input (the persons it is taken over): then it is
   withheld like a ratio on that base. An entry without a base is published as is.
 * **Kinds decide what counts persons.** A ``count`` of facilities would be suppressed
-  like persons; a ``per_1000`` whose numerator counts persons (say, recipients of care
-  per 1,000 residents) would not have its numerator protected: such an indicator must be
-  declared as ``share`` or ``ratio``.
-* **Other publications** (other breakdowns, other tables of the statistics office,
-  Zensus grid cells) are outside this module.
+  like persons; a ``per_1000`` whose numerator counts persons would not have its
+  numerator protected: such an indicator must be declared as ``share`` or ``ratio``.
+* **Finer geographies and other publications.** The residents'-locations map shows
+  residents per location only in classes at least 10 wide, and not at all in a quarter
+  with withheld counts of the category; other breakdowns, other tables of the statistics
+  office and the Zensus grid cells themselves are outside this module.
+* **Optimality.** Secondary cells are chosen greedily (the smallest cell that can absorb
+  the protection level in a binding relation); the pattern is safe, not minimal.
 """
 
 from __future__ import annotations

@@ -151,27 +151,37 @@ def category_label(results, key: str, language: str = "de") -> str:
 
 
 def age_structure(results, quarter_id: str, year: int, language: str = "de") -> pd.DataFrame:
-    """Persons and share per non-overlapping age group (small counts withheld)."""
+    """Persons and share of the published total per non-overlapping age group.
+
+    Counts come through disclosure control (:meth:`sqe_geo.pipeline.Results.count`): a
+    withheld count, and its share, are NaN (shown as withheld). Shares use the published
+    total, as the catalog's shares do, so they need not add up to 100 where the bands miss
+    persons; a share on a total below the minimum base is withheld.
+    """
     counts = results.counts["quarter"]
     key = (quarter_id, year)
     labels = results.study.config.age_groups.labels()
-    disclosure = results.study.config.disclosure
     text = TEXT[language]
     for groups in AGE_STRUCTURE:
         if key in counts.index and all(g in counts.columns for g in groups):
             break
     else:
         return pd.DataFrame(columns=[text["age_group"], text["persons"], text["share"]])
-    row = counts.loc[key, list(groups)].astype(float)
-    total = row.sum()
-    withheld = (row > 0) & (row < disclosure.min_count) if disclosure.enabled else row < 0
-    persons = row.mask(withheld)
-    share = (row / total * 100).mask(withheld) if total > 0 else row * float("nan")
+    nan = float("nan")
+    persons = [results.count("quarter", quarter_id, year, g) for g in groups]
+    total = results.count("quarter", quarter_id, year, "total")
+    disclosure = results.study.config.disclosure
+    base_ok = total is not None and total > 0
+    if disclosure.enabled and total is not None:
+        base_ok = base_ok and total >= disclosure.min_denominator
+    shares = [
+        round(p / total * 100, 1) if p is not None and base_ok and total else nan for p in persons
+    ]
     return pd.DataFrame(
         {
             text["age_group"]: [labels.get(g, g) for g in groups],
-            text["persons"]: persons.to_numpy(),
-            text["share"]: share.round(1).to_numpy(),
+            text["persons"]: [nan if p is None else p for p in persons],
+            text["share"]: shares,
         }
     )
 

@@ -35,7 +35,7 @@ _NUM_POINT = re.compile(r"^[+-]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?(?:[eE][+-]?\d+)
 _NUM_COMMA = re.compile(r"^[+-]?(?:\d+(?:\.\d{3})*|\d*)(?:,\d+)?$")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 #: Control characters (C0 and C1, DEL) that have no place in names and keys.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: "1.000", "12.345.678": a dot as thousands separator in a file whose decimal mark is ".".
 _DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+$")
 #: Largest magnitude a count or year can have and still be an exact whole number (2**53);
@@ -546,8 +546,9 @@ def read_table(
             continue  # a text column
         converted.append(col)
         ci = frame.columns.get_loc(col)
-        is_count = count_columns == "numeric" or col in count_columns
-        if decimal == "." and is_count and not pd.api.types.is_numeric_dtype(raw):
+        # only columns named as counts: "8.403" in an auto-detected column may be a longitude
+        named_count = count_columns != "numeric" and col in count_columns
+        if decimal == "." and named_count and not pd.api.types.is_numeric_dtype(raw):
             dotted = raw.astype("string").str.strip().str.fullmatch(_DOT_THOUSANDS).fillna(False)
             if dotted.any():
                 at = int(np.flatnonzero(dotted.to_numpy(bool))[0])

@@ -408,3 +408,13 @@ def test_upload_demographics_from_a_vector_file(tmp_path: Path):
         )
         study = load_study(config)
         assert study.demographics["older"].sum() == 200 * len(frame)
+
+
+def test_three_decimals_in_a_coordinate_column_are_not_thousands(tmp_path: Path):
+    """Only columns named as counts are checked for "1.000": 8.403 may be a longitude."""
+    from sqe_geo.tables import read_table
+
+    path = tmp_path / "adressen.csv"
+    path.write_text("name,lon,lat\na,8.403,49.012\nb,8.4,49.1\n", encoding="utf-8")
+    table = read_table(path, text_columns=["name"])
+    assert table["lon"].tolist() == [8.403, 8.4]

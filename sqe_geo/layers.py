@@ -166,7 +166,7 @@ def _read_raw(
         x = pd.to_numeric(table[x_column], errors="coerce").to_numpy(dtype=float)
         y = pd.to_numeric(table[y_column], errors="coerce").to_numpy(dtype=float)
         # rows without usable coordinates get no geometry (reported as empty_geometry)
-        points = np.where(np.isnan(x) | np.isnan(y), None, shapely.points(x, y))
+        points = np.where(~(np.isfinite(x) & np.isfinite(y)), None, shapely.points(x, y))
         return gpd.GeoDataFrame(table.drop(columns=[x_column, y_column]), geometry=points, crs=crs)
     if suffix not in _VECTOR_SUFFIXES:
         raise InputDataError(

@@ -35,7 +35,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from sqe_geo._errors import InputDataError, NetworkError
-from sqe_geo.layers import is_osm
+from sqe_geo.layers import check_extent, is_osm
 from sqe_geo.quality import QualityReport
 
 __all__ = [
@@ -678,6 +678,8 @@ def _read_merged(
     for item in paths:
         lines = read_network_lines(item, crs=source_crs, report=report)
         noded = lines.attrs.get("noded", False)
+        # degrees labelled as metres, swapped axes, a wrong zone: refused, not built
+        check_extent(lines, target, what="network", source=item.name)
         parts.append((lines.to_crs(target), noded))
     if len(parts) == 1:
         lines, noded = parts[0]

@@ -25,6 +25,7 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
+import shapely
 from hostile_cases import (
     CASES,
     DEMO,
@@ -303,6 +304,26 @@ def test_network_from_several_files_equals_one_file(tmp_path: Path):
     merged = load_or_build_network([tmp_path / "a.gpkg", tmp_path / "b.gpkg"], tmp_path / "cache")
     assert merged.n_edges == whole.n_edges
     assert merged.edge_length.sum() == pytest.approx(whole.edge_length.sum())
+
+
+@pytest.mark.parametrize(
+    ("kind", "fragment"),
+    [("degrees_labelled_utm", "degrees"), ("lonlat_swapped", "swapped")],
+    ids=lambda v: f"network-{v}" if "_" in v else v,
+)
+def test_network_in_the_wrong_crs_is_refused(kind: str, fragment: str, tmp_path: Path):
+    streets = gpd.read_file(DEMO / "streets.gpkg", layer="streets", engine="pyogrio")
+    lonlat = streets.to_crs("EPSG:4326")
+    if kind == "degrees_labelled_utm":
+        damaged = lonlat.set_crs("EPSG:25832", allow_override=True)
+    else:
+        damaged = lonlat.set_geometry(
+            shapely.transform(lonlat.geometry.values, lambda c: c[:, ::-1])
+        )
+    damaged.to_file(tmp_path / "wege.gpkg", engine="pyogrio")
+    with pytest.raises(InputDataError) as info:
+        load_or_build_network([tmp_path / "wege.gpkg"], tmp_path / "cache")
+    assert "wege.gpkg" in str(info.value) and fragment in str(info.value)
 
 
 # --- uploads --------------------------------------------------------------------------

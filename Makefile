@@ -8,7 +8,9 @@ SQE_APP_ADDRESS ?= localhost
 SQE_APP_PORT ?= 8501
 LINTED := sqe_geo tests benchmarks app.py
 
-.PHONY: app test lint format bench demo clean
+WHEEL_VENV := .wheel-venv
+
+.PHONY: app test lint format bench demo clean wheel-check
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sqe-geo needs Python >= 3.11; set PYTHON=python3.11 (or newer)")'
@@ -30,6 +32,16 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory wheel-check
+
+# Build the wheel, install it (not editable) into a fresh venv, run the demo from another
+# folder: the wheel must carry the indicator catalog and the demo.
+wheel-check: $(VENV)/.installed-test
+	rm -rf build dist $(WHEEL_VENV)
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet dist/sqe_geo-*.whl
+	cd "$$(mktemp -d)" && $(CURDIR)/$(WHEEL_VENV)/bin/python $(CURDIR)/tests/wheel_check.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINTED)
@@ -47,4 +59,4 @@ demo: $(VENV)/.installed-app
 	$(BIN)/python -m sqe_geo.demo build
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) $(WHEEL_VENV) build dist .pytest_cache .ruff_cache test-artifacts

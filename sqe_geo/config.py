@@ -430,6 +430,10 @@ class StudyConfig(_Model):
     accessibility: AccessibilityConfig = Field(default_factory=AccessibilityConfig)
     disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
     sources: list[SourceInfo] = Field(default_factory=list)
+    indicator_folders: list[Path] = Field(
+        default_factory=list,
+        description="extra indicator catalog folders (*.toml), added to the shipped catalog",
+    )
     folder: Path = Field(default=Path(), description="folder of the study file (set on load)")
 
     @field_validator("analysis_crs")
@@ -484,6 +488,8 @@ def _resolve(path: object, folder: Path) -> object:
 
 
 def _resolve_paths(data: dict, folder: Path) -> None:
+    if isinstance(data.get("indicator_folders"), list):
+        data["indicator_folders"] = [_resolve(p, folder) for p in data["indicator_folders"]]
     for value in data.values():
         if isinstance(value, dict):
             if isinstance(value.get("path"), list):

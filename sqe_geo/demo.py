@@ -23,8 +23,10 @@ import rasterio
 import shapely
 from pyproj import Transformer
 
+from sqe_geo._resources import data_folder
+
 #: The demo folder inside the repository.
-DEMO_FOLDER = Path(__file__).resolve().parent.parent / "geodata"
+DEMO_FOLDER = data_folder("sqe_geo.demo_data", "geodata")
 #: The demo study file.
 DEMO_STUDY = DEMO_FOLDER / "demo.toml"
 

@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import StudyConfigError
+from sqe_geo._resources import data_folder
 
 #: The catalog shipped with sqe-geo.
-CATALOG_FOLDER = Path(__file__).resolve().parent.parent / "indicators"
+CATALOG_FOLDER = data_folder("sqe_geo.catalog", "indicators")
 
 Kind = Literal[
     "count", "share", "ratio", "per_1000", "mean", "minutes", "change_abs", "change_pct", "value"
@@ -309,16 +310,30 @@ def load_catalog(folders: Iterable[Path] | Path | None = None) -> Catalog:
     Raises
     ------
     StudyConfigError
-        For unknown kinds, missing or extra inputs, and duplicate ids (naming the file).
+        For unknown kinds, missing or extra inputs, and duplicate ids (naming the file);
+        for a folder that does not exist or holds no ``*.toml`` file, and for a catalog
+        without any indicator (never zero indicators).
     """
     if folders is None:
         folders = [CATALOG_FOLDER]
     elif isinstance(folders, Path):
         folders = [folders]
+    folders = list(folders)
     indicators: list[Indicator] = []
     seen: dict[str, str] = {}
     for folder in folders:
-        for path in sorted(Path(folder).glob("*.toml")):
+        if not Path(folder).is_dir():
+            raise StudyConfigError(
+                f"indicator catalog folder {folder} does not exist; name a folder with "
+                "*.toml catalog files (the shipped catalog is sqe_geo's indicators/)."
+            )
+        files = sorted(Path(folder).glob("*.toml"))
+        if not files:
+            raise StudyConfigError(
+                f"indicator catalog folder {folder} holds no *.toml file; add the catalog "
+                "files or remove the folder from the study."
+            )
+        for path in files:
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
             except tomllib.TOMLDecodeError as exc:
@@ -331,6 +346,11 @@ def load_catalog(folders: Iterable[Path] | Path | None = None) -> Catalog:
                     )
                 seen[ind.id] = str(path)
                 indicators.append(ind)
+    if not indicators:
+        raise StudyConfigError(
+            f"the indicator catalog ({', '.join(str(f) for f in folders)}) defines no "
+            "[[indicator]]; a run without indicators would publish empty tables."
+        )
     return Catalog(indicators)
 
 

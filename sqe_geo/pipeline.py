@@ -19,6 +19,7 @@ from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID, LEVELS, Level, roll_up
 from sqe_geo.coverage import more_key
 from sqe_geo.indicators import (
+    CATALOG_FOLDER,
     Catalog,
     Category,
     Indicator,
@@ -200,7 +201,8 @@ def run(
     study
         A loaded study (:func:`sqe_geo.study.load_study`).
     catalog
-        The indicator catalog (the shipped one by default).
+        The indicator catalog (the shipped one, plus the study's ``indicator_folders``, by
+        default).
     accessibility
         Compute accessibility indicators when the study has services.
 
@@ -212,9 +214,9 @@ def run(
     started = time.perf_counter()
     config = study.config
     report = QualityReport(list(study.report.findings))
-    catalog = (catalog or load_catalog()).expand(
-        config.age_groups.labels(), study_categories(study)
-    )
+    if catalog is None:
+        catalog = load_catalog([CATALOG_FOLDER, *config.indicator_folders])
+    catalog = catalog.expand(config.age_groups.labels(), study_categories(study))
     quarter_counts = study.demographics.set_index(["quarter_id", "year"])
     origins: dict[int, gpd.GeoDataFrame] = {}
     distances: dict[int, pd.DataFrame] = {}

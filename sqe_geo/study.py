@@ -134,7 +134,8 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     if not polygonal.all():
         raise InputDataError(
             f"quarters: {Path(qc.path).name} has non-polygon features "
-            f"({quarters.loc[~polygonal, 'quarter_id'].tolist()[:10]}). Quarters must be areas."
+            f"({quarters.loc[~polygonal, 'quarter_id'].tolist()[:10]}). Quarters must be areas: "
+            "use the boundary polygons, not centre points or outlines."
         )
     quarters["planning_area"] = _planning_areas(config, quarters, raw, report)
     check_quarter_geometry(quarters, report)

@@ -58,6 +58,13 @@ OUTPUT_NAMES = {
 }
 
 
+#: Every error message says what to do: one of these verbs introduces the fix.
+FIX_WORDS = (
+    *("set ", "save", "fix", "use ", "check", "remove", "rename", "write", "give", "name "),
+    *("pack", "choose", "export", "fill", "draw", "unpack", "repair", "add "),
+)
+
+
 def _run(toml: Path, out: Path, *extra: str) -> int:
     return main(["run", str(toml), "--out", str(out), "--no-accessibility", *extra])
 
@@ -90,6 +97,7 @@ def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
         for fragment in case.expect:
             assert fragment in message, f"{fragment!r} not in {message!r}"
         assert len(message) < 2500, "messages never dump file content"
+        assert any(word in message.lower() for word in FIX_WORDS), f"no fix in {message!r}"
         _assert_nothing_published(out)
     else:
         assert code == 0, captured.err

@@ -84,7 +84,8 @@ def check_zip(
             if max_unpacked is not None and unpacked > max_unpacked:
                 raise InputDataError(
                     f"{name} unpacks to {unpacked / 1024**2:.0f} MB; at most "
-                    f"{max_unpacked / 1024**2:.0f} MB are accepted."
+                    f"{max_unpacked / 1024**2:.0f} MB are accepted. Clip or simplify the "
+                    "data, or pack only the layer that is needed."
                 )
             unsafe = [
                 m.filename

@@ -55,3 +55,28 @@ def listing(names: Iterable[object], *, limit: int = MAX_LISTED_NAMES) -> str:
         shown.append(repr(name))
     more = len(items) - limit
     return ", ".join(shown) + (f", … and {more} more" if more > 0 else "")
+
+
+class MissingDependencyError(SqeGeoError, ImportError):
+    """An optional dependency is not installed (the message names the extra)."""
+
+
+def missing_extra(module: str | None, extra: str = "app") -> MissingDependencyError:
+    """The error for an optional dependency that the core install does not bring.
+
+    Parameters
+    ----------
+    module
+        The module that failed to import (``ImportError.name``).
+    extra
+        The extra that installs it.
+
+    Returns
+    -------
+    MissingDependencyError
+        To be raised by the caller, with a one-line message naming the extra.
+    """
+    return MissingDependencyError(
+        f"{module or 'A map or app library'} is not installed: the maps and the app need "
+        f"the optional dependencies; install them with: pip install 'sqe-geo[{extra}]'"
+    )

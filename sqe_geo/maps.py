@@ -24,13 +24,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
-import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
+
+from sqe_geo._errors import missing_extra
+
+try:  # the core install (pip install sqe-geo) has no map libraries: sqe-geo[app] does
+    import folium
+    import mapclassify
+    from branca.element import MacroElement, Template
+except ImportError as exc:
+    raise missing_extra(exc.name) from None
 
 from sqe_geo.indicators import Indicator
 from sqe_geo.status import (

@@ -12,10 +12,16 @@ from __future__ import annotations
 import html
 import math
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from sqe_geo._errors import missing_extra
+
+try:  # the core install has no map libraries: sqe-geo[app] does
+    import folium
+except ImportError as exc:
+    raise missing_extra(exc.name) from None
 
 from sqe_geo.maps import (
     OUTLINE_COLOR,

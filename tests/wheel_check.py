@@ -4,7 +4,9 @@ Installs nothing itself: ``make wheel-check`` builds the wheel, installs it (not
 into a fresh venv and runs this script with that venv's Python from an empty folder. The
 script runs ``sqe-geo indicators`` and ``sqe-geo run --out DIR`` on the embedded demo and
 fails (exit 1, one line saying why) unless the installed package carries its catalog and
-its demo: every catalog entry listed, every expected indicator column in the tables.
+its demo: every catalog entry listed, every expected indicator column in the tables. The
+wheel is installed without extras: the core runs without Streamlit and folium, and the
+maps answer with one line naming the extra ``sqe-geo[app]``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,22 @@ def main() -> int:
     package = Path(sqe_geo.__file__).resolve().parent
     if "site-packages" not in package.parts:
         print(f"FAIL: sqe_geo is imported from {package}, not from an installed wheel")
+        return 1
+    try:
+        import streamlit  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        print("FAIL: streamlit is installed; the check needs the core install without extras")
+        return 1
+    try:
+        import sqe_geo.maps
+    except sqe_geo.SqeGeoError as exc:
+        if "sqe-geo[app]" not in str(exc):
+            print(f"FAIL: the message for missing map libraries names no extra: {exc}")
+            return 1
+    else:
+        print("FAIL: sqe_geo.maps imported without folium")
         return 1
     listing = subprocess.run(
         [*_command(), "indicators"], capture_output=True, text=True, check=False
@@ -63,8 +81,8 @@ def main() -> int:
             print(f"FAIL: {technical[0].name} has only {len(columns)} columns")
             return 1
     print(
-        f"wheel check: {len(entries)} catalog entries, {len(columns)} columns in "
-        f"{technical[0].name}, from {package}"
+        f"wheel check (core install, no Streamlit): {len(entries)} catalog entries, "
+        f"{len(columns)} columns in {technical[0].name}, from {package}"
     )
     return 0
 

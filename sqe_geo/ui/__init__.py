@@ -4,3 +4,10 @@ The pages only arrange widgets; data shaping lives in :mod:`sqe_geo.maps`,
 :mod:`sqe_geo.compare`, :mod:`sqe_geo.report_html`, :mod:`sqe_geo.upload` and
 :mod:`sqe_geo.export`. ``app.py`` at the repository root calls :func:`sqe_geo.ui.app.main`.
 """
+
+from sqe_geo._errors import missing_extra
+
+try:  # the core install (pip install sqe-geo) has no Streamlit: sqe-geo[app] does
+    import streamlit  # noqa: F401
+except ImportError as exc:
+    raise missing_extra(exc.name) from None

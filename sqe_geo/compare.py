@@ -15,7 +15,7 @@ import pandas as pd
 
 from sqe_geo.aggregate import CITY_ID
 from sqe_geo.maps import format_number
-from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed
+from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed, status_label
 
 CITY_LABEL = {"de": "Stadt", "en": "City"}
 #: Cell colours: worse than the city (more need), better, and withheld.
@@ -183,7 +183,11 @@ def long_frame(results, comp: Comparison, language: str = "de") -> pd.DataFrame:
 
 def comparison_csv_frame(results, comp: Comparison, language: str = "de") -> pd.DataFrame:
     """Numeric table for CSV download: one row per indicator, a value column per area and
-    the city, and a deviation column per area (withheld values empty)."""
+    the city, and a deviation column per area (withheld and not computed values empty).
+
+    Each area and the city with any withheld, not-computed, partial or approximate value
+    gets a status column beside its values, so the reason travels with the empty cell.
+    """
     out = pd.DataFrame(
         {
             "indicator_id": comp.values.index,
@@ -198,6 +202,19 @@ def comparison_csv_frame(results, comp: Comparison, language: str = "de") -> pd.
     for col in comp.values.columns:
         label = CITY_LABEL[language] if col == CITY_ID else col
         out[label] = comp.values[col].to_numpy()
+    withheld_text = "gesperrt (Geheimhaltung)" if language == "de" else "withheld (confidentiality)"
+    for col in comp.values.columns:
+        level = "city" if col == CITY_ID else "planning_area"
+        codes = results.status_of(level).xs((col, comp.year))
+        text = [
+            status_label(str(codes.get(ind_id, "")), language)
+            if str(codes.get(ind_id, ""))
+            else (withheld_text if comp.suppressed.loc[ind_id, col] else "")
+            for ind_id in comp.values.index
+        ]
+        if any(text):
+            label = CITY_LABEL[language] if col == CITY_ID else col
+            out[f"{label}: Status"] = text
     diff = "Abweichung von Stadt" if language == "de" else "deviation from city"
     for area in comp.areas:
         out[f"{area}: {diff}"] = comp.deviation[area].to_numpy()

@@ -459,3 +459,14 @@ def test_origins_map_english_and_unknown_category(planted):
     assert "Residents 65+" in text and "up to 500 m (10 min)" in text
     with pytest.raises(ValueError, match="no distances"):
         origins_map.origin_layer(results, "03", "library", YEAR)
+
+
+def test_comparison_csv_carries_the_reason_of_empty_cells(demo_results: Results):
+    comp = compare.comparison(demo_results, 2023)
+    frame = compare.comparison_csv_frame(demo_results, comp, "de").set_index("indicator_id")
+    # Nord holds the quarter whose 2 residents 65+ reach no GP: withheld up to the city
+    assert frame.loc["unreachable_gp_older", "Nord"] != frame.loc["unreachable_gp_older", "Nord"]
+    assert frame.loc["unreachable_gp_older", "Nord: Status"] == "gesperrt (Geheimhaltung)"
+    assert frame.loc["unreachable_gp_older", "Stadt: Status"] == "gesperrt (Geheimhaltung)"
+    assert frame.loc["share_older", "Nord: Status"] == ""
+    assert "Süd: Status" not in frame.columns  # nothing to explain there

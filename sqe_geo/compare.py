@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo.aggregate import CITY_ID
-from sqe_geo.maps import format_number
+from sqe_geo.formatting import format_number
 from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed, status_label
 
 CITY_LABEL = {"de": "Stadt", "en": "City"}

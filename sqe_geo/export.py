@@ -18,7 +18,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sqe_geo._errors import ExportError
 from sqe_geo.aggregate import LEVEL_LABELS, LEVELS, Level
+from sqe_geo.formatting import round_half_up
 from sqe_geo.pipeline import Results
 from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed, status_note
 
@@ -140,22 +140,6 @@ def export_table(
     if labels:
         out = out.rename(columns=_COLUMN_LABELS.get(language, _COLUMN_LABELS["en"]))
     return out.reset_index(drop=True)
-
-
-def round_half_up(values: pd.Series, decimals: int) -> pd.Series:
-    """Round as German official statistics do (DIN 1333: 1.25 → 1.3, −1.25 → −1.3).
-
-    pandas rounds half to even on the binary value (1.25 → 1.2); the decimal text of each
-    value is rounded instead, so 12.35 becomes 12.4 as a reader of the figure expects.
-    """
-    step = Decimal(1).scaleb(-max(int(decimals), 0))
-
-    def one(value: float) -> float:
-        if not np.isfinite(value):
-            return value
-        return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
-
-    return values.astype(float).map(one)
 
 
 #: Text starting with one of these is run as a formula by spreadsheet programs.

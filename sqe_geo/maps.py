@@ -20,7 +20,6 @@ import json
 import math
 import warnings
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +29,7 @@ import pandas as pd
 import shapely
 
 from sqe_geo._errors import missing_extra
+from sqe_geo.formatting import format_number
 
 try:  # the core install (pip install sqe-geo) has no map libraries: sqe-geo[app] does
     import folium
@@ -144,29 +144,6 @@ TEXT: dict[str, dict[str, str]] = {
         "method": "Distances: {method}",
     },
 }
-
-
-def format_number(value: object, decimals: int = 1, language: str = "de") -> str:
-    """Format a number for display: German ``1.234,5`` or English ``1,234.5``.
-
-    Rounds half up (DIN 1333). Missing values become an empty string.
-    """
-    if value is None:
-        return ""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(number):
-        return ""
-    # Round half up on the decimal text (DIN 1333, as German official statistics and the
-    # exports do): 1.25 -> 1.3, 12.35 -> 12.4; plain formatting would round the binary value.
-    step = Decimal(1).scaleb(-max(int(decimals), 0))
-    rounded = Decimal(repr(number)).quantize(step, rounding=ROUND_HALF_UP)
-    text = f"{rounded:,.{max(decimals, 0)}f}"
-    if language == "de":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
 
 
 def palette(direction: str, k: int) -> list[str]:

@@ -81,13 +81,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
 from sqe_geo.aggregate import LEVELS, Level
 from sqe_geo.config import AgeGroupsConfig, DisclosureConfig
+from sqe_geo.formatting import WITHHELD_MARK, format_number
 from sqe_geo.indicators import Catalog, Indicator
 from sqe_geo.quality import Finding, QualityReport
 from sqe_geo.relations import count_relations
@@ -110,7 +110,7 @@ __all__ = [
 ]
 
 #: The mark of a withheld value in German tables (official statistics' "." sign).
-SUPPRESSED_MARK = "."
+SUPPRESSED_MARK = WITHHELD_MARK
 
 #: Note for German tables and maps; :func:`disclosure_note` fills in the thresholds.
 DISCLOSURE_NOTE_DE = (
@@ -194,16 +194,8 @@ def format_value(value: float | None, suppressed: bool, decimals: int, german: b
     >>> format_value(2.0, True, 0, german=False)
     ''
     """
-    if suppressed:
-        return SUPPRESSED_MARK if german else ""
-    if value is None or pd.isna(value) or not np.isfinite(float(value)):
-        return ""
-    # Round half away from zero on the shortest decimal form (DIN 1333: 1.25 -> 1.3), not
-    # half to even on the binary value as format() does.
-    step = Decimal(1).scaleb(-max(int(decimals), 0))
-    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
-    text = f"{abs(rounded) if rounded.is_zero() else rounded:f}"  # no "-0.0"
-    return text.replace(".", ",") if german else text
+    language = "de" if german else "en"
+    return format_number(value, decimals, language, grouping=False, withheld=suppressed)
 
 
 def format_values(
@@ -310,7 +302,7 @@ class _Cells:
 
     def __init__(
         self,
-        index: pd.MultiIndex,
+        index: pd.Index,  # (unit_id, year); DataFrame.index is typed as a plain Index
         counts: pd.DataFrame,
         withheld: pd.DataFrame,
         base_year: int | None,
@@ -359,7 +351,7 @@ def _indicator_mask(ind: Indicator, cells: _Cells, min_denominator: int) -> np.n
         case "change_abs" | "change_pct":
             column = ind.inputs["value"]
             withheld = cells.is_withheld(column)
-            mask = withheld | cells.at_base(withheld, missing=False)
+            mask: np.ndarray = withheld | cells.at_base(withheld, missing=False)
             if ind.kind == "change_pct":
                 with np.errstate(invalid="ignore"):
                     mask |= cells.at_base(cells.count(column), np.nan) < min_denominator

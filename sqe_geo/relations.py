@@ -152,8 +152,9 @@ def count_relations(variables: Iterable[str], age_ranges: Mapping[str, AgeRange]
     Examples
     --------
     >>> ranges = {"young": (0, 19), "working_age": (20, 64), "older": (65, None)}
-    >>> count_relations(["total", "young", "working_age", "older"], ranges)
-    [Relation(total='total', parts=('young', 'working_age', 'older'), exact=True)]
+    >>> (rel,) = count_relations(["total", "young", "working_age", "older"], ranges)
+    >>> rel.total, rel.parts, rel.exact
+    ('total', ('young', 'working_age', 'older'), True)
     """
     protected = list(dict.fromkeys(variables))
     known = set(protected)

@@ -17,7 +17,8 @@ import pandas as pd
 
 from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID
-from sqe_geo.maps import classify, format_number, ranks, svg_map
+from sqe_geo.formatting import format_number
+from sqe_geo.maps import classify, ranks, svg_map
 from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed, status_note
 
 #: Indicators shown as key figures (those present in the catalog, in this order).

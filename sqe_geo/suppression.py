@@ -139,7 +139,8 @@ class _Cells:
         a_index = self.frames["planning_area"].index
         c_index = self.frames["city"].index
         q_years = q_index.get_level_values("year")
-        q_area = q_index.get_level_values("unit_id").map(area_of)
+        # pandas-stubs: Index.map takes a Series too
+        q_area = q_index.get_level_values("unit_id").map(area_of)  # type: ignore[arg-type]
         unknown = set(q_area) - set(a_index.get_level_values("unit_id"))
         if unknown:
             raise ValueError(f"quarters of planning areas without counts: {sorted(unknown)}")
@@ -212,7 +213,8 @@ class _Cells:
     def primary(self, min_count: int) -> np.ndarray:
         """Cells in ``(0, min_count)`` (residuals by absolute value)."""
         size = np.where(self.signed, np.abs(self.values), self.values)
-        return self.present & (size > _TOL) & (size < min_count - _TOL)
+        primary: np.ndarray = self.present & (size > _TOL) & (size < min_count - _TOL)
+        return primary
 
 
 def _components(cells: _Cells, unknown: np.ndarray) -> list[np.ndarray]:
@@ -234,8 +236,11 @@ class _GroupLP:
         x_known = np.where(unknown, 0.0, cells.values)
         self.group = group
         self.n_eq = cells.a_eq.shape[0]
-        self.eq_rows = np.flatnonzero(np.abs(cells.a_eq[:, group]).sum(axis=1) > 0)
-        self.ub_rows = np.flatnonzero(np.abs(cells.a_ub[:, group]).sum(axis=1) > 0)
+        # scipy-stubs: np.abs of a sparse array is not in the stubs (it works: __array_ufunc__)
+        eq_abs = np.abs(cells.a_eq[:, group])  # type: ignore[call-overload]
+        ub_abs = np.abs(cells.a_ub[:, group])  # type: ignore[call-overload]
+        self.eq_rows = np.flatnonzero(eq_abs.sum(axis=1) > 0)
+        self.ub_rows = np.flatnonzero(ub_abs.sum(axis=1) > 0)
         self.a_eq = cells.a_eq[self.eq_rows][:, group]
         self.b_eq = -(cells.a_eq[self.eq_rows] @ x_known)
         self.a_ub = cells.a_ub[self.ub_rows][:, group]
@@ -251,7 +256,8 @@ class _GroupLP:
         objective = np.zeros(self.group.size)
         objective[k] = sense
         has_eq, has_ub = self.eq_rows.size > 0, self.ub_rows.size > 0
-        res = linprog(
+        # scipy-stubs: linprog's A_ub/A_eq accept sparse arrays (HiGHS), the stubs say dense only
+        res = linprog(  # type: ignore[call-overload]
             objective,
             A_ub=self.a_ub if has_ub else None,
             b_ub=self.b_ub if has_ub else None,

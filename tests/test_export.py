@@ -134,7 +134,7 @@ def test_outputs_say_so_when_disclosure_control_is_off(demo_study):
 
 
 def test_rounding_is_half_up_as_in_official_statistics():
-    from sqe_geo.export import round_half_up
+    from sqe_geo.formatting import round_half_up
 
     values = pd.Series([1.25, 12.35, -1.25, 2.5, float("nan"), 0.05])
     out = round_half_up(values, 1)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from sqe_geo import compare, maps
 from sqe_geo.aggregate import CITY_ID
+from sqe_geo.formatting import format_number
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import state
 from sqe_geo.ui.page_export import csv_download
@@ -157,13 +158,13 @@ def render(results: Results) -> None:
             fills = {a: cls.color_of(a) for a in comp.areas if cls.color_of(a)}
             hatched = {a for a in comp.areas if comp.suppressed.loc[ind_id, a]}
             tips = {
-                a: f"{a}: {maps.format_number(values[a], ind.decimals, lang)} {ind.unit(lang)}"
+                a: f"{a}: {format_number(values[a], ind.decimals, lang)} {ind.unit(lang)}"
                 for a in comp.areas
             }
             svg = maps.svg_map(
                 areas, fills, width=260, title=ind.label(lang), labels=tips, hatched=hatched
             )
-            city = maps.format_number(comp.values.loc[ind_id, CITY_ID], ind.decimals, lang)
+            city = format_number(comp.values.loc[ind_id, CITY_ID], ind.decimals, lang)
             caption = f"{ind.label(lang)} – {compare.CITY_LABEL[lang]}: {city} {ind.unit(lang)}"
             svgs.append(f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>")
             with grid[n % 3]:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from sqe_geo import origins_map, report_html
 from sqe_geo.aggregate import CITY_ID
-from sqe_geo.maps import format_number
+from sqe_geo.formatting import format_number
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t

@@ -31,6 +31,8 @@ app: $(VENV)/.installed-app
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory wheel-check
 
@@ -46,6 +48,8 @@ wheel-check: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format $(LINTED)

@@ -195,7 +195,8 @@ def _read_at_origins(
     length = network.edge_length[e]
     via_u = dist_nodes[..., network.edge_u[e]] + a
     via_v = dist_nodes[..., network.edge_v[e]] + (length - a)
-    return np.minimum(via_u, via_v) + h
+    dist: np.ndarray = np.minimum(via_u, via_v) + h
+    return dist
 
 
 def _origin_snap(
@@ -225,14 +226,17 @@ def _nearest_one(
     o_sel: np.ndarray,
     s_snap: SnapResult,
     s_sel: np.ndarray,
-    cutoff_m: float,
+    cutoff_m: float | None,
 ) -> np.ndarray:
     """Network distance to the nearest of the services ``s_sel`` for origins ``o_sel``."""
     nodes, weight = _source_edges(network, s_snap, s_sel)
     graph = _augment(network.graph, [(nodes, weight)])
     source = network.n_nodes
     limit = np.inf if cutoff_m is None else float(cutoff_m)
-    dist_nodes = dijkstra(graph, directed=True, indices=source, limit=limit)
+    # scipy-stubs: indices may be a single int (scipy documents it), the stubs want an array
+    dist_nodes = dijkstra(  # type: ignore[call-overload]
+        graph, directed=True, indices=source, limit=limit
+    )
     d = _read_at_origins(network, dist_nodes, o_snap, o_sel)
     o_pos, s_pos = _same_edge_pairs(o_snap.edge[o_sel], s_snap.edge[s_sel])
     if o_pos.size:
@@ -311,7 +315,10 @@ def nearest_distances(
         )
     if categories is None:
         categories = sorted(pd.unique(s_cat).tolist(), key=str)
-    index = pd.RangeIndex(origins_xy.shape[0]) if origin_ids is None else pd.Index(origin_ids)
+    if origin_ids is None:
+        index: pd.Index = pd.RangeIndex(origins_xy.shape[0])
+    else:
+        index = pd.Index(origin_ids)
     o_snap = _origin_snap(network, origins_xy, origin_snap, max_snap_m)
     s_snap = snap_points(network, s_xy, max_snap_m=max_snap_m)
     if report is not None:
@@ -486,7 +493,10 @@ def nearest_distances_straight(
         )
     if categories is None:
         categories = sorted(pd.unique(s_cat).tolist(), key=str)
-    index = pd.RangeIndex(origins_xy.shape[0]) if origin_ids is None else pd.Index(origin_ids)
+    if origin_ids is None:
+        index: pd.Index = pd.RangeIndex(origins_xy.shape[0])
+    else:
+        index = pd.Index(origin_ids)
     finite = np.isfinite(origins_xy).all(axis=1)
     out = np.full((origins_xy.shape[0], len(categories)), np.nan)
     bound = np.inf if cutoff_m is None else cutoff_m / detour_factor
@@ -502,7 +512,7 @@ def nearest_distances_straight(
                 )
             continue
         d, _ = cKDTree(pts).query(origins_xy[finite], k=1, distance_upper_bound=bound)
-        d = d * detour_factor
+        d = np.asarray(d) * detour_factor  # an array: query() of 2-D points with k=1
         d[~np.isfinite(d)] = np.nan
         out[finite, k] = d
     result = pd.DataFrame(out, index=index, columns=list(categories))

@@ -48,9 +48,9 @@ def roll_up(quarter_counts: pd.DataFrame, quarters: pd.DataFrame) -> dict[Level,
     if unknown:
         raise ValueError(f"counts for quarters that are not in the study: {unknown}")
     years = counts.index.get_level_values("year")
-    by_area = counts.groupby([units.map(area_of).rename("unit_id"), years], sort=False).sum(
-        min_count=1
-    )
+    # pandas-stubs: Index.map takes a Series too
+    area_ids = units.map(area_of)  # type: ignore[arg-type]
+    by_area = counts.groupby([area_ids.rename("unit_id"), years], sort=False).sum(min_count=1)
     city = counts.groupby(years).sum(min_count=1)
     city.index = pd.MultiIndex.from_product([[CITY_ID], city.index], names=["unit_id", "year"])
     order = list(dict.fromkeys(quarters["planning_area"]))

@@ -66,11 +66,13 @@ def decay_weights(
             raise InputDataError("E2SFCA band weights must not be negative.")
         pos = np.searchsorted(table[:, 0], d, side="left")
         weight = np.append(table[:, 1], 0.0)
-        return weight[np.minimum(pos, table.shape[0])]
+        banded: np.ndarray = weight[np.minimum(pos, table.shape[0])]
+        return banded
     if gaussian_sigma_m is not None:
         if gaussian_sigma_m <= 0:
             raise InputDataError(f"gaussian_sigma_m must be positive, got {gaussian_sigma_m}.")
-        return np.exp(-(d * d) / (2.0 * gaussian_sigma_m**2))
+        gaussian: np.ndarray = np.exp(-(d * d) / (2.0 * gaussian_sigma_m**2))
+        return gaussian
     return np.ones_like(d)
 
 

@@ -117,7 +117,9 @@ def quarter_counts(
         # groupby would drop them silently; say how many residents are left out
         _report_not_counted(report, "origin_without_quarter", "origins", no_quarter, pop, groups)
     if quarter_ids is not None:
-        unknown = ~no_quarter & ~pd.Index(quarter).isin(pd.Index(quarter_ids))
+        # pandas-stubs: Index() takes any sequence of hashables
+        known_ids = pd.Index(quarter_ids)  # type: ignore[arg-type]
+        unknown = ~no_quarter & ~pd.Index(quarter).isin(known_ids)
         if unknown.any():
             _report_not_counted(report, "origin_unknown_quarter", "origins", unknown, pop, groups)
     out = frame.groupby(quarter_column, sort=True).sum()

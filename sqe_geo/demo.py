@@ -22,6 +22,7 @@ import pandas as pd
 import rasterio
 import shapely
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
 from sqe_geo._resources import data_folder
 
@@ -222,7 +223,7 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     if total == 0 or weights.sum() == 0:
         return np.zeros(len(weights), dtype=np.int64)
     exact = weights / weights.sum() * total
-    base = np.floor(exact).astype(np.int64)
+    base: np.ndarray = np.floor(exact).astype(np.int64)
     rest = int(total - base.sum())
     order = np.argsort(-(exact - base), kind="stable")
     base[order[:rest]] += 1
@@ -273,7 +274,7 @@ def build_population_grid(
 
 
 def build_streets(
-    quarters: gpd.GeoDataFrame, inhabited: shapely.Geometry, rng: np.random.Generator
+    quarters: gpd.GeoDataFrame, inhabited: BaseGeometry, rng: np.random.Generator
 ) -> gpd.GeoDataFrame:
     """Synthetic street lines: a jittered, gappy street grid plus arterials."""
     xmin, ymin, xmax, ymax = quarters.total_bounds

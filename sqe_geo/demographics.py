@@ -121,6 +121,8 @@ def to_wide(raw: pd.DataFrame, config: DemographicsConfig, *, source: str) -> pd
     """Bring a long table (one row per band) into the wide layout (one column per band)."""
     if config.layout == "wide":
         return raw
+    # the study model requires these for the long layout
+    assert config.key_column is not None
     assert config.band_column is not None and config.value_column is not None
     index = [config.key_column] + ([config.year_column] if config.year_column else [])
     _require_columns(raw, [*index, config.band_column, config.value_column], source)

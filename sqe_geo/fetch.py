@@ -262,8 +262,8 @@ def sources_for(name_or_sources: str | Iterable[Source | Mapping[str, Any]]) -> 
         if urlparse(src.url).scheme not in {"http", "https"}:
             raise StudyConfigError(f"Source {src.name!r}: {src.url!r} is not an http(s) address.")
     for attr in ("name", "target_name"):
-        values = [getattr(s, attr) for s in sources]
-        dups = sorted({v for v in values if values.count(v) > 1})
+        seen = [getattr(s, attr) for s in sources]
+        dups = sorted({v for v in seen if seen.count(v) > 1})
         if dups:
             raise StudyConfigError(
                 f"Sources repeat the {attr.replace('_', ' ')} {', '.join(dups)}; make them "

@@ -29,16 +29,17 @@ are filled in. ``{young}``, ``{older}``, … are replaced by the study's age ran
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import StudyConfigError
 from sqe_geo._resources import data_folder
+from sqe_geo.aggregate import Level
 
 #: The catalog shipped with sqe-geo.
 CATALOG_FOLDER = data_folder("sqe_geo.catalog", "indicators")
@@ -152,7 +153,7 @@ class Catalog:
 
     indicators: list[Indicator] = field(default_factory=list)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Indicator]:
         return iter(self.indicators)
 
     def __len__(self) -> int:
@@ -266,7 +267,7 @@ def _fill(ind: Indicator, context: Mapping[str, str]) -> Indicator:
     )
 
 
-def _parse_entry(entry: dict, where: str) -> Indicator:
+def _parse_entry(entry: Mapping[str, Any], where: str) -> Indicator:
     entry = dict(entry)
     for key in ("id", "kind", "inputs", "label_de", "label_en"):
         if key not in entry:
@@ -384,7 +385,7 @@ def paired_change_counts(
     *,
     base_year: int | None,
     columns: Iterable[str],
-) -> tuple[dict[str, pd.DataFrame], list[str]]:
+) -> tuple[dict[Level, pd.DataFrame], list[tuple[str, int, str]]]:
     """Sums of change inputs over the same quarters in the year and the base year.
 
     For each column ``v`` and year ``t``, ``{v}@now`` is the sum of ``v`` in ``t`` and
@@ -400,7 +401,7 @@ def paired_change_counts(
     """
     years = quarter_counts.index.get_level_values(1)
     base = check_base_year(years, base_year)
-    out: dict[str, dict[str, pd.Series]] = {"quarter": {}, "planning_area": {}, "city": {}}
+    out: dict[Level, dict[str, pd.Series]] = {"quarter": {}, "planning_area": {}, "city": {}}
     dropped: list[tuple[str, int, str]] = []
     for column in columns:
         wide = quarter_counts[column].astype(float).unstack(1)
@@ -414,18 +415,21 @@ def paired_change_counts(
             columns=wide.columns,
         )
         lost = (wide.notna().to_numpy() | has_base) & ~paired
-        lost[:, list(wide.columns).index(base)] = False
+        year_columns: list[Hashable] = list(wide.columns)
+        lost[:, year_columns.index(base)] = False
         for quarter, year in zip(*np.nonzero(lost), strict=True):
             dropped.append((wide.index[quarter], int(wide.columns[year]), column))
-        groups = {
+        groups: dict[Level, pd.Index | np.ndarray | None] = {
             "quarter": None,
-            "planning_area": wide.index.map(area_of),
+            # pandas-stubs: Index.map takes a Series too
+            "planning_area": wide.index.map(area_of),  # type: ignore[arg-type]
             "city": np.full(len(wide), city_id),
         }
         for level, key in groups.items():
             for suffix, frame in ((NOW, now), (AT_BASE, ref)):
                 summed = frame if key is None else frame.groupby(key).sum(min_count=1)
-                long = summed.stack(future_stack=True)
+                # one column level, so stack gives a Series (the stubs say DataFrame | Series)
+                long = cast(pd.Series, summed.stack(future_stack=True))
                 long.index = long.index.set_names(["unit_id", "year"])
                 out[level][column + suffix] = long
     tables = {level: pd.DataFrame(cols) for level, cols in out.items() if cols}
@@ -463,10 +467,10 @@ def evaluate(
     result: dict[str, pd.Series] = {}
     nan = pd.Series(np.nan, index=counts.index)
     for ind in catalog:
-        cols = {k: counts[v] if v in counts.columns else None for k, v in ind.inputs.items()}
-        if any(c is None for c in cols.values()):
+        if any(v not in counts.columns for v in ind.inputs.values()):
             result[ind.id] = nan
             continue
+        cols = {k: counts[v] for k, v in ind.inputs.items()}
         match ind.kind:
             case "count" | "value":
                 values = cols["value"].astype(float)

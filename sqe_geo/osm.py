@@ -355,7 +355,8 @@ def read_osm_services(
             .with_filter(osmium.filter.KeyFilter(*keys))
         )
         for obj in processor:
-            if obj.is_area():
+            # isinstance instead of obj.is_area() etc. (same test) so that mypy narrows the type.
+            if isinstance(obj, osmium.osm.Area):
                 kind = "w" if obj.from_way() else "r"
                 oid = obj.orig_id()
                 pending = pending_ways if kind == "w" else pending_rels
@@ -368,15 +369,15 @@ def read_osm_services(
             cats = _categories(obj.tags, index)
             if not cats:
                 continue
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 loc = obj.location
                 wkb = factory.create_point(loc) if loc.valid() else None
                 remember("n", obj, cats, wkb)
-            elif obj.is_way():
+            elif isinstance(obj, osmium.osm.Way):
                 remember("w", obj, cats, _wkb_or_none(factory, obj, "line"))
                 if obj.is_closed() and len(obj.nodes) >= 4:
                     pending_ways.add(obj.id)
-            elif obj.is_relation():
+            elif isinstance(obj, osmium.osm.Relation):
                 remember("r", obj, cats, None)
                 pending_rels.add(obj.id)
     except RuntimeError as exc:
@@ -641,9 +642,10 @@ def read_osm_boundaries(
             .with_filter(tag_filter)
         )
         for obj in processor:
-            if obj.is_relation() and is_wanted(obj.tags):
-                wanted_rels[obj.id] = obj.tags.get("name", "")
-            if not obj.is_area() or not is_wanted(obj.tags):
+            # isinstance instead of obj.is_relation() etc. (same test) so that mypy narrows.
+            if isinstance(obj, osmium.osm.Relation) and is_wanted(obj.tags):
+                wanted_rels[obj.id] = obj.tags.get("name") or ""
+            if not isinstance(obj, osmium.osm.Area) or not is_wanted(obj.tags):
                 continue
             kind = "way" if obj.from_way() else "relation"
             name = obj.tags.get("name", "")
@@ -657,9 +659,9 @@ def read_osm_boundaries(
                 continue
             rows.append(
                 {
-                    "ref": obj.tags.get(id_tag, "").strip(),
+                    "ref": (obj.tags.get(id_tag) or "").strip(),
                     "name": name,
-                    "admin_level": int(obj.tags.get("admin_level")),
+                    "admin_level": int(obj.tags["admin_level"]),  # present: is_wanted
                     "osm_type": kind,
                     "osm_id": obj.orig_id(),
                     "wkb": wkb,

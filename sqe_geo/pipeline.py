@@ -9,8 +9,10 @@ evaluation of the catalog from summed counts, and disclosure control. The result
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -32,6 +34,10 @@ from sqe_geo.privacy import disclosure_control, protect_report
 from sqe_geo.quality import QualityReport
 from sqe_geo.status import is_not_computed, level_status
 from sqe_geo.study import Study
+
+if TYPE_CHECKING:
+    from sqe_geo.config import StudyConfig
+    from sqe_geo.study_access import AccessibilityResult
 
 
 @dataclass
@@ -106,10 +112,17 @@ class Results:
         """
         withheld = self.withheld.get(level)
         key = (unit_id, year)
-        guarded = withheld is not None and self.study.config.disclosure.enabled
-        if guarded and (variable not in withheld.columns or bool(withheld.at[key, variable])):
+        if (
+            withheld is not None
+            and self.study.config.disclosure.enabled
+            and (variable not in withheld.columns or bool(withheld.at[key, variable]))
+        ):
             return None
-        value = self.counts[level].at[key, variable] if variable in self.counts[level] else None
+        # a cell of a count table: a number or NaN
+        value = cast(
+            "float | None",
+            self.counts[level].at[key, variable] if variable in self.counts[level] else None,
+        )
         return None if value is None or pd.isna(value) else float(value)
 
     @property
@@ -347,11 +360,17 @@ def _mark_unpaired(
     changes = [i for i in catalog if i.kind in ("change_abs", "change_pct")]
     for quarter, year, column in dropped:
         for ind in (i for i in changes if i.inputs["value"] == column):
-            for level, unit in (("planning_area", area_of.get(quarter)), ("city", CITY_ID)):
+            units: tuple[tuple[Level, Hashable], ...] = (
+                ("planning_area", area_of.get(quarter)),
+                ("city", CITY_ID),
+            )
+            for level, unit in units:
                 table, key = status[level], (unit, year)
                 if key not in table.index or table.at[key, ind.id] != "":
                     continue
-                if pd.notna(values[level].at[key, ind.id]):  # no value: nothing to qualify
+                # pandas-stubs: .at's scalar type is wider than what notna() declares
+                cell = values[level].at[key, ind.id]
+                if pd.notna(cell):  # type: ignore[arg-type]  # no value: nothing to qualify
                     table.at[key, ind.id] = PARTIAL
 
 
@@ -374,7 +393,7 @@ def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> Non
         )
 
 
-def _name_straight_line(catalog: Catalog, access: dict[str, str], config) -> Catalog:
+def _name_straight_line(catalog: Catalog, access: dict[str, str], config: StudyConfig) -> Catalog:
     """Straight line × detour factor instead of the network: every label says so."""
     from sqe_geo.accessibility import METHOD_STRAIGHT_LINE
     from sqe_geo.status import depends_on_location
@@ -390,7 +409,7 @@ def _name_straight_line(catalog: Catalog, access: dict[str, str], config) -> Cat
     )
 
 
-def _access_parameters(acc, config) -> dict[str, str]:
+def _access_parameters(acc: AccessibilityResult, config: StudyConfig) -> dict[str, str]:
     """How distances were measured, and the access legs, for metadata, legends and labels."""
     from sqe_geo.accessibility import METHOD_STRAIGHT_LINE
 

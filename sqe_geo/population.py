@@ -14,9 +14,9 @@ and attached to the result as ``result.attrs["quality_report"]``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -57,7 +57,10 @@ def _new_report(report: QualityReport | None) -> tuple[QualityReport, bool]:
     return report, False
 
 
-def _attach(result: Any, report: QualityReport, created: bool) -> Any:
+_Frame = TypeVar("_Frame", bound="pd.DataFrame | pd.Series[Any]")
+
+
+def _attach(result: _Frame, report: QualityReport, created: bool) -> _Frame:
     """Attach a report that the caller did not pass in, so findings are never lost."""
     if created:
         result.attrs[REPORT_ATTR] = report
@@ -218,7 +221,9 @@ def _check_counts(values: pd.DataFrame, *, where: str) -> pd.DataFrame:
 
 
 def _band_groups(
-    path: Path, descriptions: Sequence[str | None], band_groups: Mapping[int | str, str] | None
+    path: Path,
+    descriptions: Sequence[str | None],
+    band_groups: Mapping[int, str] | Mapping[str, str] | None,
 ) -> dict[int, str]:
     """Map 1-based band indexes to age groups."""
     if band_groups is None:
@@ -263,7 +268,7 @@ def origins_from_raster(
     path: str | Path,
     quarters: gpd.GeoDataFrame,
     *,
-    band_groups: Mapping[int | str, str] | None = None,
+    band_groups: Mapping[int, str] | Mapping[str, str] | None = None,
     report: QualityReport | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a population GeoTIFF (one band per age group) as origins at cell centres.
@@ -489,7 +494,7 @@ def origins_from_points(
 FALLBACK_SUFFIX = "_fallback"
 
 
-def fallback_quarters(origins: pd.DataFrame) -> list:
+def fallback_quarters(origins: pd.DataFrame) -> list[Hashable]:
     """Quarters whose residents sit on one fallback origin (they could not be located)."""
     ids = origins["origin_id"].astype(str)
     return sorted(set(origins.loc[ids.str.endswith(FALLBACK_SUFFIX).to_numpy(), "quarter_id"]))
@@ -525,7 +530,8 @@ def largest_remainder(codes: np.ndarray, share: np.ndarray, totals: np.ndarray) 
     rank = np.arange(len(codes)) - np.searchsorted(sorted_codes, sorted_codes, side="left")
     extra = np.zeros(len(codes), dtype=np.int64)
     extra[order] = rank < deficit[sorted_codes]
-    return base.astype(np.int64) + extra
+    result: np.ndarray = base.astype(np.int64) + extra
+    return result
 
 
 def _weights_for(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ def read_portal_csv(
     bad_year = (year_num.isna() | (year_num % 1 != 0)).to_numpy()
     no_key = (keys.isna() | (keys == "")).to_numpy()
     if report is not None and bad_year.any():
-        yi = frame.columns.get_loc(year_column)
+        yi = cast(int, frame.columns.get_loc(year_column))  # read_table rejects duplicates
         report.add(
             "invalid_year",
             layer,
@@ -232,7 +233,9 @@ def read_portal_bands(
     for band, parts in per_band.items():
         aligned = [s.reindex(index) for _, s in parts]
         for name, s in parts:
-            gaps += [f"{k} {y}: {band} ({name})" for k, y in index.difference(s.index)]
+            # pandas-stubs: MultiIndex.difference takes any Index, not only a list/MultiIndex
+            missing = index.difference(s.index)  # type: ignore[arg-type]
+            gaps += [f"{k} {y}: {band} ({name})" for k, y in missing]
         total = aligned[0]
         for col in aligned[1:]:
             total = total + col  # NaN in any part → NaN: a partial sum would undercount

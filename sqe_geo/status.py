@@ -11,11 +11,14 @@ category, :func:`level_status` carries the reason to every indicator cell of eve
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import overload
 
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.aggregate import Level
 from sqe_geo.coverage import LOCATION_COUNT_PREFIXES
+from sqe_geo.indicators import Indicator
 
 #: Residents of the quarter could not be located (no address point, cell or grid point
 #: inside it: all of them would sit on one representative point).
@@ -52,6 +55,12 @@ def status_label(code: str, language: str = "de") -> str:
     return STATUS_LABELS.get(language, STATUS_LABELS["en"]).get(code, code) if code else ""
 
 
+@overload
+def is_not_computed(status: str) -> bool: ...
+@overload
+def is_not_computed(status: pd.DataFrame) -> pd.DataFrame: ...
+@overload
+def is_not_computed(status: pd.Series) -> pd.Series: ...
 def is_not_computed(status: pd.Series | pd.DataFrame | str) -> pd.Series | pd.DataFrame | bool:
     """Whether status codes mean "not computed" (no value)."""
     if isinstance(status, str):
@@ -128,12 +137,12 @@ def quarter_status(
 
 
 def level_status(
-    catalog: Iterable,
+    catalog: Iterable[Indicator],
     quarter_status_by_year: pd.DataFrame,
     area_of: pd.Series,
-    index: Mapping[str, pd.Index],
+    index: Mapping[Level, pd.Index],
     city_id: str,
-) -> dict[str, pd.DataFrame]:
+) -> dict[Level, pd.DataFrame]:
     """Status tables per level aligned with the indicator values.
 
     Parameters
@@ -162,7 +171,7 @@ def level_status(
     marks it as an approximation.
     """
     indicators = list(catalog)
-    out: dict[str, pd.DataFrame] = {}
+    out: dict[Level, pd.DataFrame] = {}
     per_cat = _unit_status(quarter_status_by_year, area_of, city_id)
     for level, idx in index.items():
         table = pd.DataFrame("", index=idx, columns=[i.id for i in indicators], dtype=object)
@@ -176,7 +185,7 @@ def level_status(
     return out
 
 
-def depends_on_location(ind) -> bool:
+def depends_on_location(ind: Indicator) -> bool:
     """Whether an indicator's value depends on where residents are (distances, coverage)."""
     prefixes = (*LOCATION_COUNT_PREFIXES, "e2sfca_", "median_")
     return any(str(col).startswith(prefixes) for col in ind.inputs.values())
@@ -192,7 +201,9 @@ def _unit_status(
     out = {"quarter": q}
     units = q.index.get_level_values("unit_id")
     years = q.index.get_level_values("year")
-    for level, key in (("planning_area", units.map(area_of)), ("city", [city_id] * len(q))):
+    # pandas-stubs: Index.map takes a Series too
+    area_ids = units.map(area_of)  # type: ignore[arg-type]
+    for level, key in (("planning_area", area_ids), ("city", [city_id] * len(q))):
         rows = {}
         for (unit, year), part in q.groupby([pd.Index(key), years], sort=False):
             rows[(unit, year)] = {cat: _combine(part[cat]) for cat in q.columns}

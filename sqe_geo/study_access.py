@@ -19,11 +19,14 @@ This module maps the study configuration onto the engine (:mod:`sqe_geo.network`
 from __future__ import annotations
 
 import os
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -35,7 +38,7 @@ from sqe_geo.accessibility import (
     nearest_distances,
     nearest_distances_straight,
 )
-from sqe_geo.aggregate import CITY_ID, Level
+from sqe_geo.aggregate import CITY_ID, LEVELS, Level
 from sqe_geo.catchment import enhanced_two_step_fca
 from sqe_geo.config import AGE_GROUPS, StudyConfig
 from sqe_geo.coverage import location_columns, more_key, quarter_counts, weighted_median
@@ -106,7 +109,7 @@ def _even_cells(quarters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     gx, gy = np.meshgrid(xs, ys)
     points = shapely.points(gx.ravel(), gy.ravel())
     inside = shapely.STRtree(quarters.geometry.values).query(points, predicate="within")[0]
-    points = points[np.unique(inside)]
+    points = cast("npt.NDArray[np.object_]", points)[np.unique(inside)]  # arrays in: an array
     return gpd.GeoDataFrame(
         {"origin_id": [f"e{i}" for i in range(len(points))]}, geometry=points, crs=quarters.crs
     )
@@ -153,7 +156,7 @@ def base_origins(study: Study, report: QualityReport) -> tuple[gpd.GeoDataFrame,
 
 def spread_unlocated(
     study: Study, base: gpd.GeoDataFrame, report: QualityReport
-) -> tuple[gpd.GeoDataFrame, list]:
+) -> tuple[gpd.GeoDataFrame, list[Hashable]]:
     """Add an even grid of origins to quarters that have no residents' location at all.
 
     Used when the study sets ``[accessibility] unlocated_residents = "even_grid"``; the
@@ -251,7 +254,7 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
     aliases = {alias: alias.rsplit("_", 1)[0] for alias in _more_limits(config, categories)}
     limits.update(_more_limits(config, categories))
     base, weights = base_origins(study, report)
-    approximated: list = []
+    approximated: list[Hashable] = []
     if config.population_grid is None:
         approximated = study.quarters["quarter_id"].tolist()
     elif acc.unlocated_residents == "even_grid":
@@ -294,7 +297,8 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
     )
     in_quarter = in_quarter[~in_quarter.index.duplicated()]
     quarter_area = study.quarters.set_index("quarter_id")["planning_area"]
-    frames, medians = [], {level: [] for level in ("quarter", "planning_area", "city")}
+    frames: list[pd.DataFrame] = []
+    medians: dict[Level, list[pd.DataFrame]] = {level: [] for level in LEVELS}
     by_year: dict[int, pd.DataFrame] = {}
     statuses = []
     for year, origins in per_year.items():
@@ -318,7 +322,7 @@ def accessibility_counts(study: Study, report: QualityReport) -> AccessibilityRe
         counts["year"] = year
         frames.append(counts.set_index("year", append=True))
         statuses.append(status.assign(year=year).set_index("year", append=True))
-        keys = {
+        keys: dict[Level, np.ndarray] = {
             "quarter": origins["quarter_id"].to_numpy(),
             "planning_area": origins["quarter_id"].map(quarter_area).to_numpy(),
             "city": np.full(len(origins), CITY_ID),
@@ -395,8 +399,10 @@ def _mask_not_computed(
 
 def _report_not_computed(status: pd.DataFrame, study: Study, report: QualityReport) -> None:
     names = study.quarters.set_index("quarter_id")["name"].astype(str)
-    failed, approximate = [], []
-    for (quarter, year), row in status.iterrows():
+    failed: list[str] = []
+    approximate: list[str] = []
+    for index, row in status.iterrows():
+        quarter, year = cast("tuple[str, int]", index)  # (quarter_id, year)
         for cat, code in row.items():
             if not code:
                 continue
@@ -459,7 +465,7 @@ def _e2sfca(
             origins[group].to_numpy(dtype=float),
             points_xy(sub),
             sub["capacity"].fillna(0.0).to_numpy(dtype=float),
-            bands=[tuple(b) for b in e2.steps] if e2.decay == "step" else None,
+            bands=[(lo, w) for lo, w in e2.steps] if e2.decay == "step" else None,
             gaussian_sigma_m=e2.catchment_m / 2 if e2.decay == "gaussian" else None,
             catchment_m=e2.catchment_m,
             network=network,

@@ -36,7 +36,7 @@ perturbed on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +129,7 @@ def _grid_columns(path: Path, columns: Sequence[str]) -> tuple[str, str, str, in
     )
 
 
-def _clean_header(columns: Sequence[str]) -> list[str]:
+def _clean_header(columns: Iterable[Hashable]) -> list[str]:
     # A UTF-8 BOM survives as U+FEFF (or as 'ï»¿' when decoded as cp1252).
     return [str(c).strip().lstrip("\ufeff").removeprefix("ï»¿").strip() for c in columns]
 

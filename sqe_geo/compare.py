@@ -9,13 +9,17 @@ multiple maps; the CSV download is :func:`comparison_csv_frame`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
 
-from sqe_geo.aggregate import CITY_ID
+from sqe_geo.aggregate import CITY_ID, Level
 from sqe_geo.formatting import format_number
-from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed, status_label
+from sqe_geo.status import BASE_YEAR, NOT_COMPUTED_MARK, is_not_computed, status_label
+
+if TYPE_CHECKING:
+    from sqe_geo.pipeline import Results
 
 CITY_LABEL = {"de": "Stadt", "en": "City"}
 #: Cell colours: worse than the city (more need), better, and withheld.
@@ -53,7 +57,7 @@ class Comparison:
         return [c for c in self.values.columns if c != CITY_ID]
 
 
-def comparison(results, year: int, indicator_ids: list[str] | None = None) -> Comparison:
+def comparison(results: Results, year: int, indicator_ids: list[str] | None = None) -> Comparison:
     """Compare the planning areas with the city for one year.
 
     Parameters
@@ -68,8 +72,9 @@ def comparison(results, year: int, indicator_ids: list[str] | None = None) -> Co
     ids = list(indicator_ids) if indicator_ids is not None else results.catalog.ids
     areas = results.values["planning_area"].xs(year, level="year")
     city = results.values["city"].xs(year, level="year")
-    mask_areas = results.suppressed["planning_area"].xs(year, level="year")
-    mask_city = results.suppressed["city"].xs(year, level="year")
+    # xs of a level of a DataFrame's index is a DataFrame (the stubs say DataFrame | Series)
+    mask_areas = cast(pd.DataFrame, results.suppressed["planning_area"].xs(year, level="year"))
+    mask_city = cast(pd.DataFrame, results.suppressed["city"].xs(year, level="year"))
     values = pd.concat([areas[ids], city[ids]]).T.astype(float)
     suppressed = (
         pd.concat([mask_areas.reindex(columns=ids), mask_city.reindex(columns=ids)])
@@ -89,15 +94,15 @@ def comparison(results, year: int, indicator_ids: list[str] | None = None) -> Co
         ],
         index=ids,
     )
-    need = np.sign(deviation).mul(direction, axis=0).fillna(0).astype(int)
+    sign = cast(pd.DataFrame, np.sign(deviation))  # a DataFrame (__array_ufunc__)
+    need = sign.mul(direction, axis=0).fillna(0).astype(int)
     return Comparison(year, values, suppressed, deviation, need)
 
 
 def sort_areas(comp: Comparison, by: str, *, descending: bool = True) -> Comparison:
     """Reorder the planning-area columns by one indicator's value (city stays last)."""
-    order = comp.values.loc[by, comp.areas].sort_values(
-        ascending=not descending, na_position="last"
-    )
+    row = cast(pd.Series, comp.values.loc[by, comp.areas])  # one indicator: one row
+    order = row.sort_values(ascending=not descending, na_position="last")
     areas = list(order.index)
     cols = [*areas, CITY_ID]
     return Comparison(
@@ -109,7 +114,7 @@ def sort_areas(comp: Comparison, by: str, *, descending: bool = True) -> Compari
     )
 
 
-def display_table(results, comp: Comparison, language: str = "de") -> pd.DataFrame:
+def display_table(results: Results, comp: Comparison, language: str = "de") -> pd.DataFrame:
     """The comparison as text: "label (unit)", formatted values, "." when withheld.
 
     Deviations from the city are added in parentheses, e.g. ``"21,9 (+3,2)"``.
@@ -121,8 +126,11 @@ def display_table(results, comp: Comparison, language: str = "de") -> pd.DataFra
         row = {"Indikator" if language == "de" else "Indicator": ind.label(language) + unit}
         for col in comp.values.columns:
             label = CITY_LABEL[language] if col == CITY_ID else col
-            level = "city" if col == CITY_ID else "planning_area"
-            code = results.status_of(level).at[(col, comp.year), ind_id]
+            level: Level = "city" if col == CITY_ID else "planning_area"
+            code = cast(str, results.status_of(level).at[(col, comp.year), ind_id])  # a code
+            if code == BASE_YEAR:  # a change in its base year: nothing to compare with
+                row[label] = status_label(code, language)
+                continue
             if is_not_computed(code):  # a gap in the data: the reason, never a number
                 row[label] = NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
                 continue
@@ -159,7 +167,7 @@ def cell_styles(comp: Comparison, language: str = "de") -> pd.DataFrame:
     return styles
 
 
-def long_frame(results, comp: Comparison, language: str = "de") -> pd.DataFrame:
+def long_frame(results: Results, comp: Comparison, language: str = "de") -> pd.DataFrame:
     """Tidy rows for charts: indicator, label, area, value, city value, deviation, need."""
     rows = []
     for ind_id in comp.values.index:
@@ -181,7 +189,7 @@ def long_frame(results, comp: Comparison, language: str = "de") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def comparison_csv_frame(results, comp: Comparison, language: str = "de") -> pd.DataFrame:
+def comparison_csv_frame(results: Results, comp: Comparison, language: str = "de") -> pd.DataFrame:
     """Numeric table for CSV download: one row per indicator, a value column per area and
     the city, and a deviation column per area (withheld and not computed values empty).
 
@@ -204,7 +212,7 @@ def comparison_csv_frame(results, comp: Comparison, language: str = "de") -> pd.
         out[label] = comp.values[col].to_numpy()
     withheld_text = "gesperrt (Geheimhaltung)" if language == "de" else "withheld (confidentiality)"
     for col in comp.values.columns:
-        level = "city" if col == CITY_ID else "planning_area"
+        level: Level = "city" if col == CITY_ID else "planning_area"
         codes = results.status_of(level).xs((col, comp.year))
         text = [
             status_label(str(codes.get(ind_id, "")), language)

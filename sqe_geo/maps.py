@@ -19,14 +19,17 @@ import html
 import json
 import math
 import warnings
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from sqe_geo._errors import missing_extra
 from sqe_geo.formatting import format_number
@@ -34,18 +37,25 @@ from sqe_geo.formatting import format_number
 try:  # the core install (pip install sqe-geo) has no map libraries: sqe-geo[app] does
     import folium
     import mapclassify
-    from branca.element import MacroElement, Template
+
+    # branca re-exports jinja2's Template without listing it in __all__
+    from branca.element import MacroElement, Template  # type: ignore[attr-defined]
 except ImportError as exc:
     raise missing_extra(exc.name) from None
 
 from sqe_geo.indicators import Indicator
 from sqe_geo.status import (
     APPROXIMATION,
+    BASE_YEAR,
     NOT_COMPUTED_MARK,
     NOT_COMPUTED_REASONS,
+    NOT_MEANINGFUL_MARK,
     PARTIAL,
     status_label,
 )
+
+if TYPE_CHECKING:
+    from sqe_geo.pipeline import Results
 
 Scheme = Literal["quantiles", "fisher_jenks", "equal_interval"]
 
@@ -269,7 +279,7 @@ def to_web(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.to_crs(4326) if frame.crs is not None and frame.crs.to_epsg() != 4326 else frame
 
 
-def points_geojson(frame: gpd.GeoDataFrame, columns: list[str], digits: int = 6) -> dict:
+def points_geojson(frame: gpd.GeoDataFrame, columns: list[str], digits: int = 6) -> dict[str, Any]:
     """Points as a GeoJSON FeatureCollection with the given property columns.
 
     Coordinates are rounded to ``digits`` decimals (6 decimals of a degree ≈ 0.1 m), which
@@ -308,6 +318,8 @@ def value_text(
     not-computed reason wins. Partial and approximate values get their note appended.
     """
     text = TEXT.get(language, TEXT["en"])
+    if status == BASE_YEAR:  # a change has nothing to compare with in its base year
+        return NOT_MEANINGFUL_MARK if marks else status_label(status, language)
     if status in NOT_COMPUTED_REASONS:
         if marks:
             return NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
@@ -323,12 +335,14 @@ def value_text(
     return out
 
 
-def distance_method(results) -> str:
+def distance_method(results: Results) -> str:
     """The distance method of a run ("Luftlinie × Umwegfaktor (1,3)"), "" without one."""
     return str(getattr(results, "parameters", {}).get("distance method", ""))
 
 
-def quarter_layer(results, indicator_id: str, year: int, language: str = "de") -> gpd.GeoDataFrame:
+def quarter_layer(
+    results: Results, indicator_id: str, year: int, language: str = "de"
+) -> gpd.GeoDataFrame:
     """Quarters in EPSG:4326 with the display columns of the map.
 
     Columns: ``unit_id``, ``name``, ``planning_area``, ``value`` (float), ``suppressed``
@@ -392,7 +406,7 @@ class Legend(MacroElement):
     """A static HTML legend in the lower left corner of a folium map."""
 
     def __init__(self, body: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: __init__ unannotated
         self._name = "SqeLegend"
         self.body = body
         self._template = Template(_LEGEND_TEMPLATE)
@@ -570,13 +584,13 @@ class MapTitle(MacroElement):
     """A title box at the top of a standalone map."""
 
     def __init__(self, text: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: __init__ unannotated
         self._name = "SqeTitle"
         self.text = html.escape(text)
         self._template = Template(_TITLE_TEMPLATE)
 
 
-def map_title(results, indicator_id: str, year: int, language: str = "de") -> str:
+def map_title(results: Results, indicator_id: str, year: int, language: str = "de") -> str:
     """Title of an exported map: indicator, year, study and the demo/schematic flags."""
     ind = results.catalog[indicator_id]
     config = results.study.config
@@ -601,7 +615,7 @@ class MetricScale(MacroElement):
     )
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: __init__ unannotated
         self._name = "MetricScale"
 
 
@@ -609,7 +623,7 @@ class HatchPattern(MacroElement):
     """Defines the SVG hatch ``url(#sqe-hatch)`` in a map's vector layer (no plugin)."""
 
     def __init__(self, color: str = SUPPRESSED_COLOR) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: __init__ unannotated
         self._name = "SqeHatch"
         self.color = color
         self._template = Template(_HATCH_TEMPLATE)
@@ -654,7 +668,7 @@ class LegendLayer(MacroElement):
     """
 
     def __init__(self, body: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: __init__ unannotated
         self._name = "SqeLegendLayer"
         self.body_js = _js_string(body)
         self.style_js = _js_string(_LEGEND_STYLE)
@@ -666,7 +680,7 @@ AREAS_PANE, SERVICES_PANE = "sqe_areas", "sqe_services"
 
 
 def choropleth_base(
-    results,
+    results: Results,
     *,
     language: str = "de",
     services: bool = True,
@@ -717,7 +731,7 @@ def choropleth_base(
 
 
 def choropleth_layers(
-    results,
+    results: Results,
     indicator_id: str,
     year: int,
     *,
@@ -741,9 +755,9 @@ def choropleth_layers(
         fills[uid] = NOT_COMPUTED_COLOR
     approximate_ids = set(layer.loc[layer["status"] == APPROXIMATION, "unit_id"])
 
-    def style(feature):
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
         uid = feature["properties"]["unit_id"]
-        base = {
+        base: dict[str, Any] = {
             "color": OUTLINE_COLOR,
             "weight": 3.5 if uid == highlight else 0.8,
             "fillOpacity": 0.8,
@@ -794,7 +808,7 @@ def choropleth_layers(
 
 
 def choropleth(
-    results,
+    results: Results,
     indicator_id: str,
     year: int,
     *,
@@ -854,7 +868,7 @@ def choropleth(
 
 
 def add_service_layers(
-    fmap: folium.Map, results, language: str = "de", *, pane: str | None = None
+    fmap: folium.Map, results: Results, language: str = "de", *, pane: str | None = None
 ) -> list[str]:
     """Add one hidden, toggleable layer of points per service category; return their names.
 
@@ -897,14 +911,17 @@ def map_html(fmap: folium.Map) -> bytes:
 
 # --- static SVG maps -------------------------------------------------------------------
 
+#: Map coordinates (x, y arrays) -> SVG pixel coordinates.
+_Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
-def _ring_path(coords: np.ndarray, transform) -> str:
+
+def _ring_path(coords: np.ndarray, transform: _Transform) -> str:
     xs, ys = transform(coords[:, 0], coords[:, 1])
     points = " L".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
     return f"M{points} Z"
 
 
-def _geometry_path(geom, transform) -> str:
+def _geometry_path(geom: BaseGeometry, transform: _Transform) -> str:
     parts = []
     for poly in shapely.get_parts(geom):
         if poly.geom_type != "Polygon":
@@ -916,7 +933,7 @@ def _geometry_path(geom, transform) -> str:
 
 def svg_map(
     frame: gpd.GeoDataFrame,
-    fills: dict[object, str] | None = None,
+    fills: Mapping[Any, str] | None = None,
     *,
     id_column: str = "unit_id",
     width: int = 240,
@@ -924,8 +941,8 @@ def svg_map(
     title: str | None = None,
     highlight: object | None = None,
     stroke: str = "#555555",
-    labels: dict[object, str] | None = None,
-    hatched: set | None = None,
+    labels: Mapping[Any, str] | None = None,
+    hatched: AbstractSet[Any] | None = None,
     simplify_m: float = 20.0,
 ) -> str:
     """Draw polygons as a self-contained inline SVG.
@@ -962,7 +979,7 @@ def svg_map(
     off_x = (width - scale * span_x) / 2
     off_y = (height - scale * span_y) / 2
 
-    def transform(x, y):
+    def transform(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return off_x + (x - minx) * scale, height - off_y - (y - miny) * scale
 
     out = [

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import html
 import math
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import missing_extra
+from sqe_geo.formatting import format_number
 
 try:  # the core install has no map libraries: sqe-geo[app] does
     import folium
@@ -27,13 +29,15 @@ from sqe_geo.maps import (
     OUTLINE_COLOR,
     Legend,
     MetricScale,
-    format_number,
     points_geojson,
     service_color,
     to_web,
     use_local_assets,
 )
 from sqe_geo.privacy import SUPPRESSED_MARK
+
+if TYPE_CHECKING:
+    from sqe_geo.pipeline import Results
 
 #: Distance classes of residents' locations relative to a category's threshold.
 DISTANCE_CLASSES = ("within", "within_2x", "farther", "unreachable")
@@ -145,7 +149,7 @@ def disclosed_count(value: float, min_count: int | None, language: str = "de") -
     return f"{lower} {words[1]} {upper}"
 
 
-def _withheld_quarter(results, quarter_id: str, category: str, year: int) -> bool:
+def _withheld_quarter(results: Results, quarter_id: str, category: str, year: int) -> bool:
     """Whether disclosure control withholds any count of the category in the quarter."""
     withheld = getattr(results, "withheld", {}).get("quarter")
     if withheld is None or (str(quarter_id), year) not in withheld.index:
@@ -154,7 +158,7 @@ def _withheld_quarter(results, quarter_id: str, category: str, year: int) -> boo
     return bool(withheld.loc[(str(quarter_id), year), columns].any()) if columns else False
 
 
-def _category_threshold(results, category: str) -> float:
+def _category_threshold(results: Results, category: str) -> float:
     from sqe_geo.study_access import thresholds_m
 
     return thresholds_m(results.study.config, [category])[category]
@@ -166,7 +170,7 @@ def _metres_minutes(metres: float, speed_mps: float, language: str) -> str:
 
 
 def origin_layer(
-    results, quarter_id: str, category: str, year: int, language: str = "de"
+    results: Results, quarter_id: str, category: str, year: int, language: str = "de"
 ) -> gpd.GeoDataFrame:
     """Residents' locations of one quarter with their walking distance to a category.
 
@@ -223,7 +227,7 @@ def origin_layer(
     return to_web(out)
 
 
-def _class_labels(results, threshold: float, language: str) -> dict[str, str]:
+def _class_labels(results: Results, threshold: float, language: str) -> dict[str, str]:
     text = ORIGIN_TEXT[language]
     speed = results.study.config.accessibility.walking_speed_mps
     cutoff = max(results.study.config.accessibility.cutoff_m, threshold)
@@ -237,7 +241,7 @@ def _class_labels(results, threshold: float, language: str) -> dict[str, str]:
     }
 
 
-def _origin_style(distance_cls: str, has_older: bool) -> dict:
+def _origin_style(distance_cls: str, has_older: bool) -> dict[str, Any]:
     radius = 4.5 if has_older else 3
     if distance_cls == "unreachable":
         return {**UNREACHABLE_STYLE, "radius": radius + 0.5}
@@ -250,7 +254,7 @@ def _origin_style(distance_cls: str, has_older: bool) -> dict:
     }
 
 
-def origins_legend_html(results, category: str, year: int, language: str = "de") -> str:
+def origins_legend_html(results: Results, category: str, year: int, language: str = "de") -> str:
     """Legend of the origins map: the distance classes, unreachable, services, notes."""
     from sqe_geo.report_html import category_label
 
@@ -309,7 +313,7 @@ def origins_legend_html(results, category: str, year: int, language: str = "de")
 
 
 def origins_map(
-    results,
+    results: Results,
     quarter_id: str,
     category: str,
     year: int,

@@ -32,7 +32,7 @@ from sqe_geo.indicators import (
 )
 from sqe_geo.privacy import disclosure_control, protect_report
 from sqe_geo.quality import QualityReport
-from sqe_geo.status import is_not_computed, level_status
+from sqe_geo.status import is_not_computed, level_status, mark_base_year
 from sqe_geo.study import Study
 
 if TYPE_CHECKING:
@@ -268,6 +268,8 @@ def run(
         CITY_ID,
     )
     _mark_unpaired(status, values, unpaired, available, study.quarters)
+    change_ids = [i.id for i in available if i.kind in ("change_abs", "change_pct")]
+    mark_base_year(status, values, change_ids, config.base_year or min(study.years))
     for level in LEVELS:  # a not-computed cell has no number, whatever its counts say
         values[level] = values[level].mask(is_not_computed(status[level]))
     protected = disclosure_control(

@@ -11,15 +11,25 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
 
 from sqe_geo import __version__
-from sqe_geo.aggregate import CITY_ID
+from sqe_geo.aggregate import CITY_ID, Level
 from sqe_geo.formatting import format_number
 from sqe_geo.maps import classify, ranks, svg_map
-from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed, status_note
+from sqe_geo.status import (
+    BASE_YEAR,
+    NOT_COMPUTED_MARK,
+    is_not_computed,
+    status_label,
+    status_note,
+)
+
+if TYPE_CHECKING:
+    from sqe_geo.pipeline import Results
 
 #: Indicators shown as key figures (those present in the catalog, in this order).
 KEY_FIGURES = (
@@ -119,22 +129,28 @@ class QuarterProfile:
     n_quarters: int = 0
 
 
-def _value(results, level: str, unit_id: str, year: int, ind_id: str) -> tuple[float, bool | str]:
+def _value(
+    results: Results, level: Level, unit_id: str, year: int, ind_id: str
+) -> tuple[float, bool | str]:
     """The value and True when withheld, or the status code when it is not computed."""
     values = results.values[level]
     mask = results.suppressed[level]
     key = (unit_id, year)
     if key not in values.index or ind_id not in values.columns:
         return float("nan"), False
-    code = results.status_of(level).at[key, ind_id] if hasattr(results, "status_of") else ""
-    if is_not_computed(code):
+    code = (
+        cast(str, results.status_of(level).at[key, ind_id]) if hasattr(results, "status_of") else ""
+    )
+    if is_not_computed(code) or code == BASE_YEAR:
         return float("nan"), code
     withheld = bool(mask.loc[key, ind_id]) if ind_id in mask.columns else False
-    value = values.loc[key, ind_id]
+    value = cast(float, values.loc[key, ind_id])  # a cell of a value table
     return (float("nan") if withheld else float(value)), withheld
 
 
 def _text(value: float, withheld: bool | str, decimals: int, language: str) -> str:
+    if withheld == BASE_YEAR:  # a change in its base year: nothing to compare with
+        return status_label(BASE_YEAR, language)
     if isinstance(withheld, str):  # not computed: its own marker, never a number
         return NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
     if withheld:
@@ -142,7 +158,7 @@ def _text(value: float, withheld: bool | str, decimals: int, language: str) -> s
     return format_number(value, decimals, language) if not pd.isna(value) else "–"
 
 
-def category_label(results, key: str, language: str = "de") -> str:
+def category_label(results: Results, key: str, language: str = "de") -> str:
     """The label of a service category (its key when the study does not define it)."""
     services = results.study.config.services
     cat = services.categories.get(key) if services is not None else None
@@ -151,7 +167,9 @@ def category_label(results, key: str, language: str = "de") -> str:
     return cat.label_en if language == "en" else cat.label_de
 
 
-def age_structure(results, quarter_id: str, year: int, language: str = "de") -> pd.DataFrame:
+def age_structure(
+    results: Results, quarter_id: str, year: int, language: str = "de"
+) -> pd.DataFrame:
     """Persons and share of the published total per non-overlapping age group.
 
     Counts come through disclosure control (:meth:`sqe_geo.pipeline.Results.count`): a
@@ -187,7 +205,9 @@ def age_structure(results, quarter_id: str, year: int, language: str = "de") -> 
     )
 
 
-def quarter_profile(results, quarter_id: str, year: int, language: str = "de") -> QuarterProfile:
+def quarter_profile(
+    results: Results, quarter_id: str, year: int, language: str = "de"
+) -> QuarterProfile:
     """Collect the profile of one quarter.
 
     Parameters
@@ -249,7 +269,7 @@ def quarter_profile(results, quarter_id: str, year: int, language: str = "de") -
         )
     comparison_table = pd.DataFrame(rows)
 
-    accessibility: dict[str, pd.DataFrame] = {}
+    access_rows: dict[str, list[dict[str, str]]] = {}
     for ind in catalog:
         if ind.category is None:
             continue
@@ -257,8 +277,8 @@ def quarter_profile(results, quarter_id: str, year: int, language: str = "de") -
         q = _value(results, "quarter", quarter_id, year, ind.id)
         a = _value(results, "planning_area", area, year, ind.id)
         c = _value(results, "city", CITY_ID, year, ind.id)
-        accessibility.setdefault(label, [])  # type: ignore[arg-type]
-        accessibility[label].append(  # type: ignore[union-attr]
+        access_rows.setdefault(label, [])
+        access_rows[label].append(
             {
                 # the tab or heading names the category already
                 text["indicator"]: ind.label(language).removeprefix(f"{label}: "),
@@ -268,7 +288,7 @@ def quarter_profile(results, quarter_id: str, year: int, language: str = "de") -
                 text["city"]: _text(*c, ind.decimals, language),
             }
         )
-    accessibility = {k: pd.DataFrame(v) for k, v in accessibility.items()}
+    accessibility = {k: pd.DataFrame(v) for k, v in access_rows.items()}
     return QuarterProfile(
         quarter_id,
         name,
@@ -284,7 +304,12 @@ def quarter_profile(results, quarter_id: str, year: int, language: str = "de") -
 
 
 def location_svg(
-    results, quarter_id: str, year: int, indicator_id: str | None = None, *, width: int = 320
+    results: Results,
+    quarter_id: str,
+    year: int,
+    indicator_id: str | None = None,
+    *,
+    width: int = 320,
 ) -> str:
     """The city's quarters as an SVG with the quarter outlined (and optionally coloured by an
     indicator's classes)."""
@@ -294,7 +319,7 @@ def location_svg(
         values = results.values["quarter"].xs(year, level="year")[indicator_id]
         values = values.mask(results.suppressed["quarter"].xs(year, level="year")[indicator_id])
         cls = classify(values, "quantiles", 5, direction=results.catalog[indicator_id].direction)
-        fills = {uid: cls.color_of(uid) for uid in values.index if cls.color_of(uid)}
+        fills = {uid: color for uid in values.index if (color := cls.color_of(uid))}
     else:
         fills = dict.fromkeys(quarters["unit_id"], "#eeeeee")
         fills[quarter_id] = "#9ecae1"
@@ -381,7 +406,7 @@ def _table_html(frame: pd.DataFrame, numeric_from: int = 2) -> str:
 
 
 def profile_html(
-    results,
+    results: Results,
     quarter_id: str,
     year: int,
     language: str = "de",

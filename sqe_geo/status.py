@@ -30,6 +30,10 @@ UNREACHABLE_SHARE = "unreachable_share"
 PARTIAL = "partial"
 #: Residents were spread over an even grid of the quarter instead of located.
 APPROXIMATION = "approximation"
+#: A change indicator in its base year: there is nothing to compare with (no value).
+BASE_YEAR = "base_year"
+#: The mark of a value that is not meaningful in tables (official statistics' "x").
+NOT_MEANINGFUL_MARK = "x"
 #: Reasons that leave a cell without a value (NaN).
 NOT_COMPUTED_REASONS: tuple[str, ...] = (NOT_LOCATED, UNREACHABLE_SHARE)
 #: The marker of a not-computed value in tables (distinct from "." for withheld).
@@ -40,12 +44,14 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
         UNREACHABLE_SHARE: "nicht berechnet (zu viele Ältere ohne Anbindung ans Wegenetz)",
         PARTIAL: "nur aus den berechneten Quartieren",
         APPROXIMATION: "Näherung (Einwohner gleichmäßig über das Quartier verteilt)",
+        BASE_YEAR: "kein Wert im Basisjahr",
     },
     "en": {
         NOT_LOCATED: "not computed (residents not located)",
         UNREACHABLE_SHARE: "not computed (too many older residents off the walking network)",
         PARTIAL: "from the computed quarters only",
         APPROXIMATION: "approximation (residents spread evenly over the quarter)",
+        BASE_YEAR: "no value in the base year",
     },
 }
 
@@ -220,3 +226,24 @@ def _combine(codes: pd.Series) -> str:
     if len(failed):
         return PARTIAL
     return APPROXIMATION if (codes == APPROXIMATION).any() else ""
+
+
+def mark_base_year(
+    status: dict[Level, pd.DataFrame],
+    values: Mapping[Level, pd.DataFrame],
+    change_ids: Sequence[str],
+    base_year: int,
+) -> None:
+    """Mark change indicators in their base year as :data:`BASE_YEAR` (in place).
+
+    Only cells without another status and without a value are marked, so the app, the
+    maps and the exports say "kein Wert im Basisjahr" instead of a bare dash.
+    """
+    for level, frame in status.items():
+        columns = [c for c in change_ids if c in frame.columns]
+        if not columns:
+            continue
+        at_base = frame.index.get_level_values("year") == base_year
+        blank = values[level][columns].isna().to_numpy() & (frame[columns] == "").to_numpy()
+        cells = blank & at_base[:, None]
+        frame[columns] = frame[columns].mask(cells, BASE_YEAR)

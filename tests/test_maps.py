@@ -470,3 +470,18 @@ def test_comparison_csv_carries_the_reason_of_empty_cells(demo_results: Results)
     assert frame.loc["unreachable_gp_older", "Stadt: Status"] == "gesperrt (Geheimhaltung)"
     assert frame.loc["share_older", "Nord: Status"] == ""
     assert "Süd: Status" not in frame.columns  # nothing to explain there
+
+
+def test_change_in_the_base_year_says_so(demo_results: Results):
+    """No bare dash: a change indicator in its base year has nothing to compare with."""
+    status = demo_results.status_of("quarter")
+    assert (status.xs(2016, level="year")["change_older_abs"] == "base_year").all()
+    assert (status.xs(2023, level="year")["change_older_abs"] == "").all()
+    profile = report_html.quarter_profile(demo_results, "03", 2016, "de")
+    row = profile.comparison[profile.comparison.iloc[:, 0].str.startswith("Veränderung")]
+    assert set(row.iloc[:, 2:].to_numpy().ravel()) == {"kein Wert im Basisjahr"}
+    ind = demo_results.catalog["change_older_abs"]
+    assert maps.value_text(float("nan"), ind, "en", status="base_year") == (
+        "no value in the base year"
+    )
+    assert maps.value_text(float("nan"), ind, "de", status="base_year", marks=True) == "x"

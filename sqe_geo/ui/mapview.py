@@ -114,14 +114,16 @@ def show_map(
         if on_value is not None:
             on_value(value)
 
-    return _COMPONENT(key=hash_key, on_change=copy, **args)
+    value: dict[str, Any] | None = _COMPONENT(key=hash_key, on_change=copy, **args)
+    return value
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _layers_script(cache_key: Hashable, _build: Callable[[], folium.FeatureGroup]) -> str:
     """The JavaScript that adds a feature group to the frontend's map (``map_div``)."""
     carrier = folium.Map(tiles=None)  # only to name the map the group is added to
-    return _capture(carrier, [], feature_group=_build())["feature_group"]
+    script: str = _capture(carrier, [], feature_group=_build())["feature_group"]
+    return script
 
 
 def show_layered_map(
@@ -154,4 +156,5 @@ def show_layered_map(
         if on_value is not None:
             on_value(value)
 
-    return _COMPONENT(key=hash_key, on_change=copy, **args)
+    value: dict[str, Any] | None = _COMPONENT(key=hash_key, on_change=copy, **args)
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from sqe_geo import compare, maps
@@ -35,7 +36,7 @@ def default_indicators(results: Results) -> list[str]:
     return ids or results.catalog.ids[:5]
 
 
-def _bar_chart(frame, label: str, unit: str, lang: str) -> alt.LayerChart:
+def _bar_chart(frame: pd.DataFrame, label: str, unit: str, lang: str) -> alt.LayerChart:
     # field names stay plain: labels may hold ":" (a type code in Altair shorthand)
     data = frame[["area", "value", "city", "need"]].copy()
     data["need"] = data["need"].map({1: "+", -1: "−", 0: "="})
@@ -64,7 +65,8 @@ def _bar_chart(frame, label: str, unit: str, lang: str) -> alt.LayerChart:
         .mark_rule(color="#222", strokeDash=[4, 3], size=2)
         .encode(x="city:Q")
     )
-    return (bars + rule).properties(title=label, height=alt.Step(26))
+    chart: alt.LayerChart = (bars + rule).properties(title=label, height=alt.Step(26))
+    return chart
 
 
 def render(results: Results) -> None:
@@ -131,7 +133,7 @@ def render(results: Results) -> None:
     long = compare.long_frame(results, comp, lang)
     with tab_charts:
         st.caption(t("city_line", lang))
-        grid = st.columns(2)
+        grid = list(st.columns(2))
         for n, ind_id in enumerate(chosen):
             ind = results.catalog[ind_id]
             frame = long[long["indicator"] == ind_id]
@@ -150,12 +152,12 @@ def render(results: Results) -> None:
         st.caption(t("small_maps_help", lang))
         areas = results.planning_areas_geo(s["year"])
         svgs = []
-        grid = st.columns(3)
+        grid = list(st.columns(3))
         for n, ind_id in enumerate(chosen):
             ind = results.catalog[ind_id]
             values = comp.values.loc[ind_id, comp.areas]
             cls = maps.classify(values, "equal_interval", 3, direction=ind.direction)
-            fills = {a: cls.color_of(a) for a in comp.areas if cls.color_of(a)}
+            fills = {a: color for a in comp.areas if (color := cls.color_of(a))}
             hatched = {a for a in comp.areas if comp.suppressed.loc[ind_id, a]}
             tips = {
                 a: f"{a}: {format_number(values[a], ind.decimals, lang)} {ind.unit(lang)}"

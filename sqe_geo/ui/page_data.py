@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from sqe_geo._errors import SqeGeoError
 from sqe_geo.pipeline import Results
@@ -114,7 +116,7 @@ def _workspace() -> UploadWorkspace:
     return ws
 
 
-def _stage(ws: UploadWorkspace, role: str, uploaded) -> bool:
+def _stage(ws: UploadWorkspace, role: str, uploaded: UploadedFile | None) -> bool:
     """Stage an uploaded file once (per file id); False and an error when it is refused."""
     marker = f"_staged_{role}"
     if uploaded is None:
@@ -133,7 +135,9 @@ def _stage(ws: UploadWorkspace, role: str, uploaded) -> bool:
     return True
 
 
-def _pick(label: str, columns: list[str], key: str, *, optional: bool = False, guess=()):
+def _pick(
+    label: str, columns: list[str], key: str, *, optional: bool = False, guess: Sequence[str] = ()
+) -> str | None:
     options = [_NONE, *columns] if optional else columns
     index = 0
     for name in guess:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -25,7 +27,7 @@ MIME = {
 _STEMS = {"quarter": "quartiere", "planning_area": "planungsraeume", "city": "stadt"}
 
 
-def _export_module():
+def _export_module() -> ModuleType | None:
     try:
         return importlib.import_module("sqe_geo.export")
     except ImportError:
@@ -58,7 +60,8 @@ def build_file(
     map_indicator: str | None = None,
 ) -> tuple[str, bytes, str]:
     """(file name, bytes, MIME type) of one export."""
-    export = _export_module()
+    # Any: None is ruled out for every format but "map", which does not use it
+    export: Any = _export_module()
     if export is None and fmt != "map":
         raise RuntimeError("sqe_geo.export is not available")
     year = max(years)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from sqe_geo import maps
@@ -68,7 +70,7 @@ def _map_html(
     return maps.map_html(fmap)
 
 
-def _remember_click(value: dict | None) -> None:
+def _remember_click(value: dict[str, Any] | None) -> None:
     """Map callback: note the clicked quarter (handled at the top of the next rerun)."""
     drawing = (value or {}).get("last_active_drawing") or {}
     clicked = (drawing.get("properties") or {}).get("unit_id")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 import pandas as pd
 import streamlit as st
 
@@ -12,17 +14,22 @@ from sqe_geo.pipeline import Results
 from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t
 
+_DeltaColor = Literal["normal", "inverse", "off"]
 
-def _city_delta(results: Results, fig: report_html.KeyFigure, year: int, lang: str):
+
+def _city_delta(
+    results: Results, fig: report_html.KeyFigure, year: int, lang: str
+) -> tuple[str | None, _DeltaColor]:
     """Deviation from the city for st.metric (None for counts and missing values)."""
     ind = results.catalog[fig.indicator_id]
     if ind.is_count or fig.value is None:
         return None, "off"
-    city = results.values["city"].loc[(CITY_ID, year), fig.indicator_id]
+    city = cast(float, results.values["city"].loc[(CITY_ID, year), fig.indicator_id])  # a value
     if pd.isna(city):
         return None, "off"
     delta = fig.value - float(city)
-    color = {"higher_is_worse": "inverse", "higher_is_better": "normal"}.get(ind.direction, "off")
+    colors: dict[str, _DeltaColor] = {"higher_is_worse": "inverse", "higher_is_better": "normal"}
+    color = colors.get(ind.direction, "off")
     # st.metric reads the direction from a leading ASCII "-"
     text = f"{'+' if delta >= 0 else '-'}{format_number(abs(delta), ind.decimals, lang)} "
     return text + t("vs_city", lang), color

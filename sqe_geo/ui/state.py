@@ -34,7 +34,7 @@ def default_study_path() -> str:
 
 def study_ref() -> tuple[str, str | None]:
     """(path, config JSON) of the current study; the JSON is set for uploaded studies."""
-    uploaded = st.session_state.get("uploaded_study")
+    uploaded: tuple[str, str | None] | None = st.session_state.get("uploaded_study")
     if uploaded:
         return uploaded
     return default_study_path(), None
@@ -66,7 +66,8 @@ def get_results() -> Results:
 
 def language() -> str:
     """The UI language (``"de"`` or ``"en"``)."""
-    return st.session_state.get("lang", "de")
+    lang: str = st.session_state.get("lang", "de")
+    return lang
 
 
 def ordered_indicators(results: Results) -> list[str]:

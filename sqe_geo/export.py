@@ -30,7 +30,13 @@ from sqe_geo._errors import ExportError
 from sqe_geo.aggregate import LEVEL_LABELS, LEVELS, Level
 from sqe_geo.formatting import round_half_up
 from sqe_geo.pipeline import Results
-from sqe_geo.status import NOT_COMPUTED_MARK, is_not_computed, status_note
+from sqe_geo.status import (
+    BASE_YEAR,
+    NOT_COMPUTED_MARK,
+    NOT_MEANINGFUL_MARK,
+    is_not_computed,
+    status_note,
+)
 
 #: The mark of a withheld value in German tables.
 WITHHELD = "."
@@ -125,6 +131,7 @@ def export_table(
         codes = status[ind_id].fillna("") if ind_id in status else pd.Series("", index=table.index)
         if not_computed is not None:
             values = values.astype(object).where(~is_not_computed(codes), not_computed)
+            values = values.where(codes != BASE_YEAR, NOT_MEANINGFUL_MARK)
         name = f"{ind.label(language)} ({ind.unit(language)})" if labels else ind_id
         out[name] = values
         if not_computed is None and (codes != "").any():

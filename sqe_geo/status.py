@@ -76,14 +76,19 @@ def is_not_computed(status: pd.Series | pd.DataFrame | str) -> pd.Series | pd.Da
 
 def status_note(codes: Sequence[str], language: str = "de") -> str:
     """The explanation of the status codes used in a table (for notes under tables)."""
-    used = [c for c in (NOT_LOCATED, UNREACHABLE_SHARE, PARTIAL, APPROXIMATION) if c in codes]
+    known = (NOT_LOCATED, UNREACHABLE_SHARE, PARTIAL, APPROXIMATION, BASE_YEAR)
+    used = [c for c in known if c in codes]
     if not used:
         return ""
     mark = NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
     parts = []
     for code in used:
         label = status_label(code, language)
-        parts.append(f"{mark} = {label}" if code in NOT_COMPUTED_REASONS else label)
+        if code in NOT_COMPUTED_REASONS:
+            label = f"{mark} = {label}"
+        elif code == BASE_YEAR:
+            label = f"{NOT_MEANINGFUL_MARK} = {label}"
+        parts.append(label)
     return "; ".join(parts)
 
 

@@ -141,3 +141,15 @@ def test_rounding_is_half_up_as_in_official_statistics():
     assert out.iloc[:4].tolist() == [1.3, 12.4, -1.3, 2.5]
     assert np.isnan(out.iloc[4])
     assert round_half_up(pd.Series([2.5, 3.5]), 0).tolist() == [3.0, 4.0]
+
+
+def test_change_in_the_base_year_is_x_with_a_note(demo_results):
+    """German tables: "x" (no statement possible) for a change in its base year, explained."""
+    from sqe_geo.export import export_table
+
+    table = export_table(demo_results, "quarter", language="de")
+    label = demo_results.catalog["change_older_abs"].label("de")
+    column = next(c for c in table.columns if c.startswith(label))
+    base = table[table["Jahr"] == 2016] if "Jahr" in table else table.iloc[::2]
+    assert set(base[column]) == {"x"}
+    assert set(base["Status"]) == {"x = kein Wert im Basisjahr"}

@@ -502,3 +502,22 @@ def test_upload_zip_with_subfolder(quarters: gpd.GeoDataFrame, tmp_path: Path):
         archive.writestr("../evil.shp", b"x")
     with UploadWorkspace() as ws, pytest.raises(InputDataError, match="unsafe"):
         ws.stage("boundaries", "evil.zip", unsafe.getvalue())
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_an_internal_error_never_shows_a_python_exception(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, lang: str
+):
+    """A bug in a page: a message in the UI language, the traceback only in the log."""
+    import sqe_geo.ui.page_export as page_export
+
+    def broken(results):
+        raise KeyError("a bug, not a user mistake")
+
+    monkeypatch.setattr(page_export, "render", broken)
+    at = open_app("export", query={"lang": lang})
+    assert not at.exception
+    (message,) = [e.value for e in at.error]
+    expected = "Interner Fehler" if lang == "de" else "Internal error"
+    assert message.startswith(expected) and "KeyError" not in message
+    assert "a bug, not a user mistake" in caplog.text

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from sqe_geo._errors import SqeGeoError
 from sqe_geo.ui import state
 from sqe_geo.ui.texts import t
 
@@ -43,13 +42,12 @@ def run_page(key: str) -> None:
             "daten": "sqe_geo.ui.page_data",
         }[key]
     )
-    results = state.get_results()
-    state.init_selection(results)
-    state.study_badges(results)
-    try:
+    with state.errors_shown():
+        results = state.get_results()
+        state.init_selection(results)
+        state.study_badges(results)
+    with state.errors_shown():
         module.render(results)
-    except SqeGeoError as exc:  # a user mistake: the message says what to fix
-        st.error(str(exc))
     state.sync_query_params(key)
 
 

@@ -8,8 +8,11 @@ that a page does not draw.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ from sqe_geo._errors import SqeGeoError
 from sqe_geo.config import StudyConfig, load_config
 from sqe_geo.pipeline import Results
 from sqe_geo.ui.texts import t
+
+_LOG = logging.getLogger(__name__)
 
 LANGUAGES = ("de", "en")
 #: Selection keys mirrored into the URL.
@@ -46,6 +51,28 @@ def compute_results(path: str, config_json: str | None, accessibility: bool = Tr
     config = StudyConfig.model_validate_json(config_json) if config_json else load_config(path)
     study = sqe_geo.load_study(config)
     return sqe_geo.run(study, accessibility=accessibility)
+
+
+@contextlib.contextmanager
+def errors_shown() -> Iterator[None]:
+    """Show errors in the page's language instead of a Python exception.
+
+    A user mistake (:class:`SqeGeoError`) shows its message, which names the file, column
+    or key and the fix. Anything else is a bug: the page says so in the UI language with
+    the time, the traceback goes to the server log, and the page stops. Streamlit's own
+    control flow (rerun, stop, page switch) derives from ``BaseException`` and passes.
+    """
+    language = st.session_state.get("lang", "de")
+    try:
+        yield
+    except SqeGeoError as exc:
+        st.error(str(exc))
+        st.stop()
+    except Exception:
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        _LOG.exception("sqe-geo app: internal error at %s UTC", now)
+        st.error(t("internal_error", language, time=now))
+        st.stop()
 
 
 def get_results() -> Results:

@@ -19,6 +19,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "uploaded": "hochgeladene Studie",
         "back_to_default": "Zur Standardstudie zurück",
         "computing": "Indikatoren werden berechnet …",
+        "internal_error": "Interner Fehler: diese Ansicht konnte nicht erstellt werden. Ihre "
+        "Daten sind unverändert. Bitte melden Sie den Fehler mit der Uhrzeit ({time} UTC); "
+        "die Einzelheiten stehen im Protokoll des Servers.",
         "indicator": "Indikator",
         "year": "Jahr",
         "scheme": "Klassifizierung",
@@ -135,6 +138,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "uploaded": "uploaded study",
         "back_to_default": "Back to the default study",
         "computing": "Computing indicators …",
+        "internal_error": "Internal error: this view could not be built. Your data is "
+        "unchanged. Please report the error with the time ({time} UTC); the details are in "
+        "the server log.",
         "indicator": "Indicator",
         "year": "Year",
         "scheme": "Classification",

@@ -141,7 +141,7 @@ def service_points(
 # --------------------------------------------------------------------------------------
 
 
-def _augment(
+def augment_graph(
     graph: sparse.csr_matrix, rows: Sequence[tuple[np.ndarray, np.ndarray]]
 ) -> sparse.csr_matrix:
     """Append virtual source rows (edges only *out of* them) to a square CSR graph."""
@@ -154,7 +154,7 @@ def _augment(
     return sparse.csr_matrix((data, indices, indptr), shape=(size, size))
 
 
-def _source_edges(
+def source_edges(
     network: WalkingNetwork, snap: SnapResult, sel: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Edges from a virtual source to both ends of the snapped edges of points ``sel``."""
@@ -172,7 +172,7 @@ def _source_edges(
     return nodes[first], weight[first]
 
 
-def _same_edge_pairs(o_edge: np.ndarray, s_edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def same_edge_pairs(o_edge: np.ndarray, s_edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All (origin position, service position) pairs snapped to the same edge."""
     order = np.argsort(s_edge, kind="stable")
     sorted_edges = s_edge[order]
@@ -185,7 +185,7 @@ def _same_edge_pairs(o_edge: np.ndarray, s_edge: np.ndarray) -> tuple[np.ndarray
     return o_pos, s_pos
 
 
-def _read_at_origins(
+def distances_at_origins(
     network: WalkingNetwork, dist_nodes: np.ndarray, snap: SnapResult, sel: np.ndarray
 ) -> np.ndarray:
     """Distance at origins ``sel`` from node distances ``dist_nodes`` (..., n_nodes)."""
@@ -199,7 +199,7 @@ def _read_at_origins(
     return dist
 
 
-def _origin_snap(
+def snap_origins(
     network: WalkingNetwork,
     origins_xy: np.ndarray,
     origin_snap: SnapResult | None,
@@ -229,16 +229,16 @@ def _nearest_one(
     cutoff_m: float | None,
 ) -> np.ndarray:
     """Network distance to the nearest of the services ``s_sel`` for origins ``o_sel``."""
-    nodes, weight = _source_edges(network, s_snap, s_sel)
-    graph = _augment(network.graph, [(nodes, weight)])
+    nodes, weight = source_edges(network, s_snap, s_sel)
+    graph = augment_graph(network.graph, [(nodes, weight)])
     source = network.n_nodes
     limit = np.inf if cutoff_m is None else float(cutoff_m)
     # scipy-stubs: indices may be a single int (scipy documents it), the stubs want an array
     dist_nodes = dijkstra(  # type: ignore[call-overload]
         graph, directed=True, indices=source, limit=limit
     )
-    d = _read_at_origins(network, dist_nodes, o_snap, o_sel)
-    o_pos, s_pos = _same_edge_pairs(o_snap.edge[o_sel], s_snap.edge[s_sel])
+    d = distances_at_origins(network, dist_nodes, o_snap, o_sel)
+    o_pos, s_pos = same_edge_pairs(o_snap.edge[o_sel], s_snap.edge[s_sel])
     if o_pos.size:
         direct = (
             o_snap.access_m[o_sel][o_pos]
@@ -319,7 +319,7 @@ def nearest_distances(
         index: pd.Index = pd.RangeIndex(origins_xy.shape[0])
     else:
         index = pd.Index(origin_ids)
-    o_snap = _origin_snap(network, origins_xy, origin_snap, max_snap_m)
+    o_snap = snap_origins(network, origins_xy, origin_snap, max_snap_m)
     s_snap = snap_points(network, s_xy, max_snap_m=max_snap_m)
     if report is not None:
         _report_unsnapped(report, o_snap, s_snap, s_ids, index, max_snap_m, layer)

@@ -22,11 +22,11 @@ from sqe_geo._errors import InputDataError
 from sqe_geo.accessibility import (
     METHOD_NETWORK,
     METHOD_STRAIGHT_LINE,
-    _augment,
-    _origin_snap,
-    _read_at_origins,
-    _same_edge_pairs,
-    _source_edges,
+    augment_graph,
+    distances_at_origins,
+    same_edge_pairs,
+    snap_origins,
+    source_edges,
 )
 from sqe_geo.network import SnapResult, WalkingNetwork, snap_points
 
@@ -114,7 +114,7 @@ def fca_distances(
             (pairs["v"] * detour_factor, (s_ok[pairs["i"]], o_idx[pairs["j"]])), shape=(n_s, n_o)
         )
         return coo, o_ok, METHOD_STRAIGHT_LINE
-    o_snap = _origin_snap(network, origins_xy, origin_snap, max_snap_m)
+    o_snap = snap_origins(network, origins_xy, origin_snap, max_snap_m)
     s_snap = snap_points(network, services_xy, max_snap_m=max_snap_m)
     o_sel = np.flatnonzero(o_snap.snapped)
     s_all = np.flatnonzero(s_snap.snapped)
@@ -122,16 +122,16 @@ def fca_distances(
     batch = max(1, int(batch_cells // max(network.n_nodes, o_sel.size, 1)))
     for start in range(0, s_all.size, batch):  # a few batches of services, not origins
         s_sel = s_all[start : start + batch]
-        srcs = [_source_edges(network, s_snap, s_sel[k : k + 1]) for k in range(s_sel.size)]
-        graph = _augment(network.graph, srcs)
+        srcs = [source_edges(network, s_snap, s_sel[k : k + 1]) for k in range(s_sel.size)]
+        graph = augment_graph(network.graph, srcs)
         dist_nodes = dijkstra(
             graph,
             directed=True,
             indices=network.n_nodes + np.arange(s_sel.size),
             limit=catchment_m,
         )
-        d = _read_at_origins(network, dist_nodes, o_snap, o_sel)  # (batch, n_sel)
-        o_pos, s_pos = _same_edge_pairs(o_snap.edge[o_sel], s_snap.edge[s_sel])
+        d = distances_at_origins(network, dist_nodes, o_snap, o_sel)  # (batch, n_sel)
+        o_pos, s_pos = same_edge_pairs(o_snap.edge[o_sel], s_snap.edge[s_sel])
         if o_pos.size:
             direct = (
                 o_snap.access_m[o_sel][o_pos]

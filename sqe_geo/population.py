@@ -16,204 +16,30 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
 from affine import Affine
-from pyproj import CRS
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.quality import QualityReport, Severity
-
-#: The age-group vocabulary of origins and quarter demographics (default bands in brackets):
-#: ``total``, ``young`` (0–19), ``working_age`` (20–64), ``older`` (65+), ``young_old``
-#: (65–79), ``oldest_old`` (80+).
-AGE_GROUPS: tuple[str, ...] = (
-    "total",
-    "young",
-    "working_age",
-    "older",
-    "young_old",
-    "oldest_old",
+from sqe_geo._origins import (
+    AGE_GROUPS,
+    REPORT_ATTR,
+    assign_quarters,
+    attach_report,
+    check_counts,
+    check_group,
+    check_quarters,
+    new_report,
+    origins_frame,
+    report_ties,
+    residents_text,
+    split_outside,
 )
-
-#: Key under which a report created by a function (no ``report`` given) is attached to
-#: ``result.attrs``.
-REPORT_ATTR = "quality_report"
-
-
-# --------------------------------------------------------------------------------------------
-# shared helpers (also used by sqe_geo.zensus)
-# --------------------------------------------------------------------------------------------
-
-
-def _new_report(report: QualityReport | None) -> tuple[QualityReport, bool]:
-    """Return the report to write to and whether it was created here."""
-    if report is None:
-        return QualityReport(), True
-    return report, False
-
-
-_Frame = TypeVar("_Frame", bound="pd.DataFrame | pd.Series[Any]")
-
-
-def _attach(result: _Frame, report: QualityReport, created: bool) -> _Frame:
-    """Attach a report that the caller did not pass in, so findings are never lost."""
-    if created:
-        result.attrs[REPORT_ATTR] = report
-    return result
-
-
-def _check_quarters(quarters: gpd.GeoDataFrame, *, layer: str = "quarters") -> None:
-    """Validate the quarters layer: ``quarter_id`` strings, unique, a projected CRS."""
-    if not isinstance(quarters, gpd.GeoDataFrame):
-        raise InputDataError(f"{layer}: expected a GeoDataFrame of quarter polygons.")
-    if "quarter_id" not in quarters.columns:
-        raise InputDataError(
-            f"{layer}: column 'quarter_id' is missing (found {list(quarters.columns)}); "
-            "rename the quarter number column to 'quarter_id'."
-        )
-    ids = quarters["quarter_id"]
-    if not pd.api.types.is_string_dtype(ids) or ids.isna().any():
-        raise InputDataError(
-            f"{layer}: 'quarter_id' must hold strings such as '01' (found dtype {ids.dtype}); "
-            "convert it, e.g. quarters['quarter_id'] = quarters['quarter_id'].map('{:02d}'.format)."
-        )
-    dup = ids[ids.duplicated()].unique()
-    if len(dup):
-        raise InputDataError(
-            f"{layer}: 'quarter_id' values are not unique ({', '.join(map(str, dup[:10]))}); "
-            "dissolve the quarters by 'quarter_id' first."
-        )
-    if quarters.crs is None:
-        raise InputDataError(
-            f"{layer}: the layer has no CRS; set it (e.g. quarters.set_crs('EPSG:25832'))."
-        )
-    if not CRS.from_user_input(quarters.crs).is_projected:
-        raise InputDataError(
-            f"{layer}: CRS {quarters.crs.to_string()} is geographic; reproject the quarters to "
-            "the metric analysis CRS first (e.g. quarters.to_crs('EPSG:25832'))."
-        )
-
-
-def _check_group(name: str, *, where: str) -> None:
-    if name not in AGE_GROUPS:
-        raise InputDataError(
-            f"{where}: '{name}' is not an age group; use one of {', '.join(AGE_GROUPS)}."
-        )
-
-
-def _assign_quarters(
-    geometry: gpd.GeoSeries | np.ndarray, quarters: gpd.GeoDataFrame
-) -> tuple[np.ndarray, int]:
-    """Assign each geometry (same CRS as ``quarters``) to the quarter it intersects.
-
-    Points on a shared boundary intersect two quarters; they go to the quarter listed first
-    in ``quarters`` (deterministic). Returns the quarter ids (``None`` where no quarter
-    matches) and the number of such boundary ties.
-    """
-    geoms = np.asarray(geometry)
-    out = np.full(len(geoms), None, dtype=object)
-    if len(geoms) == 0 or len(quarters) == 0:
-        return out, 0
-    src, tree = quarters.sindex.query(geoms, predicate="intersects")
-    order = np.lexsort((tree, src))
-    src, tree = src[order], tree[order]
-    first_src, first_pos, n_hits = np.unique(src, return_index=True, return_counts=True)
-    out[first_src] = quarters["quarter_id"].to_numpy()[tree[first_pos]]
-    return out, int((n_hits > 1).sum())
-
-
-def _residents_text(counts: pd.DataFrame) -> str:
-    """Render column sums as ``total=12, older=3``."""
-    sums = counts.sum(axis=0)
-    return ", ".join(f"{k}={_fmt(v)}" for k, v in sums.items())
-
-
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-
-
-def _origins_frame(
-    origin_id: Sequence[str] | np.ndarray,
-    quarter_id: Sequence[str] | np.ndarray,
-    counts: pd.DataFrame,
-    geometry: Any,
-    crs: Any,
-) -> gpd.GeoDataFrame:
-    """Build an origins table with the columns in contract order."""
-    data: dict[str, Any] = {
-        "origin_id": pd.Series(np.asarray(origin_id, dtype=object), dtype=object).astype(str),
-        "quarter_id": pd.Series(np.asarray(quarter_id, dtype=object), dtype=object).astype(str),
-    }
-    for group in AGE_GROUPS:
-        if group in counts.columns:
-            data[group] = counts[group].to_numpy()
-    frame = pd.DataFrame(data)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry).values, crs=crs)
-
-
-def _split_outside(
-    ids: np.ndarray,
-    quarter_id: np.ndarray,
-    counts: pd.DataFrame,
-    *,
-    report: QualityReport,
-    layer: str,
-    what: str,
-    severity: Severity = "warning",
-    hint: str = "Check the CRS of the layer or the extent of the quarters.",
-) -> np.ndarray:
-    """Report records with residents that lie outside every quarter; return the inside mask."""
-    inside = pd.notna(quarter_id)
-    outside = ~inside
-    if outside.any():
-        lost = counts.loc[outside]
-        report.add(
-            "outside_quarters",
-            layer,
-            f"{int(outside.sum())} {what} with residents lie outside every quarter and were "
-            f"dropped; residents lost: {_residents_text(lost)}. {hint}",
-            severity=severity,
-            items=ids[outside],
-        )
-    return inside
-
-
-def _report_ties(report: QualityReport, layer: str, n_ties: int, what: str) -> None:
-    if n_ties:
-        report.add(
-            "boundary_ties",
-            layer,
-            f"{n_ties} {what} lie exactly on a boundary between quarters; each was assigned "
-            "to the quarter listed first in the quarters layer.",
-            severity="info",
-            count=n_ties,
-        )
-
-
-def _check_counts(values: pd.DataFrame, *, where: str) -> pd.DataFrame:
-    """Coerce count columns to float, refuse negative values; NaN stays NaN."""
-    out = {}
-    for column in values.columns:
-        series = pd.to_numeric(values[column], errors="coerce")
-        bad = values[column].notna() & series.isna()
-        if bad.any():
-            raise InputDataError(
-                f"{where}: column '{column}' holds non-numeric values "
-                f"({', '.join(map(str, values[column][bad].unique()[:5]))}); clean the column."
-            )
-        if (series < 0).any():
-            raise InputDataError(
-                f"{where}: column '{column}' holds negative resident counts; counts must be "
-                "≥ 0 (a negative nodata value may be missing from the file's metadata)."
-            )
-        out[column] = series.astype("float64")
-    return pd.DataFrame(out, index=values.index)
-
+from sqe_geo.quality import QualityReport
 
 # --------------------------------------------------------------------------------------------
 # origins from a raster
@@ -234,12 +60,12 @@ def _band_groups(
                     f"{path}: band {i} has no description; name the bands after the age groups "
                     f"({', '.join(AGE_GROUPS)}) or pass band_groups={{{i}: 'total', ...}}."
                 )
-            _check_group(name, where=f"{path}: band {i} description")
+            check_group(name, where=f"{path}: band {i} description")
             mapping[i] = name
     else:
         mapping = {}
         for key, group in band_groups.items():
-            _check_group(group, where=f"band_groups[{key!r}]")
+            check_group(group, where=f"band_groups[{key!r}]")
             if isinstance(key, str):
                 if key not in descriptions:
                     raise InputDataError(
@@ -300,8 +126,8 @@ def origins_from_raster(
     centre is outside every quarter, with the residents lost per group), ``boundary_ties``
     and ``bands_ignored`` (info).
     """
-    report, created = _new_report(report)
-    _check_quarters(quarters)
+    report, created = new_report(report)
+    check_quarters(quarters)
     path = Path(path)
     if not path.exists():
         raise InputDataError(f"{path}: population raster not found; check the path.")
@@ -342,19 +168,19 @@ def origins_from_raster(
     counts = pd.DataFrame({mapping[b]: data[i, rows, cols] for i, b in enumerate(bands)})
     ids = ("r" + pd.Series(rows).astype(str) + "c" + pd.Series(cols).astype(str)).to_numpy()
     centres = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=raster_crs).to_crs(quarters.crs)
-    quarter_id, ties = _assign_quarters(centres.values, quarters)
-    _report_ties(report, "population_raster", ties, "cell centres")
-    inside = _split_outside(
+    quarter_id, ties = assign_quarters(centres.values, quarters)
+    report_ties(report, "population_raster", ties, "cell centres")
+    inside = split_outside(
         ids, quarter_id, counts, report=report, layer="population_raster", what="cells"
     )
-    result = _origins_frame(
+    result = origins_frame(
         ids[inside],
         quarter_id[inside],
         counts.loc[inside].reset_index(drop=True),
         centres.values[inside],
         quarters.crs,
     )
-    return _attach(result, report, created)
+    return attach_report(result, report, created)
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,8 +223,8 @@ def origins_from_points(
     ``outside_quarters`` (points dropped, with the residents lost), ``boundary_ties``.
     Non-point geometries raise :class:`~sqe_geo._errors.InputDataError`.
     """
-    report, created = _new_report(report)
-    _check_quarters(quarters)
+    report, created = new_report(report)
+    check_quarters(quarters)
     layer = "population_points"
     if points.crs is None:
         raise InputDataError(
@@ -411,7 +237,7 @@ def origins_from_points(
             "fix count_columns."
         )
     for column, group in count_columns.items():
-        _check_group(group, where=f"count_columns[{column!r}]")
+        check_group(group, where=f"count_columns[{column!r}]")
     groups = list(count_columns.values())
     if len(set(groups)) != len(groups):
         raise InputDataError(f"{layer}: count_columns maps two columns to the same age group.")
@@ -422,7 +248,7 @@ def origins_from_points(
         if id_column is not None
         else ("pt" + pd.Series(np.arange(len(points))).astype(str)).to_numpy()
     )
-    counts = _check_counts(points[list(count_columns)].reset_index(drop=True), where=layer).rename(
+    counts = check_counts(points[list(count_columns)].reset_index(drop=True), where=layer).rename(
         columns=dict(count_columns)
     )
     n_missing = counts.isna().to_numpy().sum(axis=1)
@@ -448,17 +274,17 @@ def origins_from_points(
             "missing_geometry",
             layer,
             f"{int(empty.sum())} points have no geometry and were dropped; residents lost: "
-            f"{_residents_text(counts.loc[empty])}.",
+            f"{residents_text(counts.loc[empty])}.",
             items=ids[empty],
         )
     keep = ~empty
     ids, counts = ids[keep], counts.loc[keep].reset_index(drop=True)
     geoms = gpd.GeoSeries(geoms[keep].values, crs=points.crs).to_crs(quarters.crs)
-    quarter_id, ties = _assign_quarters(geoms.values, quarters)
-    _report_ties(report, layer, ties, "points")
+    quarter_id, ties = assign_quarters(geoms.values, quarters)
+    report_ties(report, layer, ties, "points")
     has_people = (counts > 0).any(axis=1).to_numpy()
     inside = pd.notna(quarter_id)
-    _split_outside(
+    split_outside(
         ids[has_people],
         quarter_id[has_people],
         counts.loc[has_people],
@@ -475,14 +301,14 @@ def origins_from_points(
             severity="info",
             items=ids[~inside & ~has_people],
         )
-    result = _origins_frame(
+    result = origins_frame(
         ids[inside],
         quarter_id[inside],
         counts.loc[inside].reset_index(drop=True),
         geoms.values[inside],
         quarters.crs,
     )
-    return _attach(result, report, created)
+    return attach_report(result, report, created)
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,7 +380,7 @@ def _weights_for(
             f"targets: weight column(s) {missing} not found (columns: {list(targets.columns)}); "
             "fix weight_column."
         )
-    checked = _check_counts(targets[sorted(columns)], where="targets (weights)").fillna(0.0)
+    checked = check_counts(targets[sorted(columns)], where="targets (weights)").fillna(0.0)
     return {
         g: (checked[c].to_numpy() if c is not None else np.ones(len(targets)))
         for g, c in mapping.items()
@@ -611,8 +437,8 @@ def allocate_dasymetric(
     ``quarters_without_counts``, ``targets_outside_quarters`` and ``targets_as_points``
     (info).
     """
-    report, created = _new_report(report)
-    _check_quarters(quarters)
+    report, created = new_report(report)
+    check_quarters(quarters)
     layer = "demographics"
     groups = [g for g in AGE_GROUPS if g in quarter_counts.columns]
     if not groups:
@@ -631,7 +457,7 @@ def allocate_dasymetric(
         )
     if targets.crs is None:
         raise InputDataError("targets: the layer has no CRS; set it before allocating.")
-    counts = _check_counts(quarter_counts[groups], where=layer)
+    counts = check_counts(quarter_counts[groups], where=layer)
     counts.index = counts.index.astype(str)
     if counts.index.duplicated().any():
         raise InputDataError(
@@ -662,7 +488,7 @@ def allocate_dasymetric(
             "unknown_quarters",
             layer,
             f"{len(unknown)} quarter ids of the demographics are not in the quarters layer; "
-            f"their residents were not allocated: {_residents_text(counts.loc[unknown])}. "
+            f"their residents were not allocated: {residents_text(counts.loc[unknown])}. "
             "Match the ids of both layers.",
             items=unknown,
         )
@@ -704,8 +530,8 @@ def allocate_dasymetric(
             severity="info",
             count=int(polygons.sum()),
         )
-    tq, ties = _assign_quarters(geoms.values, quarters)
-    _report_ties(report, "targets", ties, "targets")
+    tq, ties = assign_quarters(geoms.values, quarters)
+    report_ties(report, "targets", ties, "targets")
     inside = pd.notna(tq)
     if (~inside).any():
         report.add(
@@ -743,7 +569,7 @@ def allocate_dasymetric(
             "0 for at least one age group; those groups were split uniformly over the targets.",
             items=sorted(zero_weight_quarters),
         )
-    result = _origins_frame(
+    result = origins_frame(
         target_ids[inside],
         tq[inside],
         pd.DataFrame(allocated),
@@ -758,7 +584,7 @@ def allocate_dasymetric(
         fallback_counts = n_by_q.loc[quarter_ids[needs]].reset_index(drop=True)
         if integer:
             fallback_counts = fallback_counts.round().astype(np.int64)
-        fallback = _origins_frame(
+        fallback = origins_frame(
             ("q" + lonely["quarter_id"].astype(str) + FALLBACK_SUFFIX).to_numpy(),
             lonely["quarter_id"].to_numpy(),
             fallback_counts,
@@ -770,11 +596,11 @@ def allocate_dasymetric(
             "targets",
             f"{int(needs.sum())} quarters have residents but no target point inside; each got "
             "one origin at the quarter's representative point holding all its residents "
-            f"({_residents_text(fallback_counts)}).",
+            f"({residents_text(fallback_counts)}).",
             items=lonely["quarter_id"],
         )
         result = pd.concat([result, fallback], ignore_index=True)
-    return _attach(result, report, created)
+    return attach_report(result, report, created)
 
 
 def reallocate_to_year(
@@ -896,7 +722,7 @@ def write_population_raster(
     if set(points.geom_type.unique()) - {"Point"}:
         points = points.centroid
     x, y = points.x.to_numpy(), points.y.to_numpy()
-    values = _check_counts(origins[list(columns)], where="write_population_raster").fillna(0.0)
+    values = check_counts(origins[list(columns)], where="write_population_raster").fillna(0.0)
     x0 = np.floor(x.min() / resolution) * resolution
     y_top = (np.floor(y.max() / resolution) + 1) * resolution
     col = np.floor((x - x0) / resolution).astype(np.int64)
@@ -926,6 +752,7 @@ def write_population_raster(
 
 __all__ = [
     "AGE_GROUPS",
+    "REPORT_ATTR",
     "allocate_dasymetric",
     "largest_remainder",
     "origins_from_points",

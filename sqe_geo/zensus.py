@@ -47,19 +47,19 @@ import shapely
 from pyproj import CRS, Transformer
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.population import (
+from sqe_geo._origins import (
     AGE_GROUPS,
-    _assign_quarters,
-    _attach,
-    _check_counts,
-    _check_quarters,
-    _new_report,
-    _origins_frame,
-    _report_ties,
-    _residents_text,
-    _split_outside,
-    write_population_raster,
+    assign_quarters,
+    attach_report,
+    check_counts,
+    check_quarters,
+    new_report,
+    origins_frame,
+    report_ties,
+    residents_text,
+    split_outside,
 )
+from sqe_geo.population import write_population_raster
 from sqe_geo.quality import QualityReport
 
 #: CRS of the Zensus grid.
@@ -228,7 +228,7 @@ def read_zensus_grid(
     ``zensus_missing_coordinates`` (rows dropped) and ``zensus_cell_key`` (info: perturbation
     caveat).
     """
-    report, created = _new_report(report)
+    report, created = new_report(report)
     path = Path(path)
     if not path.exists():
         raise InputDataError(f"{path}: Zensus grid CSV not found; check the path.")
@@ -327,7 +327,7 @@ def read_zensus_grid(
             items=gdf.loc[unparseable, "cell_id"],
         )
     report.add("zensus_cell_key", "zensus", f"{path.name}: {_CELL_KEY_NOTE}", severity="info")
-    return _attach(gdf, report, created)
+    return attach_report(gdf, report, created)
 
 
 def _read_chunks(
@@ -456,7 +456,7 @@ def zensus_age_groups(
         A copy of ``cells`` whose age-group columns are exactly the derivable ones (earlier
         age-group columns are replaced; NaN in a band gives NaN).
     """
-    report, created = _new_report(report)
+    report, created = new_report(report)
     # Age-group columns from an earlier call with other bounds would be stale: drop them.
     out = cells.drop(columns=[g for g in AGE_GROUPS if g in cells.columns])
     derived: dict[str, str] = {}
@@ -507,7 +507,7 @@ def zensus_age_groups(
             severity="info",
             items=not_derivable,
         )
-    return _attach(out, report, created)
+    return attach_report(out, report, created)
 
 
 # --------------------------------------------------------------------------------------------
@@ -597,8 +597,8 @@ def zensus_to_origins(
     (info: cells wholly outside every quarter, with their residents), ``boundary_ties``,
     ``missing_counts`` (NaN counts read as 0).
     """
-    report, created = _new_report(report)
-    _check_quarters(quarters)
+    report, created = new_report(report)
+    check_quarters(quarters)
     if cells.crs is None:
         raise InputDataError("zensus cells: no CRS; Zensus grids are EPSG:3035 (set_crs).")
     mapping = _count_columns(cells, count_columns)
@@ -608,7 +608,7 @@ def zensus_to_origins(
         if "cell_id" in cells.columns
         else ("c" + pd.Series(np.arange(len(cells))).astype(str)).to_numpy()
     )
-    counts = _check_counts(
+    counts = check_counts(
         pd.DataFrame({g: cells[c].to_numpy() for c, g in mapping.items()}), where="zensus cells"
     )
     n_nan = counts.isna().any(axis=1).to_numpy()
@@ -633,8 +633,8 @@ def zensus_to_origins(
         centres = shapely.centroid(geoms)
     centres_q = gpd.GeoSeries(centres, crs=cells.crs).to_crs(quarters.crs).values
     squares_q = gpd.GeoSeries(squares, crs=cells.crs).to_crs(quarters.crs).values
-    quarter_id, ties = _assign_quarters(centres_q, quarters)
-    _report_ties(report, "zensus", ties, "cell centres")
+    quarter_id, ties = assign_quarters(centres_q, quarters)
+    report_ties(report, "zensus", ties, "cell centres")
 
     inside = pd.notna(quarter_id)
     # Cells outside every quarter: wholly outside (neighbouring municipalities inside the
@@ -656,13 +656,13 @@ def zensus_to_origins(
             "zensus_cells_partly_inside",
             "zensus",
             f"{int(partly.sum())} cells overlap a quarter but have their centre outside every "
-            f"quarter and were dropped; residents in these cells: {_residents_text(lost)}; by "
-            f"area about {_residents_text(lost.mul(frac_partly[partly], axis=0))} of them live "
+            f"quarter and were dropped; residents in these cells: {residents_text(lost)}; by "
+            f"area about {residents_text(lost.mul(frac_partly[partly], axis=0))} of them live "
             "inside.",
             items=ids[partly],
         )
     wholly = ~inside & ~partly
-    _split_outside(
+    split_outside(
         ids[wholly],
         quarter_id[wholly],
         counts.loc[wholly],
@@ -690,18 +690,18 @@ def zensus_to_origins(
             "zensus",
             f"{int(cut.sum())} cells are cut by a quarter boundary and were assigned wholly "
             f"to the quarter of their centre; residents in these cells: "
-            f"{_residents_text(cut_counts)}; by area about {_residents_text(moved)} of them "
+            f"{residents_text(cut_counts)}; by area about {residents_text(moved)} of them "
             "live across the boundary.",
             items=ids[inside][cut],
         )
-    result = _origins_frame(
+    result = origins_frame(
         ids[inside],
         quarter_id[inside],
         counts.loc[inside].reset_index(drop=True),
         centres_q[inside],
         quarters.crs,
     )
-    return _attach(result, report, created)
+    return attach_report(result, report, created)
 
 
 def zensus_to_quarters(
@@ -726,7 +726,7 @@ def zensus_to_quarters(
         cell), one column per age group. These are perturbed grid sums, not official
         totals (finding ``zensus_cell_key``).
     """
-    report, created = _new_report(report)
+    report, created = new_report(report)
     origins = zensus_to_origins(
         cells, quarters, count_columns=count_columns, resolution_m=resolution_m, report=report
     )
@@ -743,7 +743,7 @@ def zensus_to_quarters(
         f"Quarter sums from the grid: {_CELL_KEY_NOTE}",
         severity="info",
     )
-    return _attach(sums, report, created)
+    return attach_report(sums, report, created)
 
 
 def zensus_to_raster(

@@ -9,13 +9,14 @@ import streamlit as st
 from sqe_geo.ui import state
 from sqe_geo.ui.texts import t
 
-#: url_path -> (text key of the title, icon); filled with st.Page objects by :func:`main`.
+#: The one table of pages: url_path -> (text key of the title, icon, module that renders it).
+#: :func:`main` registers them with st.navigation; each page script calls :func:`run_page`.
 PAGE_SPECS = {
-    "karte": ("page_map", ":material/map:"),
-    "vergleich": ("page_compare", ":material/bar_chart:"),
-    "profil": ("page_profile", ":material/location_city:"),
-    "export": ("page_export", ":material/download:"),
-    "daten": ("page_data", ":material/info:"),
+    "karte": ("page_map", ":material/map:", "sqe_geo.ui.page_map"),
+    "vergleich": ("page_compare", ":material/bar_chart:", "sqe_geo.ui.page_compare"),
+    "profil": ("page_profile", ":material/location_city:", "sqe_geo.ui.page_profile"),
+    "export": ("page_export", ":material/download:", "sqe_geo.ui.page_export"),
+    "daten": ("page_data", ":material/info:", "sqe_geo.ui.page_data"),
 }
 PAGES: dict[str, st.Page] = {}
 
@@ -33,15 +34,7 @@ def run_page(key: str) -> None:
     import importlib
 
     # only the page drawn (the first Karte need not wait for Altair, the exports …)
-    module = importlib.import_module(
-        {
-            "karte": "sqe_geo.ui.page_map",
-            "vergleich": "sqe_geo.ui.page_compare",
-            "profil": "sqe_geo.ui.page_profile",
-            "export": "sqe_geo.ui.page_export",
-            "daten": "sqe_geo.ui.page_data",
-        }[key]
-    )
+    module = importlib.import_module(PAGE_SPECS[key][2])
     with state.errors_shown():
         results = state.get_results()
         state.init_selection(results)
@@ -75,7 +68,7 @@ def main() -> None:
         )
     lang = st.session_state["lang"]
     PAGES.clear()
-    for key, (title_key, icon) in PAGE_SPECS.items():
+    for key, (title_key, icon, _) in PAGE_SPECS.items():
         PAGES[key] = st.Page(
             PAGE_DIR / f"{key}.py",
             title=t(title_key, lang),

@@ -173,19 +173,30 @@ class Catalog:
         """Indicator ids in catalog order."""
         return [ind.id for ind in self.indicators]
 
-    def expand(self, age_labels: Mapping[str, str], categories: Iterable[Category] = ()) -> Catalog:
-        """Fill in age ranges and expand per-category entries for one study."""
+    def expand(
+        self,
+        age_labels: Mapping[str, str],
+        categories: Iterable[Category] = (),
+        *,
+        base_year: int | None = None,
+    ) -> Catalog:
+        """Fill in age ranges (and ``{base_year}``) and expand per-category entries.
+
+        Without ``base_year`` the placeholder reads "Basisjahr" / "base year".
+        """
         categories = list(categories)
+        base = {"base_year": str(base_year)} if base_year is not None else {}
         out: list[Indicator] = []
         for ind in self.indicators:
             if ind.for_each is None:
-                out.append(_fill(ind, dict(age_labels)))
+                out.append(_fill(ind, {**age_labels, **base}))
                 continue
             for cat in categories:
                 if ind.for_each == "capacity_category" and not cat.capacity:
                     continue
                 context = {
                     **age_labels,
+                    **base,
                     "cat": cat.key,
                     "cat_de": cat.label_de,
                     "cat_en": cat.label_en,
@@ -244,10 +255,15 @@ def with_method(catalog: Catalog, which: Iterable[str], label_de: str, label_en:
     return Catalog(out)
 
 
+#: The words for ``{base_year}`` when a catalog is expanded without a study's base year.
+_BASE_YEAR_WORD = {"de": "Basisjahr", "en": "base year"}
+
+
 def _fill(ind: Indicator, context: Mapping[str, str]) -> Indicator:
-    def fmt(text: str) -> str:
+    def fmt(text: str, language: str = "de") -> str:
+        given = {"base_year": _BASE_YEAR_WORD[language], **context}
         try:
-            return text.format_map(context)
+            return text.format_map(given)
         except (KeyError, IndexError, ValueError) as exc:
             raise StudyConfigError(
                 f"indicator {ind.id!r}: placeholder {exc} in {text!r} is unknown. Known: "
@@ -259,11 +275,11 @@ def _fill(ind: Indicator, context: Mapping[str, str]) -> Indicator:
         id=fmt(ind.id),
         inputs={k: fmt(v) for k, v in ind.inputs.items()},
         label_de=fmt(ind.label_de),
-        label_en=fmt(ind.label_en),
+        label_en=fmt(ind.label_en, "en"),
         unit_de=fmt(ind.unit_de),
-        unit_en=fmt(ind.unit_en),
+        unit_en=fmt(ind.unit_en, "en"),
         description_de=fmt(ind.description_de),
-        description_en=fmt(ind.description_en),
+        description_en=fmt(ind.description_en, "en"),
     )
 
 

@@ -229,7 +229,11 @@ def run(
     report = QualityReport(list(study.report.findings))
     if catalog is None:
         catalog = load_catalog([CATALOG_FOLDER, *config.indicator_folders])
-    catalog = catalog.expand(config.age_groups.labels(), study_categories(study))
+    catalog = catalog.expand(
+        config.age_groups.labels(),
+        study_categories(study),
+        base_year=config.base_year or min(study.years),
+    )
     quarter_counts = study.demographics.set_index(["quarter_id", "year"])
     origins: dict[int, gpd.GeoDataFrame] = {}
     distances: dict[int, pd.DataFrame] = {}

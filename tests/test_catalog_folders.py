@@ -67,3 +67,13 @@ def test_study_file_key_is_read_relative_to_the_study(tmp_path: Path):
     study.write_text('indicator_folders = ["mine"]\n' + text, encoding="utf-8")
     config = sqe_geo.load_config(study)
     assert config.indicator_folders == [(tmp_path / "mine").resolve()]
+
+
+def test_change_labels_name_the_base_year(demo_study: Study):
+    results = sqe_geo.run(demo_study, accessibility=False)
+    change = results.catalog["change_older_abs"]
+    assert change.label("de") == "Veränderung Einwohner 65+ seit 2016"
+    assert change.label("en") == "Change of residents 65+ since 2016"
+    generic = load_catalog().expand(demo_study.config.age_groups.labels())
+    assert generic["change_older_abs"].label("de").endswith("seit Basisjahr")
+    assert generic["change_older_abs"].label("en").endswith("since base year")

@@ -1,14 +1,9 @@
-"""Folium maps and small static SVG maps of indicator results (no Streamlit here).
+"""Folium maps of indicator results (no Streamlit here).
 
-The choropleth classifies the quarters' values of one indicator with mapclassify
-(quantiles, natural breaks after Fisher-Jenks, equal intervals; 3–7 classes) and colours
-them so that *darker always means more need*: for ``higher_is_worse`` indicators high
-values are dark, for ``higher_is_better`` indicators the ramp is reversed, and ``neutral``
-indicators get a separate blue ramp that does not suggest good or bad. Values withheld by
-disclosure control are hatched, missing values grey; the legend explains both.
-
-:func:`svg_map` draws polygons as a static inline SVG (small multiples in the app, the
-outline map of the printable quarter profile) without tiles or JavaScript.
+The choropleth colours the quarters by the classes of :mod:`sqe_geo.classify` (darker
+always means more need). Values withheld by disclosure control are hatched, missing values
+grey, not-computed values grey with their reason; the legend explains each. Static SVG maps
+are in :mod:`sqe_geo.svg_maps`.
 """
 
 from __future__ import annotations
@@ -17,32 +12,35 @@ import base64
 import functools
 import html
 import json
-import math
-import warnings
-from collections.abc import Callable, Mapping
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 from sqe_geo._errors import missing_extra
 from sqe_geo.formatting import format_number
 
 try:  # the core install (pip install sqe-geo) has no map libraries: sqe-geo[app] does
     import folium
-    import mapclassify
 
     # branca re-exports jinja2's Template without listing it in __all__
     from branca.element import MacroElement, Template  # type: ignore[attr-defined]
 except ImportError as exc:
     raise missing_extra(exc.name) from None
 
+from sqe_geo.classify import (
+    AREA_OUTLINE_COLOR,
+    MISSING_COLOR,
+    NOT_COMPUTED_COLOR,
+    OUTLINE_COLOR,
+    SUPPRESSED_COLOR,
+    Classification,
+    classify,
+    ranks,
+)
 from sqe_geo.indicators import Indicator
 from sqe_geo.status import (
     APPROXIMATION,
@@ -56,56 +54,6 @@ from sqe_geo.status import (
 
 if TYPE_CHECKING:
     from sqe_geo.pipeline import Results
-
-Scheme = Literal["quantiles", "fisher_jenks", "equal_interval"]
-
-#: Classification schemes: id -> mapclassify class.
-SCHEMES: dict[str, type] = {
-    "quantiles": mapclassify.Quantiles,
-    "fisher_jenks": mapclassify.FisherJenks,
-    "equal_interval": mapclassify.EqualInterval,
-}
-SCHEME_LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "quantiles": "Quantile (gleich viele Quartiere je Klasse)",
-        "fisher_jenks": "Natürliche Brüche (Fisher-Jenks)",
-        "equal_interval": "Gleiche Intervalle",
-    },
-    "en": {
-        "quantiles": "Quantiles (equal count per class)",
-        "fisher_jenks": "Natural breaks (Fisher-Jenks)",
-        "equal_interval": "Equal intervals",
-    },
-}
-MIN_CLASSES, MAX_CLASSES = 3, 7
-
-# ColorBrewer sequential schemes (light -> dark), cynthiabrewer.org, Apache-2.0.
-_ORRD = {
-    3: ["#fee8c8", "#fdbb84", "#e34a33"],
-    4: ["#fef0d9", "#fdcc8a", "#fc8d59", "#d7301f"],
-    5: ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"],
-    6: ["#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"],
-    7: ["#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000"],
-}
-_PUBU = {
-    3: ["#ece7f2", "#a6bddb", "#2b8cbe"],
-    4: ["#f1eef6", "#bdc9e1", "#74a9cf", "#0570b0"],
-    5: ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"],
-    6: ["#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#2b8cbe", "#045a8d"],
-    7: ["#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b"],
-}
-# Fewer than 3 distinct values: take the light and dark end of the 3-class ramp.
-for _ramp in (_ORRD, _PUBU):
-    _ramp[1] = [_ramp[3][2]]
-    _ramp[2] = [_ramp[3][0], _ramp[3][2]]
-
-#: Fill of quarters without a value (no data) and of withheld values (hatched).
-MISSING_COLOR = "#d9d9d9"
-SUPPRESSED_COLOR = "#9e9e9e"
-#: Fill of quarters whose value could not be computed (a gap in the data; legend gives why).
-NOT_COMPUTED_COLOR = "#b0b0b0"
-OUTLINE_COLOR = "#555555"
-AREA_OUTLINE_COLOR = "#1a1a1a"
 
 #: Marker colours of service categories (cycled for unknown categories).
 SERVICE_COLORS = {
@@ -154,125 +102,6 @@ TEXT: dict[str, dict[str, str]] = {
         "method": "Distances: {method}",
     },
 }
-
-
-def palette(direction: str, k: int) -> list[str]:
-    """Class colours, one per class from the lowest to the highest value.
-
-    ``higher_is_worse``: light -> dark (dark = high = more need); ``higher_is_better``:
-    dark -> light (dark = low = more need); ``neutral``: a blue light -> dark ramp.
-    """
-    k = int(min(max(k, 1), MAX_CLASSES))
-    if direction == "neutral":
-        return list(_PUBU[k])
-    colors = list(_ORRD[k])
-    return colors[::-1] if direction == "higher_is_better" else colors
-
-
-@dataclass
-class Classification:
-    """Class limits of one indicator's values and the class of every unit.
-
-    Attributes
-    ----------
-    scheme
-        ``"quantiles"``, ``"fisher_jenks"`` or ``"equal_interval"``.
-    k
-        Number of classes actually formed (fewer than asked when there are few distinct
-        values).
-    lower
-        The smallest value (lower limit of the first class).
-    bins
-        Upper limit of every class (mapclassify's ``bins``).
-    classes
-        Class number (0 … k-1) per unit; ``<NA>`` for missing or withheld values.
-    colors
-        Fill colour per class.
-    """
-
-    scheme: str
-    k: int
-    lower: float
-    bins: list[float]
-    classes: pd.Series
-    colors: list[str]
-
-    def color_of(self, unit: object) -> str | None:
-        """Fill colour of a unit, None when it has no class."""
-        cls = self.classes.get(unit)
-        if cls is None or pd.isna(cls):
-            return None
-        return self.colors[int(cls)]
-
-    def limits(self) -> list[tuple[float, float]]:
-        """(lower, upper) of every class."""
-        lows = [self.lower, *self.bins[:-1]]
-        return list(zip(lows, self.bins, strict=True))
-
-    def legend_labels(self, decimals: int = 1, language: str = "de") -> list[str]:
-        """Readable class limits such as ``"12,3 – 15,0"``."""
-        return [
-            f"{format_number(lo, decimals, language)} – {format_number(hi, decimals, language)}"
-            for lo, hi in self.limits()
-        ]
-
-
-def classify(
-    values: pd.Series,
-    scheme: str = "quantiles",
-    k: int = 5,
-    *,
-    direction: str = "higher_is_worse",
-) -> Classification:
-    """Classify values with mapclassify.
-
-    Parameters
-    ----------
-    values
-        Indicator values indexed by unit; NaN values get no class.
-    scheme
-        A key of :data:`SCHEMES`.
-    k
-        Number of classes, 3–7 (fewer when there are fewer distinct values).
-    direction
-        The indicator's direction; decides the colours.
-
-    Returns
-    -------
-    Classification
-        With ``bins`` equal to mapclassify's for the same values, scheme and k.
-    """
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown classification scheme {scheme!r}; use one of {list(SCHEMES)}")
-    k = int(min(max(k, MIN_CLASSES), MAX_CLASSES))
-    numeric = pd.to_numeric(values, errors="coerce").astype(float)
-    valid = numeric.dropna()
-    classes = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    if valid.empty:
-        return Classification(scheme, 0, math.nan, [], classes, [])
-    distinct = int(valid.nunique())
-    if distinct < 2:
-        only = float(valid.iloc[0])
-        classes[valid.index] = 0
-        return Classification(scheme, 1, only, [only], classes, palette(direction, 1))
-    k_used = min(k, distinct)
-    with warnings.catch_warnings():
-        # mapclassify warns when it has to form fewer classes than asked; k_used avoids
-        # that mostly, and the Classification reports the number really formed.
-        warnings.simplefilter("ignore", UserWarning)
-        result = SCHEMES[scheme](valid.to_numpy(), k=k_used)
-    bins = [float(b) for b in result.bins]
-    classes[valid.index] = np.asarray(result.yb, dtype=int)
-    return Classification(
-        scheme, len(bins), float(valid.min()), bins, classes, palette(direction, len(bins))
-    )
-
-
-def ranks(values: pd.Series) -> pd.Series:
-    """Rank 1 = highest value; missing values get no rank."""
-    return (
-        pd.to_numeric(values, errors="coerce").rank(ascending=False, method="min").astype("Int64")
-    )
 
 
 def to_web(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -907,108 +736,3 @@ def add_service_layers(
 def map_html(fmap: folium.Map) -> bytes:
     """A folium map as a standalone HTML document (UTF-8 bytes)."""
     return fmap.get_root().render().encode("utf-8")
-
-
-# --- static SVG maps -------------------------------------------------------------------
-
-#: Map coordinates (x, y arrays) -> SVG pixel coordinates.
-_Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-def _ring_path(coords: np.ndarray, transform: _Transform) -> str:
-    xs, ys = transform(coords[:, 0], coords[:, 1])
-    points = " L".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
-    return f"M{points} Z"
-
-
-def _geometry_path(geom: BaseGeometry, transform: _Transform) -> str:
-    parts = []
-    for poly in shapely.get_parts(geom):
-        if poly.geom_type != "Polygon":
-            continue
-        parts.append(_ring_path(np.asarray(poly.exterior.coords), transform))
-        parts.extend(_ring_path(np.asarray(r.coords), transform) for r in poly.interiors)
-    return " ".join(parts)
-
-
-def svg_map(
-    frame: gpd.GeoDataFrame,
-    fills: Mapping[Any, str] | None = None,
-    *,
-    id_column: str = "unit_id",
-    width: int = 240,
-    height: int | None = None,
-    title: str | None = None,
-    highlight: object | None = None,
-    stroke: str = "#555555",
-    labels: Mapping[Any, str] | None = None,
-    hatched: AbstractSet[Any] | None = None,
-    simplify_m: float = 20.0,
-) -> str:
-    """Draw polygons as a self-contained inline SVG.
-
-    Parameters
-    ----------
-    frame
-        Polygons in a metric CRS (the analysis CRS).
-    fills
-        Unit id -> fill colour; units not listed are light grey.
-    width, height
-        Size in pixels; the height follows the aspect ratio when None.
-    title
-        Text for the SVG ``<title>`` (shown as tooltip and read by screen readers).
-    highlight
-        A unit drawn on top with a thick blue outline.
-    labels
-        Unit id -> tooltip text of that polygon.
-    hatched
-        Unit ids filled with a hatch pattern (withheld values).
-    simplify_m
-        Tolerance of the simplification that keeps the SVG small.
-    """
-    fills = fills or {}
-    labels = labels or {}
-    hatched = hatched or set()
-    geoms = frame.geometry.simplify(simplify_m) if simplify_m else frame.geometry
-    minx, miny, maxx, maxy = frame.total_bounds
-    span_x, span_y = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
-    pad = 4
-    if height is None:
-        height = round(width * span_y / span_x)
-    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
-    off_x = (width - scale * span_x) / 2
-    off_y = (height - scale * span_y) / 2
-
-    def transform(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return off_x + (x - minx) * scale, height - off_y - (y - miny) * scale
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">'
-    ]
-    if title:
-        out.append(f"<title>{html.escape(title)}</title>")
-    if hatched:
-        out.append(
-            '<defs><pattern id="sqe-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
-            f'<rect width="3" height="6" fill="{SUPPRESSED_COLOR}"/></pattern></defs>'
-        )
-    top = None
-    for uid, geom in zip(frame[id_column], geoms, strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        d = _geometry_path(geom, transform)
-        fill = "url(#sqe-hatch)" if uid in hatched else fills.get(uid, MISSING_COLOR)
-        tip = f"<title>{html.escape(labels[uid])}</title>" if uid in labels else ""
-        element = (
-            f'<path d="{d}" fill="{fill}" stroke="{stroke}" stroke-width="0.7" '
-            f'fill-rule="evenodd">{tip}</path>'
-        )
-        if uid == highlight:
-            top = f'<path d="{d}" fill="none" stroke="#0055ff" stroke-width="2.5"/>'
-        out.append(element)
-    if top:
-        out.append(top)
-    out.append("</svg>")
-    return "".join(out)

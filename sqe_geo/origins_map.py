@@ -25,8 +25,8 @@ try:  # the core install has no map libraries: sqe-geo[app] does
 except ImportError as exc:
     raise missing_extra(exc.name) from None
 
+from sqe_geo.classify import OUTLINE_COLOR
 from sqe_geo.maps import (
-    OUTLINE_COLOR,
     Legend,
     MetricScale,
     points_geojson,

@@ -18,8 +18,8 @@ import pandas as pd
 
 from sqe_geo import __version__
 from sqe_geo.aggregate import CITY_ID, Level
+from sqe_geo.classify import classify, ranks
 from sqe_geo.formatting import format_number
-from sqe_geo.maps import classify, ranks, svg_map
 from sqe_geo.status import (
     BASE_YEAR,
     NOT_COMPUTED_MARK,
@@ -27,6 +27,7 @@ from sqe_geo.status import (
     status_label,
     status_note,
 )
+from sqe_geo.svg_maps import svg_map
 
 if TYPE_CHECKING:
     from sqe_geo.pipeline import Results

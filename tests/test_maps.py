@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sqe_geo import compare, maps, origins_map, report_html
+from sqe_geo import classify, compare, maps, origins_map, report_html, svg_maps
 from sqe_geo.aggregate import CITY_ID
 from sqe_geo.pipeline import Results
 
@@ -48,10 +48,10 @@ def withheld(demo_results_ageing: Results) -> Results:
 @pytest.mark.parametrize("k", [3, 5, 7])
 def test_class_limits_equal_mapclassify(demo_results_ageing: Results, scheme: str, k: int):
     values = demo_results_ageing.table("quarter", year=YEAR).set_index("unit_id")["share_older"]
-    cls = maps.classify(values, scheme, k)
+    cls = classify.classify(values, scheme, k)
     with warnings.catch_warnings():  # FisherJenks: "Numba not installed" (no numba here)
         warnings.simplefilter("ignore", UserWarning)
-        oracle = maps.SCHEMES[scheme](values.to_numpy(), k=k)
+        oracle = classify.SCHEMES[scheme](values.to_numpy(), k=k)
     np.testing.assert_allclose(cls.bins, oracle.bins)
     assert cls.classes.to_numpy(dtype=int).tolist() == oracle.yb.tolist()
     assert cls.k == k and len(cls.colors) == k
@@ -59,27 +59,27 @@ def test_class_limits_equal_mapclassify(demo_results_ageing: Results, scheme: st
 
 
 def test_mapclassify_names_match():
-    assert maps.SCHEMES["fisher_jenks"] is mapclassify.FisherJenks
+    assert classify.SCHEMES["fisher_jenks"] is mapclassify.FisherJenks
 
 
 def test_classify_missing_and_few_values():
     values = pd.Series([1.0, np.nan, 2.0, 2.0, 1.0], index=list("abcde"))
-    cls = maps.classify(values, "quantiles", 5)
+    cls = classify.classify(values, "quantiles", 5)
     assert cls.k == 2
     assert pd.isna(cls.classes["b"]) and cls.color_of("b") is None
     assert cls.color_of("a") != cls.color_of("c")
-    single = maps.classify(pd.Series([4.0, 4.0]), "fisher_jenks", 5)
+    single = classify.classify(pd.Series([4.0, 4.0]), "fisher_jenks", 5)
     assert single.k == 1
-    empty = maps.classify(pd.Series([np.nan]), "equal_interval", 4)
+    empty = classify.classify(pd.Series([np.nan]), "equal_interval", 4)
     assert empty.k == 0 and empty.colors == []
     with pytest.raises(ValueError, match="unknown classification"):
-        maps.classify(values, "jenks", 5)
+        classify.classify(values, "jenks", 5)
 
 
 def test_classes_clamped_to_3_to_7():
     values = pd.Series(np.arange(40, dtype=float))
-    assert maps.classify(values, "equal_interval", 12).k == 7
-    assert maps.classify(values, "equal_interval", 1).k == 3
+    assert classify.classify(values, "equal_interval", 12).k == 7
+    assert classify.classify(values, "equal_interval", 1).k == 3
 
 
 def test_format_number_rounds_half_up():
@@ -92,7 +92,7 @@ def test_format_number_rounds_half_up():
 
 
 def test_legend_labels_are_german_numbers():
-    cls = maps.classify(pd.Series([1000.5, 2000.25, 3000.0, 4000.0]), "equal_interval", 3)
+    cls = classify.classify(pd.Series([1000.5, 2000.25, 3000.0, 4000.0]), "equal_interval", 3)
     labels = cls.legend_labels(1, "de")
     assert labels[0] == "1.000,5 – 2.000,3"
     assert cls.legend_labels(1, "en")[0] == "1,000.5 – 2,000.3"
@@ -102,9 +102,9 @@ def test_legend_labels_are_german_numbers():
 
 
 def test_palette_direction():
-    worse = maps.palette("higher_is_worse", 5)
-    better = maps.palette("higher_is_better", 5)
-    neutral = maps.palette("neutral", 5)
+    worse = classify.palette("higher_is_worse", 5)
+    better = classify.palette("higher_is_better", 5)
+    neutral = classify.palette("neutral", 5)
     assert _luminance(worse[0]) > _luminance(worse[-1])  # high values dark
     assert better == worse[::-1]  # low values dark
     assert _luminance(better[0]) < _luminance(better[-1])
@@ -114,13 +114,13 @@ def test_palette_direction():
 def test_darkest_quarter_is_most_need(demo_results: Results):
     # share_older: higher is worse -> highest value darkest
     table = demo_results.table("quarter", year=YEAR).set_index("unit_id")
-    worse = maps.classify(table["share_older"], "quantiles", 5, direction="higher_is_worse")
+    worse = classify.classify(table["share_older"], "quantiles", 5, direction="higher_is_worse")
     top = table["share_older"].idxmax()
     assert worse.color_of(top) == min(worse.colors, key=_luminance)
     coverage = next(i for i in demo_results.catalog if i.id.startswith("coverage_"))
     assert coverage.direction == "higher_is_better"
     column = table[coverage.id]
-    better = maps.classify(column, "quantiles", 5, direction=coverage.direction)
+    better = classify.classify(column, "quantiles", 5, direction=coverage.direction)
     assert better.color_of(column.idxmin()) == min(better.colors, key=_luminance)
     assert better.color_of(column.idxmax()) == max(better.colors, key=_luminance)
 
@@ -152,7 +152,7 @@ def test_map_tooltip_legend_and_layers(demo_results: Results):
     assert "value_text" in html and "rank_text" in html
     # legend: title with year, unit, class limits like the classification
     values = demo_results.table("quarter", year=YEAR).set_index("unit_id")["share_oldest_old"]
-    cls = maps.classify(values, "fisher_jenks", 4)
+    cls = classify.classify(values, "fisher_jenks", 4)
     for label in cls.legend_labels(1, "de"):
         assert label in html
     assert "Anteil Hochbetagte 80+ (2023)" in html
@@ -187,8 +187,8 @@ def test_suppressed_and_missing_drawn_distinctly(withheld: Results):
     features = {f["properties"]["unit_id"]: f for f in geojson.data["features"]}
     style = geojson.style_function
     assert style(features["03"])["fillColor"] == maps.HATCH_FILL
-    assert style(features["05"])["fillColor"] == maps.MISSING_COLOR
-    assert style(features["01"])["fillColor"] in maps.palette("higher_is_worse", 5)
+    assert style(features["05"])["fillColor"] == classify.MISSING_COLOR
+    assert style(features["01"])["fillColor"] in classify.palette("higher_is_worse", 5)
 
 
 def test_map_without_withheld_values_has_no_hatch_legend(demo_results_ageing: Results):
@@ -209,7 +209,7 @@ def test_map_english_and_highlight(demo_results_ageing: Results):
 
 def test_svg_map(withheld: Results):
     areas = withheld.planning_areas_geo(YEAR)
-    svg = maps.svg_map(
+    svg = svg_maps.svg_map(
         areas, {"Nord": "#ff0000"}, hatched={"Süd"}, labels={"Nord": "Nord: 1"}, title="T"
     )
     assert svg.startswith("<svg") and svg.endswith("</svg>")

@@ -282,7 +282,7 @@ def test_geopackage_carries_the_status(results, tmp_path):
 
 
 def test_maps_grey_with_the_reason_in_the_legend(results):
-    from sqe_geo import maps
+    from sqe_geo import classify, maps
 
     layer = maps.quarter_layer(results, "coverage_food_older", 2023).set_index("unit_id")
     assert layer.loc["C", "value_text"] == "nicht berechnet (Einwohner nicht verortet)"
@@ -293,7 +293,7 @@ def test_maps_grey_with_the_reason_in_the_legend(results):
     page = page.decode("utf-8")
     assert "nicht berechnet (Einwohner nicht verortet)" in page
     assert "nicht berechnet (zu viele Ältere ohne Anbindung ans Wegenetz)" in page
-    assert maps.NOT_COMPUTED_COLOR in page
+    assert classify.NOT_COMPUTED_COLOR in page
     assert "Entfernungen: Netzdistanz" in page
     ind = results.catalog["coverage_food_older"]
     assert maps.value_text(12.34, ind, status=PARTIAL) == (

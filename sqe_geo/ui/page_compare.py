@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from sqe_geo import compare, maps
+from sqe_geo import classify, compare, svg_maps
 from sqe_geo.aggregate import CITY_ID
 from sqe_geo.formatting import format_number
 from sqe_geo.pipeline import Results
@@ -156,14 +156,14 @@ def render(results: Results) -> None:
         for n, ind_id in enumerate(chosen):
             ind = results.catalog[ind_id]
             values = comp.values.loc[ind_id, comp.areas]
-            cls = maps.classify(values, "equal_interval", 3, direction=ind.direction)
+            cls = classify.classify(values, "equal_interval", 3, direction=ind.direction)
             fills = {a: color for a in comp.areas if (color := cls.color_of(a))}
             hatched = {a for a in comp.areas if comp.suppressed.loc[ind_id, a]}
             tips = {
                 a: f"{a}: {format_number(values[a], ind.decimals, lang)} {ind.unit(lang)}"
                 for a in comp.areas
             }
-            svg = maps.svg_map(
+            svg = svg_maps.svg_map(
                 areas, fills, width=260, title=ind.label(lang), labels=tips, hatched=hatched
             )
             city = format_number(comp.values.loc[ind_id, CITY_ID], ind.decimals, lang)

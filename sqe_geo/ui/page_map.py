@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from sqe_geo import maps
+from sqe_geo import classify, maps
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t
@@ -40,16 +40,16 @@ def selection_controls(results: Results, lang: str, *, scheme: bool = True) -> N
                 st.selectbox,
                 t("scheme", lang),
                 "scheme",
-                options=list(maps.SCHEMES),
-                format_func=lambda s: maps.SCHEME_LABELS[lang][s],
+                options=list(classify.SCHEMES),
+                format_func=lambda s: classify.SCHEME_LABELS[lang][s],
             )
         with cols[3]:
             state.bound(
                 st.slider,
                 t("classes", lang),
                 "k",
-                min_value=maps.MIN_CLASSES,
-                max_value=maps.MAX_CLASSES,
+                min_value=classify.MIN_CLASSES,
+                max_value=classify.MAX_CLASSES,
             )
 
 

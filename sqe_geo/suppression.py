@@ -241,9 +241,14 @@ class _GroupLP:
         ub_abs = np.abs(cells.a_ub[:, group])  # type: ignore[call-overload]
         self.eq_rows = np.flatnonzero(eq_abs.sum(axis=1) > 0)
         self.ub_rows = np.flatnonzero(ub_abs.sum(axis=1) > 0)
-        self.a_eq = cells.a_eq[self.eq_rows][:, group]
+        # Small programs as dense arrays: linprog's checks of sparse input cost more than
+        # the solve itself.
+        a_eq = cells.a_eq[self.eq_rows][:, group]
+        a_ub = cells.a_ub[self.ub_rows][:, group]
+        dense = group.size <= 400
+        self.a_eq: sparse.csr_array | np.ndarray = a_eq.toarray() if dense else a_eq
+        self.a_ub: sparse.csr_array | np.ndarray = a_ub.toarray() if dense else a_ub
         self.b_eq = -(cells.a_eq[self.eq_rows] @ x_known)
-        self.a_ub = cells.a_ub[self.ub_rows][:, group]
         self.b_ub = -(cells.a_ub[self.ub_rows] @ x_known)
         self.bounds = [(None, None) if cells.signed[c] else (0.0, None) for c in group]
 
@@ -336,6 +341,8 @@ def _fix_group(
     added: list[int] = []
     need = max(levels.lower, levels.upper)
     for k, cell in enumerate(group):
+        if protected[cell].all():
+            continue
         value = cells.values[cell]
         slack = _TOL * max(1.0, abs(value))
         want_low = value - levels.lower

@@ -7,6 +7,9 @@ accessibility), the real 2016 Stadtteile (default rules, and a strict minimum co
 
 Usage: ``.venv/bin/python benchmarks/disclosure_cost.py [path/to/shared/karlsruhe]``.
 Uses only the public API, so the same script measures an older checkout too.
+``--scale 4 16`` instead times the suppression alone on the demo's counts replicated 4 and
+16 times (108 and 432 quarters) and scaled down to 2–30 %, so that hundreds of cells are
+small: a stress case for the linear programs.
 """
 
 from __future__ import annotations
@@ -68,7 +71,47 @@ def _real_2016(karlsruhe: Path, folder: Path):
     return sqe_geo.load_study(_write_study(karlsruhe, folder, POPULATION, "Stadtteilnummer"))
 
 
+def scale(factors: list[int]) -> None:
+    """Time withheld_counts on the demo's counts replicated ``factor`` times."""
+    import pandas as pd
+
+    from sqe_geo.aggregate import roll_up
+    from sqe_geo.privacy import protected_variables, withheld_counts
+
+    demo = sqe_geo.run(sqe_geo.load_study(sqe_geo.DEMO_STUDY))
+    variables = [v for v in protected_variables(demo.catalog) if v in demo.counts["quarter"]]
+    base = demo.counts["quarter"]
+    print(f"{'quarters':>8} {'withheld cells':>15} {'of cells':>9} {'seconds':>8}")
+    for factor in factors:
+        rng = np.random.default_rng(0)
+        frames = []
+        for r in range(factor):
+            frame = base.copy()
+            frame.index = frame.index.set_levels(
+                [f"{u}_{r}" for u in frame.index.levels[0]], level=0
+            )
+            frames.append((frame * rng.uniform(0.02, 0.3)).round())
+        quarter_counts = pd.concat(frames)
+        units = sorted(set(quarter_counts.index.get_level_values(0)))
+        quarters = pd.DataFrame(
+            {
+                "quarter_id": units,
+                "name": units,
+                "planning_area": [f"P{i % (factor * 2)}" for i in range(len(units))],
+            }
+        )
+        counts = roll_up(quarter_counts, quarters)
+        started = time.perf_counter()
+        withheld = withheld_counts(counts, quarters, variables, 3)
+        seconds = time.perf_counter() - started
+        cells = withheld["quarter"]
+        print(f"{len(units):8d} {int(cells.to_numpy().sum()):15d} {cells.size:9d} {seconds:8.1f}")
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--scale":
+        scale([int(f) for f in sys.argv[2:]])
+        return
     default = Path(__file__).resolve().parents[2] / "shared" / "karlsruhe"
     karlsruhe = (Path(sys.argv[1]) if len(sys.argv) > 1 else default).resolve()
     demo = sqe_geo.load_study(sqe_geo.DEMO_STUDY)

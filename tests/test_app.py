@@ -521,3 +521,12 @@ def test_an_internal_error_never_shows_a_python_exception(
     expected = "Interner Fehler" if lang == "de" else "Internal error"
     assert message.startswith(expected) and "KeyError" not in message
     assert "a bug, not a user mistake" in caplog.text
+
+
+def test_quality_report_table_speaks_the_ui_language():
+    at = open_app("daten")
+    frames = [df.value for df in at.dataframe]
+    report = next(f for f in frames if "Meldung" in f.columns)
+    assert "Prüfung" not in report.columns  # ids are for programs
+    assert set(report["Gewicht"]) <= {"Fehler", "Warnung", "Hinweis"}
+    assert "Einwohnertabelle" in set(report["Ebene"])

@@ -12,7 +12,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from sqe_geo._errors import SqeGeoError
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import state
-from sqe_geo.ui.texts import t
+from sqe_geo.ui.texts import finding_label, t
 from sqe_geo.upload import MAX_UPLOAD_BYTES, UploadMapping, UploadWorkspace, guess_age_range
 
 _NONE = ""
@@ -88,6 +88,10 @@ def render(results: Results) -> None:
     st.subheader(t("quality", lang))
     report = results.report.to_frame()
     if len(report):
+        for column in ("severity", "layer"):
+            report[column] = report[column].map(lambda v: finding_label(str(v), lang))
+        # the check is an id for programs; people read the message
+        report = report.drop(columns=["check"])
         st.dataframe(
             report.rename(columns=_columns(lang, REPORT_COLUMNS)),
             hide_index=True,

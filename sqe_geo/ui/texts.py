@@ -242,6 +242,52 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+#: Severity and input layer of data-quality findings, as the report table shows them.
+FINDING_LABELS: dict[str, dict[str, str]] = {
+    "de": {
+        "error": "Fehler",
+        "warning": "Warnung",
+        "info": "Hinweis",
+        "demographics": "Einwohnertabelle",
+        "quarters": "Quartiere",
+        "planning_areas": "Planungsräume",
+        "services": "Einrichtungen",
+        "network": "Wegenetz",
+        "origins": "Wohnorte",
+        "population_grid": "Wohnorte",
+        "zensus": "Zensus-Gitter",
+        "indicators": "Indikatoren",
+        "accessibility": "Erreichbarkeit",
+        "study": "Studie",
+        "upload": "Upload",
+        "fetch": "Download",
+    },
+    "en": {
+        "error": "error",
+        "warning": "warning",
+        "info": "note",
+        "demographics": "demographics",
+        "quarters": "quarters",
+        "planning_areas": "planning areas",
+        "services": "services",
+        "network": "walking network",
+        "origins": "residents' locations",
+        "population_grid": "residents' locations",
+        "zensus": "Zensus grid",
+        "indicators": "indicators",
+        "accessibility": "accessibility",
+        "study": "study",
+        "upload": "upload",
+        "fetch": "download",
+    },
+}
+
+
+def finding_label(value: str, language: str = "de") -> str:
+    """A finding's severity or layer in the UI language (the value itself when unknown)."""
+    return FINDING_LABELS.get(language, FINDING_LABELS["de"]).get(value, value)
+
+
 def t(key: str, language: str = "de", **kwargs: object) -> str:
     """The UI text ``key`` in ``language`` (German when the key lacks a translation)."""
     text = TEXTS.get(language, TEXTS["de"]).get(key) or TEXTS["de"].get(key, key)

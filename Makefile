@@ -10,7 +10,7 @@ LINTED := sqe_geo tests benchmarks app.py
 
 WHEEL_VENV := .wheel-venv
 
-.PHONY: app test lint format bench demo clean wheel-check
+.PHONY: app test lint format bench demo clean wheel-check min-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sqe-geo needs Python >= 3.11; set PYTHON=python3.11 (or newer)")'
@@ -44,6 +44,11 @@ wheel-check: $(VENV)/.installed-test
 	$(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/python -m pip install --quiet dist/sqe_geo-*.whl
 	cd "$$(mktemp -d)" && $(CURDIR)/$(WHEEL_VENV)/bin/python $(CURDIR)/tests/wheel_check.py
+
+# The version floors of pyproject.toml are true: install exactly them into a fresh venv in a
+# temporary folder and run the fast tests there (tests/min_deps.py; not part of `make test`).
+min-deps:
+	$(PYTHON) tests/min_deps.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINTED)

@@ -222,6 +222,8 @@ def _read_csv_text(path: Path, text: str, sep: str, skiprows: int) -> pd.DataFra
             keep_default_na=False,
             skipinitialspace=True,
             skiprows=skiprows,
+            # pandas < 3.1's C parser cuts a field at a NUL; the python one keeps it
+            engine="python" if "\x00" in text else "c",
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputDataError(

@@ -274,7 +274,9 @@ class _GroupLP:
         if res.status == 3:  # unbounded: the cell can move without limit
             return -np.inf * sense, np.array([], dtype=int)
         if res.status != 0:
-            raise RuntimeError(f"disclosure control: linear program failed ({res.message})")
+            # Numerical trouble (the true counts are always feasible): count the cell as not
+            # protected on this side, so that more cells around it are withheld.
+            return np.inf * sense, np.array([], dtype=int)
         rows = []
         if has_eq:
             rows.append(self.eq_rows[np.abs(res.eqlin.marginals) > _TOL])

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
 
+from sqe_geo.formatting import round_value
 from sqe_geo.pipeline import Results
 
 # Inputs of each kind that count persons (what the catalog's kinds mean).
@@ -135,7 +136,9 @@ class _Program:
 
 
 def _half(decimals: int) -> float:
-    return 0.5 * 10.0 ** (-decimals)
+    # half a unit of the last published digit, and a hair more: the true value may sit
+    # exactly on the rounding boundary, where floating point must not exclude it
+    return 0.5 * 10.0 ** (-decimals) * (1 + 1e-9) + 1e-12
 
 
 def person_variables(results: Results) -> list[str]:
@@ -312,7 +315,11 @@ def audit(results: Results, *, min_count: int = 3) -> list[Interval]:
                 value = values.at[(unit, year), ind.id]
                 if pd.isna(value) or bool(suppressed.at[(unit, year), ind.id]):
                     continue
-                value = round(float(value), ind.decimals)
+                # as published: rounded half up (DIN 1333) like every output
+                rounded = round_value(float(value), ind.decimals)
+                if rounded is None:
+                    continue
+                value = float(rounded)
                 y = int(year)
 
                 def x(v: str, level=level, unit=unit, y=y) -> int | None:

@@ -116,13 +116,8 @@ def test_the_audit_finds_a_hierarchy_only_pattern(demo_study: Study):
     assert any(i.unit == first[0] and i.variable == "oldest_old" for i in pinned)
 
 
-@st.composite
-def small_counts(draw):
-    quarters = draw(st.integers(2, 9))
-    n_areas = draw(st.integers(1, min(3, quarters)))
-    areas = draw(st.lists(st.integers(0, n_areas - 1), min_size=quarters, max_size=quarters))
-    seed = draw(st.integers(0, 2**32 - 1))
-    with_gap = draw(st.booleans())
+def _generated(seed: int, with_gap: bool):
+    """Small random counts (many 0, 1, 2), some quarters with a gap between bands and total."""
 
     def counts(n: int):
         rng = np.random.default_rng(seed)
@@ -135,13 +130,22 @@ def small_counts(draw):
             gap.astype(float),
         )
 
-    return quarters, areas, counts
+    return counts
+
+
+@st.composite
+def small_counts(draw):
+    quarters = draw(st.integers(2, 9))
+    n_areas = draw(st.integers(1, min(3, quarters)))
+    areas = draw(st.lists(st.integers(0, n_areas - 1), min_size=quarters, max_size=quarters))
+    return quarters, areas, draw(st.integers(0, 2**32 - 1)), draw(st.booleans())
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_counts())
 def test_generated_small_studies_pass_the_audit(demo_study: Study, case):
-    quarters, areas, counts = case
+    quarters, areas, seed, with_gap = case
+    counts = _generated(seed, with_gap)
     study = _small_study(_with_disclosure(demo_study), counts, quarters, areas)
     results = sqe_geo.run(study, accessibility=False)
     assert _unprotected(audit(results)) == []

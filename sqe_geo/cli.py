@@ -12,11 +12,16 @@ import contextlib
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqe_geo import __version__
 from sqe_geo._errors import SqeGeoError
 from sqe_geo.demo import DEMO_STUDY
+
+if TYPE_CHECKING:
+    from sqe_geo.study import Study
 
 EXIT_USER_ERROR = 2
 #: Exit codes after Ctrl-C and SIGTERM (128 + signal number, as shells report them).
@@ -33,7 +38,7 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def _sigterm_raises():
+def _sigterm_raises() -> Iterator[None]:
     """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only)."""
     try:
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
@@ -92,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(study: Path | None):
+def _load(study: Path | None) -> Study:
     from sqe_geo.study import load_study
 
     return load_study(study if study is not None else DEMO_STUDY)

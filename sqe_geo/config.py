@@ -487,7 +487,7 @@ def _resolve(path: object, folder: Path) -> object:
     return path
 
 
-def _resolve_paths(data: dict, folder: Path) -> None:
+def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
     if isinstance(data.get("indicator_folders"), list):
         data["indicator_folders"] = [_resolve(p, folder) for p in data["indicator_folders"]]
     for value in data.values():

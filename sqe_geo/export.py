@@ -19,12 +19,14 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from pandas.api.extensions import ExtensionDtype
 
 from sqe_geo._errors import ExportError
 from sqe_geo.aggregate import LEVEL_LABELS, LEVELS, Level
@@ -37,6 +39,9 @@ from sqe_geo.status import (
     is_not_computed,
     status_note,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: The mark of a withheld value in German tables.
 WITHHELD = "."
@@ -182,7 +187,7 @@ def csv_bytes(table: pd.DataFrame, *, german: bool) -> bytes:
     return table.to_csv(index=False, sep=",", decimal=".").encode("utf-8")
 
 
-def _is_text_dtype(dtype: object) -> bool:
+def _is_text_dtype(dtype: np.dtype[Any] | ExtensionDtype) -> bool:
     return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
@@ -281,7 +286,9 @@ def _style_sheet(sheet: Worksheet) -> None:
                 cell.alignment = Alignment(horizontal="right")
 
 
-def _geo_layers(results: Results, year: int, indicators: Sequence[str] | None):
+def _geo_layers(
+    results: Results, year: int, indicators: Sequence[str] | None
+) -> dict[str, gpd.GeoDataFrame]:
     ids = list(indicators) if indicators is not None else results.catalog.ids
     quarters = _with_status(results, "quarter", results.quarters_geo(year), year, ids)
     areas = _with_status(results, "planning_area", results.planning_areas_geo(year), year, ids)
@@ -297,7 +304,9 @@ def _geo_layers(results: Results, year: int, indicators: Sequence[str] | None):
     }
 
 
-def _with_status(results: Results, level: Level, geo, year: int, ids: list[str]):
+def _with_status(
+    results: Results, level: Level, geo: gpd.GeoDataFrame, year: int, ids: list[str]
+) -> gpd.GeoDataFrame:
     """Add a ``status_{id}`` column (reason codes) for indicators with any status."""
     status = results.status_of(level).xs(year, level="year")
     status = status[[i for i in ids if i in status.columns and (status[i] != "").any()]]
@@ -324,7 +333,8 @@ def geojson_bytes(
         raise ExportError("GeoJSON is written for quarters or planning areas, not the city.")
     layers = _geo_layers(results, year, indicators)
     frame = layers["quartiere" if level == "quarter" else "planungsraeume"]
-    return frame.to_crs("EPSG:4326").to_json(drop_id=True).encode("utf-8")
+    text: str = frame.to_crs("EPSG:4326").to_json(drop_id=True)
+    return text.encode("utf-8")
 
 
 def write_atomic(path: Path, data: bytes) -> Path:

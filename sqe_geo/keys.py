@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -169,13 +169,13 @@ def match_keys(
     by_text_id: dict[str, list[str]] = {}
     by_exact: dict[str, list[str]] = {}
     by_norm: dict[str, list[str]] = {}
-    for qid, name in zip(ref_ids, ref_names, strict=True):
-        num = normalize_id(qid)
+    for ref_id, name in zip(ref_ids, ref_names, strict=True):
+        num = normalize_id(ref_id)
         if num is not None:
-            by_num.setdefault(num, []).append(qid)
-        by_text_id.setdefault(qid.casefold(), []).append(qid)
-        by_exact.setdefault(name, []).append(qid)
-        by_norm.setdefault(normalize_name(name), []).append(qid)
+            by_num.setdefault(num, []).append(ref_id)
+        by_text_id.setdefault(ref_id.casefold(), []).append(ref_id)
+        by_exact.setdefault(name, []).append(ref_id)
+        by_norm.setdefault(normalize_name(name), []).append(ref_id)
     if report is not None:
         dup_ids = sorted({q for q in ref_ids if ref_ids.count(q) > 1})
         if dup_ids:
@@ -410,14 +410,19 @@ def add_quarter_ids(
     if key_column == "quarter_id":
         # the table's own key is called quarter_id (e.g. the quarters layer itself): keep
         # it as quarter_key and put the matched ids in its place
-        out.insert(out.columns.get_loc(key_column), "quarter_key", out[key_column])
+        out.insert(_column_position(out, key_column), "quarter_key", out[key_column])
         out[key_column] = pd.Series(ids, dtype=object, index=out.index)
         return out
     if "quarter_id" in out.columns:
         out = out.drop(columns="quarter_id")
     out.insert(
-        out.columns.get_loc(key_column) + 1,
+        _column_position(out, key_column) + 1,
         "quarter_id",
         pd.Series(ids, dtype=object, index=out.index),
     )
     return out
+
+
+def _column_position(frame: pd.DataFrame, column: str) -> int:
+    """Position of a column (the stubs also allow a slice or mask, for repeated labels)."""
+    return cast(int, frame.columns.get_loc(column))

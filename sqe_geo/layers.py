@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +23,9 @@ from pyproj.exceptions import CRSError
 
 from sqe_geo._errors import InputDataError, listing
 from sqe_geo.quality import QualityReport
+
+if TYPE_CHECKING:
+    from pyproj._crs import AreaOfUse  # what CRS.area_of_use returns
 
 _VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".gml", ".kml"}
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
@@ -167,7 +171,10 @@ def _read_raw(
         x = pd.to_numeric(table[x_column], errors="coerce").to_numpy(dtype=float)
         y = pd.to_numeric(table[y_column], errors="coerce").to_numpy(dtype=float)
         # rows without usable coordinates get no geometry (reported as empty_geometry)
-        points = np.where(~(np.isfinite(x) & np.isfinite(y)), None, shapely.points(x, y))
+        # numpy's stubs have no np.where overload with a None scalar
+        points = np.where(  # type: ignore[call-overload]
+            ~(np.isfinite(x) & np.isfinite(y)), None, shapely.points(x, y)
+        )
         return gpd.GeoDataFrame(table.drop(columns=[x_column, y_column]), geometry=points, crs=crs)
     if suffix not in _VECTOR_SUFFIXES:
         raise InputDataError(
@@ -291,17 +298,17 @@ AREA_MARGIN_DEG = 6.0
 
 def _fits(
     bounds: tuple[float, float, float, float],
-    area: object,
+    area: AreaOfUse,
     margin: float = AREA_MARGIN_DEG,
     *,
     overlap: bool = False,
 ) -> bool:
     """Whether lon/lat ``bounds`` lie within (or, with ``overlap``, touch) an area of use."""
     west, south, east, north = (
-        area.west - margin,  # type: ignore[attr-defined]
-        area.south - margin,  # type: ignore[attr-defined]
-        area.east + margin,  # type: ignore[attr-defined]
-        area.north + margin,  # type: ignore[attr-defined]
+        area.west - margin,
+        area.south - margin,
+        area.east + margin,
+        area.north + margin,
     )
     x0, y0, x1, y1 = bounds
     if overlap:

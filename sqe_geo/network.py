@@ -25,9 +25,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -268,7 +270,7 @@ def _read_osm(path: Path, report: QualityReport | None) -> gpd.GeoDataFrame:
         )
         # Parsing is the one unavoidable loop over ways; geometry work after it is vectorised.
         for way in processor:
-            if not way.is_way():
+            if not isinstance(way, osmium.osm.Way):  # what way.is_way() tests; narrows the type
                 continue
             tags = dict(way.tags)
             if not _osm_walkable(tags):
@@ -358,7 +360,8 @@ def _check_metric(crs: object, what: str) -> CRS:
 
 def _segments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     coords = np.stack([a, b], axis=1).reshape(-1, 2)
-    return shapely.linestrings(coords, indices=np.repeat(np.arange(a.shape[0]), 2))
+    lines = shapely.linestrings(coords, indices=np.repeat(np.arange(a.shape[0]), 2))
+    return cast("npt.NDArray[np.object_]", lines)  # arrays in: an array
 
 
 def build_network(

@@ -161,7 +161,7 @@ def read_portal_csv(
 
 
 def read_portal_bands(
-    bands: Mapping[str | Path, str],
+    bands: Mapping[str, str] | Mapping[Path, str],
     *,
     directory: str | Path | None = None,
     value_column: str = "Personen",

@@ -16,9 +16,9 @@ import pandas as pd
 import shapely
 
 from sqe_geo._errors import InputDataError, listing
-from sqe_geo.config import ServicesConfig, StudyConfig, load_config
+from sqe_geo.config import DemographicsConfig, StudyConfig, load_config
 from sqe_geo.demographics import canonical_counts, to_wide
-from sqe_geo.keys import add_quarter_ids, match_keys, normalize_name
+from sqe_geo.keys import add_quarter_ids, match_keys
 from sqe_geo.layers import is_json_list, is_osm, is_zensus_grid, read_vector
 from sqe_geo.osm import read_osm_boundaries, read_osm_services, read_service_list_json
 from sqe_geo.portal import read_portal_bands
@@ -242,7 +242,8 @@ def _planning_areas(
             items=quarters.loc[unassigned, "name"],
         )
         areas = areas.mask(unassigned, UNASSIGNED)
-    return areas.astype(str)
+    names: pd.Series = areas.astype(str)
+    return names
 
 
 def check_quarter_geometry(
@@ -370,24 +371,25 @@ def read_demographics(
         assert dc.path is not None
         source = Path(dc.path).name
         if dc.layout == "long":
-            counts = [dc.value_column]
+            count_columns = [dc.value_column]
             text = [dc.key_column, dc.band_column]
         else:
-            counts = [dc.total_column, *dc.bands]
+            count_columns = [dc.total_column, *dc.bands]
             text = [dc.key_column]
         raw = read_table(
             dc.path,
             sheet=dc.layer or dc.sheet,
             header_row=dc.header_row,
             text_columns=[c for c in text if c],
-            numeric_columns=[c for c in (*counts, dc.year_column) if c],
-            count_columns=[c for c in counts if c],
+            numeric_columns=[c for c in (*count_columns, dc.year_column) if c],
+            count_columns=[c for c in count_columns if c],
             report=report,
             keys=_demographics_keys(dc),
         )
-        raw = _drop_empty_keys(raw, dc.key_column, source, report, "demographics", counts)
+        raw = _drop_empty_keys(raw, dc.key_column, source, report, "demographics", count_columns)
         _check_years(raw, dc.year_column, source)
         wide = to_wide(raw, dc, source=source)
+    assert dc.key_column is not None  # required by the study model (the portal sets its own)
     wide = add_quarter_ids(
         wide, quarters, key_column=dc.key_column, report=report, layer="demographics",
         source=source,
@@ -424,7 +426,7 @@ def read_demographics(
     return counts.sort_values(["year", "quarter_id"]).reset_index(drop=True)
 
 
-def _demographics_keys(dc) -> dict[str, str]:
+def _demographics_keys(dc: DemographicsConfig) -> dict[str, str]:
     """Column -> the [demographics] key naming it (for messages about missing columns)."""
     named = {
         dc.key_column: "key_column",
@@ -499,62 +501,6 @@ def _drop_empty_keys(
     return table.loc[~empty]
 
 
-#: Common German names of the default categories, accepted like their labels.
-CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "food": ("Supermarkt", "Lebensmittelmarkt", "Lebensmittelgeschäft", "Nahversorger"),
-    "pharmacy": ("Apotheken",),
-    "gp": ("Hausärztin", "Hausarztpraxis", "Allgemeinmedizin", "Allgemeinarzt"),
-    "transit_stop": ("Haltestelle", "Bushaltestelle", "Straßenbahnhaltestelle", "ÖPNV"),
-    "meeting_place": (
-        "Begegnungsstätte",
-        "Seniorenbegegnungsstätte",
-        "Seniorentreff",
-        "Bürgerzentrum",
-        "Mehrgenerationenhaus",
-        "Familienzentrum",
-    ),
-    "care_home": ("Altenheim", "Altenpflegeheim", "Seniorenheim", "Pflegeeinrichtung"),
-    "bench": ("Bank", "Ruhebank", "Parkbank"),
-}
-
-
-def _match_categories(
-    values: pd.Series, sc: ServicesConfig, source: str, report: QualityReport
-) -> pd.Series:
-    """The category key of every service, or NaN for values no category claims.
-
-    A category's ``values`` are matched exactly. A category without ``values`` takes its
-    key, and also — case, umlauts and spaces aside — its German and English label and the
-    common names in :data:`CATEGORY_SYNONYMS` ("Apotheke", "Supermarkt", "Haltestelle");
-    those loose matches are reported.
-    """
-    exact = {value: key for key, cat in sc.categories.items() for value in (cat.values or [key])}
-    loose: dict[str, str] = {}
-    for key, cat in sc.categories.items():
-        if cat.values:
-            continue
-        for name in (key, cat.label_de, cat.label_en, *CATEGORY_SYNONYMS.get(key, ())):
-            loose.setdefault(normalize_name(name), key)
-    category = values.map(exact)
-    open_rows = category.isna()
-    by_name = values[open_rows].map(lambda v: loose.get(normalize_name(v)))
-    matched = by_name.notna()
-    if matched.any():
-        pairs = pd.DataFrame({"value": values[open_rows][matched], "key": by_name[matched]})
-        counts = pairs.value_counts()
-        report.add(
-            "service_category_by_label",
-            "services",
-            f"{source}: {int(matched.sum())} service(s) were matched to a category by its "
-            "label or a common name; give the category 'values' to match exactly instead.",
-            severity="info",
-            items=[f"{v} → {k} ({n})" for (v, k), n in counts.items()],
-            count=int(matched.sum()),
-        )
-        category[by_name[matched].index] = by_name[matched]
-    return category
-
-
 def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame | None:
     """Read the services: ``service_id``, ``category``, ``name``, ``capacity``, points."""
     sc = config.services
@@ -604,7 +550,10 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
             )
     else:
         ids = pd.Series([f"s{i + 1}" for i in range(len(raw))], index=raw.index)
-    category = _match_categories(raw[sc.category_column].astype(str), sc, source, report)
+    value_to_category = {
+        value: key for key, cat in sc.categories.items() for value in (cat.values or [key])
+    }
+    category = raw[sc.category_column].astype(str).map(value_to_category)
     unknown = category.isna()
     if unknown.any():
         counts = raw.loc[unknown, sc.category_column].astype(str).value_counts()

@@ -16,13 +16,17 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError, listing
 from sqe_geo.quality import QualityReport
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["cell_ref", "clean_control_characters", "read_table", "to_numeric_column"]
 
@@ -233,10 +237,13 @@ def _read_csv_text(path: Path, text: str, sep: str, skiprows: int) -> pd.DataFra
         ) from None
 
 
-def _sheet(book, sheet: str | int | None):
+def _sheet(book: Workbook, sheet: str | int | None) -> Worksheet:
+    # The books are opened read_only: a data sheet is a ReadOnlyWorksheet, typed here as the
+    # Worksheet whose iter_rows it shares (types-openpyxl binds iter_rows to Worksheet).
     if sheet is None:
-        return book.worksheets[0]
-    return book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
+        return cast("Worksheet", book.worksheets[0])
+    found = book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
+    return cast("Worksheet", found)
 
 
 def _xlsx_rows(path: Path, sheet: str | int | None, limit: int) -> list[list[object]]:
@@ -330,7 +337,8 @@ def _read_vector_table(path: Path, layer: str | int | None) -> pd.DataFrame:
                 )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return pyogrio.read_dataframe(source, layer=layer, read_geometry=False)
+            table: pd.DataFrame = pyogrio.read_dataframe(source, layer=layer, read_geometry=False)
+            return table
     except InputDataError:
         raise
     except Exception as exc:  # GDAL raises many types for unreadable files
@@ -340,7 +348,9 @@ def _read_vector_table(path: Path, layer: str | int | None) -> pd.DataFrame:
         ) from None
 
 
-def _raw_header(path: Path, text: str | None, sep: str, skiprows: int, sheet) -> list[str]:
+def _raw_header(
+    path: Path, text: str | None, sep: str, skiprows: int, sheet: str | int | None
+) -> list[str]:
     """The header as written (pandas renames a repeated name to ``name.1``)."""
     if text is not None:
         lines = text.splitlines()
@@ -357,6 +367,7 @@ def _header_hint(
     """A sentence suggesting ``header_row`` when the named columns sit lower in the file."""
     if not wanted:
         return ""
+    rows: Sequence[Sequence[object]]
     if text is not None:
         rows = list(csv.reader(text.splitlines()[:30], delimiter=sep))
     else:
@@ -547,7 +558,7 @@ def read_table(
         if numeric_columns is None and (filled == 0 or filled < int(bad.sum())):
             continue  # a text column
         converted.append(col)
-        ci = frame.columns.get_loc(col)
+        ci = cast(int, frame.columns.get_loc(col))  # one column: repeated names raised above
         # only columns named as counts: "8.403" in an auto-detected column may be a longitude
         named_count = count_columns != "numeric" and col in count_columns
         if decimal == "." and named_count and not pd.api.types.is_numeric_dtype(raw):

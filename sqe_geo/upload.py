@@ -21,6 +21,7 @@ import weakref
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyogrio
 from pydantic import ValidationError
@@ -82,7 +83,7 @@ class UploadMapping:
     capacity_column: str | None = None
     services_crs: str | None = None
     title: str = "Eigene Studie"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class UploadWorkspace:
@@ -217,7 +218,7 @@ class UploadWorkspace:
         boundaries = self._with_crs(boundaries, mapping.crs, "quarters")
         # The form's CRS is only for files without one (read_vector rejects a contradiction).
         quarters_crs = mapping.crs if mapping.crs and _file_crs(boundaries) is None else None
-        data: dict = {
+        data: dict[str, Any] = {
             "name": "upload",
             "title": mapping.title or "Eigene Studie",
             "quarters": {
@@ -331,7 +332,8 @@ def guess_age_range(column: str) -> str | None:
 
 def _file_crs(path: Path) -> str | None:
     try:
-        return pyogrio.read_info(_gdal_path(path))["crs"]
+        crs: str | None = pyogrio.read_info(_gdal_path(path))["crs"]
+        return crs
     except Exception:  # unreadable: read_vector reports it with the file name
         return None
 

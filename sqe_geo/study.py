@@ -16,9 +16,9 @@ import pandas as pd
 import shapely
 
 from sqe_geo._errors import InputDataError, listing
-from sqe_geo.config import DemographicsConfig, StudyConfig, load_config
+from sqe_geo.config import DemographicsConfig, ServicesConfig, StudyConfig, load_config
 from sqe_geo.demographics import canonical_counts, to_wide
-from sqe_geo.keys import add_quarter_ids, match_keys
+from sqe_geo.keys import add_quarter_ids, match_keys, normalize_name
 from sqe_geo.layers import is_json_list, is_osm, is_zensus_grid, read_vector
 from sqe_geo.osm import read_osm_boundaries, read_osm_services, read_service_list_json
 from sqe_geo.portal import read_portal_bands
@@ -501,6 +501,63 @@ def _drop_empty_keys(
     return table.loc[~empty]
 
 
+#: Common German names of the default categories, accepted like their labels.
+CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "food": ("Supermarkt", "Lebensmittelmarkt", "Lebensmittelgeschäft", "Nahversorger"),
+    "pharmacy": ("Apotheken",),
+    "gp": ("Hausärztin", "Hausarztpraxis", "Allgemeinmedizin", "Allgemeinarzt"),
+    "transit_stop": ("Haltestelle", "Bushaltestelle", "Straßenbahnhaltestelle", "ÖPNV"),
+    "meeting_place": (
+        "Begegnungsstätte",
+        "Seniorenbegegnungsstätte",
+        "Seniorentreff",
+        "Bürgerzentrum",
+        "Mehrgenerationenhaus",
+        "Familienzentrum",
+    ),
+    "care_home": ("Altenheim", "Altenpflegeheim", "Seniorenheim", "Pflegeeinrichtung"),
+    "bench": ("Bank", "Ruhebank", "Parkbank"),
+}
+
+
+def _match_categories(
+    values: pd.Series, sc: ServicesConfig, source: str, report: QualityReport
+) -> pd.Series:
+    """The category key of every service, or NaN for values no category claims.
+
+    A category's ``values`` are matched exactly. A category without ``values`` takes its
+    key, and also — case, umlauts and spaces aside — its German and English label and the
+    common names in :data:`CATEGORY_SYNONYMS` ("Apotheke", "Supermarkt", "Haltestelle");
+    those loose matches are reported.
+    """
+    exact = {value: key for key, cat in sc.categories.items() for value in (cat.values or [key])}
+    loose: dict[str, str] = {}
+    for key, cat in sc.categories.items():
+        if cat.values:
+            continue
+        for name in (key, cat.label_de, cat.label_en, *CATEGORY_SYNONYMS.get(key, ())):
+            loose.setdefault(normalize_name(name), key)
+    category = values.map(exact)
+    open_rows = category.isna()
+    by_name = values[open_rows].map(lambda v: loose.get(normalize_name(v)))
+    matched = by_name.notna()
+    if matched.any():
+        pairs = pd.DataFrame({"value": values[open_rows][matched], "key": by_name[matched]})
+        counts = pairs.value_counts()
+        report.add(
+            "service_category_by_label",
+            "services",
+            f"{source}: {int(matched.sum())} service(s) were matched to a category by its "
+            "label or a common name; give the category 'values' to match exactly instead.",
+            severity="info",
+            # (value, key) pairs: the MultiIndex of value_counts
+            items=[f"{v} → {k} ({n})" for (v, k), n in zip(counts.index, counts, strict=True)],
+            count=int(matched.sum()),
+        )
+        category[by_name[matched].index] = by_name[matched]
+    return category
+
+
 def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame | None:
     """Read the services: ``service_id``, ``category``, ``name``, ``capacity``, points."""
     sc = config.services
@@ -550,10 +607,7 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
             )
     else:
         ids = pd.Series([f"s{i + 1}" for i in range(len(raw))], index=raw.index)
-    value_to_category = {
-        value: key for key, cat in sc.categories.items() for value in (cat.values or [key])
-    }
-    category = raw[sc.category_column].astype(str).map(value_to_category)
+    category = _match_categories(raw[sc.category_column].astype(str), sc, source, report)
     unknown = category.isna()
     if unknown.any():
         counts = raw.loc[unknown, sc.category_column].astype(str).value_counts()

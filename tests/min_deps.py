@@ -49,11 +49,6 @@ FAST_TESTS = [
     "no:cacheprovider",
     "-W",
     "ignore:Conversion of an array with ndim > 0 to a scalar:DeprecationWarning",
-    # A property test: the floor of hypothesis draws other examples than the newest, and one
-    # of them (3 quarters in one area) makes the audit LP infeasible: a finding about the
-    # disclosure code, not about a floor. `make test` runs it with the newest hypothesis.
-    "--deselect",
-    "tests/test_disclosure_audit.py::test_generated_small_studies_pass_the_audit",
 ]
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*)")

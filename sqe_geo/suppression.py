@@ -9,22 +9,25 @@ reached + not reached, located residents). :func:`suppress_cells` withholds
 1. **primary** cells: counts in ``(0, min_count)`` (for a residual such as "persons of
    unknown age": ``0 < |value| < min_count``), and
 2. **secondary** cells, until an attacker who knows every cell that is *not* withheld
-   exactly, and every relation, can only bound each withheld cell ``x`` to an interval
+   exactly, and every relation, can only bound each primary cell ``x`` to an interval
    that reaches down to ``max(x − lower, 0)`` and up to ``x + upper`` (τ-ARGUS protection
-   levels). The attacker's interval is computed by linear programming (HiGHS through
+   levels; as in τ-ARGUS, secondary cells are not sensitive and need no interval). The
+   attacker's interval is computed by linear programming (HiGHS through
    :func:`scipy.optimize.linprog`): minimise and maximise the cell subject to the
    relations, the known cells and non-negativity, integrality relaxed.
 
 Where a cell's interval is too narrow, the constraints that bind it (the rows with non-zero
 dual values of the failing optimisation) are opened by withholding their smallest known
 cell that can absorb the protection level; then the affected cells are checked again, until
-every withheld cell is protected. Withheld cells form small groups (connected through
+every primary cell is protected. A side once protected stays so (withholding more cells only
+widens the attacker's feasible region). Withheld cells form groups (connected through
 relations), and each group is solved on its own.
 
 The attacker model is stronger than the published tables: a published share gives its
 count only up to rounding, and a count that enters no published value is not known at
 all. A pattern that protects against this attacker therefore protects the published
-tables too; the test suite checks that with an independent audit of the exported files.
+tables too; the test suite checks that with an independent audit of the published values
+(``tests/disclosure_audit.py``).
 """
 
 from __future__ import annotations

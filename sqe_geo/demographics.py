@@ -25,7 +25,7 @@ AgeRange = tuple[int, int | None]
 KEY_COLUMNS = ("quarter_id", "year")
 
 
-def _tilings(bands: Mapping[str, AgeRange], target: AgeRange, limit: int = 4) -> list[list[str]]:
+def tile_range(bands: Mapping[str, AgeRange], target: AgeRange, limit: int = 4) -> list[list[str]]:
     """All ways (up to ``limit``) to cover ``target`` exactly with non-overlapping bands."""
     low, high = target
     found: list[list[str]] = []
@@ -79,7 +79,7 @@ def derive_groups(
     parsed = {name: parse_age_range(text) for name, text in bands.items()}
     result: dict[str, list[list[str]]] = {}
     for group, text in groups.items():
-        tilings = _tilings(parsed, parse_age_range(text))
+        tilings = tile_range(parsed, parse_age_range(text))
         if tilings:
             result[group] = sorted(tilings, key=len)
     return result

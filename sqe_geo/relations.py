@@ -37,6 +37,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqe_geo.demographics import tile_range
+
 __all__ = ["TOTAL_GROUP", "Relation", "count_relations", "split_group"]
 
 #: The age group of the total population (all ages).
@@ -113,21 +115,8 @@ def split_group(variable: str, groups: Iterable[str]) -> tuple[str, str] | None:
 
 def _tilings(ranges: Mapping[str, AgeRange], target: str) -> list[tuple[str, ...]]:
     """Sets of two or more other groups whose ranges tile ``target``'s range exactly."""
-    low, high = ranges[target]
     others = {g: r for g, r in ranges.items() if g != target}
-    found: list[tuple[str, ...]] = []
-
-    def extend(start: int, chosen: tuple[str, ...]) -> None:
-        for group, (g_low, g_high) in others.items():
-            if g_low != start or group in chosen:
-                continue
-            if g_high == high:
-                if chosen:
-                    found.append((*chosen, group))
-            elif g_high is not None and (high is None or g_high < high):
-                extend(g_high + 1, (*chosen, group))
-
-    extend(low, ())
+    found = [tuple(t) for t in tile_range(others, ranges[target]) if len(t) >= 2]
     # A longer tiling refines a shorter one (total = young + working_age + young_old +
     # oldest_old follows from the two relations with older); keep the shortest.
     shortest = min((len(t) for t in found), default=0)

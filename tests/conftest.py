@@ -6,10 +6,16 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import sqe_geo
 from sqe_geo.pipeline import Results
 from sqe_geo.study import Study
+
+# CI draws the same examples on every run (a run that landed stays green); a developer's
+# run draws new ones each time. Set HYPOTHESIS_PROFILE=ci to reproduce CI locally.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 #: Real Karlsruhe data, read in place (never copied into the repository).
 SHARED_KARLSRUHE = Path(__file__).resolve().parents[2] / "shared" / "karlsruhe"

@@ -127,6 +127,19 @@ class _Program:
             c = np.zeros(n)
             c[target] = sense
             res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds)
+            if res.status == 2:
+                # The true counts satisfy every constraint (assert_feasible), so "infeasible"
+                # is the solver's error: HiGHS of scipy 1.16.0 says so in presolve for some
+                # unbounded programs. Solve again without presolve.
+                res = linprog(
+                    c,
+                    A_ub=a_ub,
+                    b_ub=b_ub,
+                    A_eq=a_eq,
+                    b_eq=b_eq,
+                    bounds=bounds,
+                    options={"presolve": False},
+                )
             if res.status == 3:
                 ends.append(-sense * np.inf)
                 continue

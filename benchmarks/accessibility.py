@@ -125,9 +125,9 @@ def worker_ours(data: Path, out: Path) -> dict:
     import geopandas as gpd
     import shapely
 
-    from sqe_geo.accessibility import nearest_distances
-    from sqe_geo.catchment import enhanced_two_step_fca
-    from sqe_geo.network import build_network, snap_points
+    from sqe_geo.access.accessibility import nearest_distances
+    from sqe_geo.access.catchment import enhanced_two_step_fca
+    from sqe_geo.access.network import build_network, snap_points
 
     d = dict(np.load(data))
     lines = gpd.GeoDataFrame(

@@ -75,8 +75,8 @@ def scale(factors: list[int]) -> None:
     """Time withheld_counts on the demo's counts replicated ``factor`` times."""
     import pandas as pd
 
-    from sqe_geo.aggregate import roll_up
-    from sqe_geo.privacy import protected_variables, withheld_counts
+    from sqe_geo.stats.aggregate import roll_up
+    from sqe_geo.stats.privacy import protected_variables, withheld_counts
 
     demo = sqe_geo.run(sqe_geo.load_study(sqe_geo.DEMO_STUDY))
     variables = [v for v in protected_variables(demo.catalog) if v in demo.counts["quarter"]]

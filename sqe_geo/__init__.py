@@ -8,14 +8,8 @@ A small public API; everything else lives in the modules named in the README.
 >>> results.table("planning_area", year=2023)          # doctest: +SKIP
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("sqe-geo")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
-
 from sqe_geo._errors import SqeGeoError
+from sqe_geo._version import __version__
 from sqe_geo.config import StudyConfig, load_config
 from sqe_geo.demo import DEMO_STUDY
 from sqe_geo.pipeline import Results, run

@@ -10,9 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqe_geo.i18n.messages import Message, text
+
 
 class SqeGeoError(Exception):
-    """Base class of all user-facing errors of sqe-geo."""
+    """Base class of all user-facing errors of sqe-geo.
+
+    Parameters
+    ----------
+    message
+        A :class:`~sqe_geo.i18n.messages.Message` of the catalog, rendered in the reader's
+        language when the error is shown (``str(error)``).
+    """
+
+    def __init__(self, message: Message | str, /) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class StudyConfigError(SqeGeoError, ValueError):
@@ -54,7 +70,7 @@ def listing(names: Iterable[object], *, limit: int = MAX_LISTED_NAMES) -> str:
             name = name[: MAX_NAME_CHARS - 1] + "…"
         shown.append(repr(name))
     more = len(items) - limit
-    return ", ".join(shown) + (f", … and {more} more" if more > 0 else "")
+    return ", ".join(shown) + (", " + text("common.and_more", n=more) if more > 0 else "")
 
 
 class MissingDependencyError(SqeGeoError, ImportError):

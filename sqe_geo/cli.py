@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqe_geo import __version__
 from sqe_geo._errors import SqeGeoError
+from sqe_geo._version import __version__
 from sqe_geo.demo import DEMO_STUDY
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def _load(study: Path | None) -> Study:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sqe_geo.export import check_output_folder, write_outputs
+    from sqe_geo.outputs.export import check_output_folder, write_outputs
     from sqe_geo.pipeline import run
 
     started = time.perf_counter()
@@ -139,7 +139,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_indicators(_: argparse.Namespace) -> int:
-    from sqe_geo.indicators import load_catalog
+    from sqe_geo.stats.indicators import load_catalog
 
     for ind in load_catalog():
         suffix = f"  (per {ind.for_each})" if ind.for_each else ""
@@ -156,7 +156,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from sqe_geo.fetch import fetch
+    from sqe_geo.io.fetch import fetch
 
     for result in fetch(args.source, args.cache):
         print(f"  {result.status:10} {result.path} ({result.size:,} bytes)")

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from sqe_geo import __version__
-from sqe_geo.aggregate import CITY_ID, LEVELS, Level, roll_up
-from sqe_geo.coverage import more_key
-from sqe_geo.indicators import (
+from sqe_geo._version import __version__
+from sqe_geo.access.coverage import more_key
+from sqe_geo.quality import QualityReport
+from sqe_geo.results import Results
+from sqe_geo.stats.aggregate import CITY_ID, LEVELS, Level, roll_up
+from sqe_geo.stats.indicators import (
     CATALOG_FOLDER,
     Catalog,
     Category,
@@ -30,10 +32,8 @@ from sqe_geo.indicators import (
     paired_change_counts,
     with_method,
 )
-from sqe_geo.privacy import disclosure_control, protect_report
-from sqe_geo.quality import QualityReport
-from sqe_geo.results import Results
-from sqe_geo.status import is_not_computed, level_status, mark_base_year
+from sqe_geo.stats.privacy import disclosure_control, protect_report
+from sqe_geo.stats.status import is_not_computed, level_status, mark_base_year
 from sqe_geo.study import Study
 
 __all__ = ["Results", "run", "study_categories"]
@@ -237,7 +237,7 @@ def _mark_unpaired(
     quarters: pd.DataFrame,
 ) -> None:
     """A change of a planning area or the city without some of its quarters is partial."""
-    from sqe_geo.status import PARTIAL
+    from sqe_geo.stats.status import PARTIAL
 
     area_of = quarters.set_index("quarter_id")["planning_area"]
     changes = [i for i in catalog if i.kind in ("change_abs", "change_pct")]
@@ -278,8 +278,8 @@ def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> Non
 
 def _name_straight_line(catalog: Catalog, access: dict[str, str], config: StudyConfig) -> Catalog:
     """Straight line × detour factor instead of the network: every label says so."""
-    from sqe_geo.accessibility import METHOD_STRAIGHT_LINE
-    from sqe_geo.status import depends_on_location
+    from sqe_geo.access.accessibility import METHOD_STRAIGHT_LINE
+    from sqe_geo.stats.status import depends_on_location
 
     if not access.get("distance method", "").startswith(METHOD_STRAIGHT_LINE):
         return catalog
@@ -294,7 +294,7 @@ def _name_straight_line(catalog: Catalog, access: dict[str, str], config: StudyC
 
 def _access_parameters(acc: AccessibilityResult, config: StudyConfig) -> dict[str, str]:
     """How distances were measured, and the access legs, for metadata, legends and labels."""
-    from sqe_geo.accessibility import METHOD_STRAIGHT_LINE
+    from sqe_geo.access.accessibility import METHOD_STRAIGHT_LINE
 
     method = acc.method
     if method == METHOD_STRAIGHT_LINE:

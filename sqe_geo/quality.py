@@ -13,6 +13,8 @@ from typing import Literal
 
 import pandas as pd
 
+from sqe_geo.i18n.messages import Message, text
+
 Severity = Literal["error", "warning", "info"]
 
 #: How many affected records a finding lists before it says "and N more".
@@ -29,8 +31,10 @@ class Finding:
         Short machine name of the check, e.g. ``"unmatched_keys"``.
     layer
         Which input the finding is about (``"quarters"``, ``"demographics"``, ...).
-    message
-        One sentence for people, naming the file/column and what happened.
+    text
+        One sentence for people, naming the file/column and what happened: a catalog
+        :class:`~sqe_geo.i18n.messages.Message`, rendered in the reader's language
+        (:attr:`message`).
     severity
         ``"error"`` stops the run, ``"warning"`` affects results, ``"info"`` is a note.
     count
@@ -41,16 +45,21 @@ class Finding:
 
     check: str
     layer: str
-    message: str
+    text: Message | str
     severity: Severity = "warning"
     count: int = 0
     items: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        """The finding's sentence in the current language."""
+        return str(self.text)
 
     def listed(self) -> str:
         """Return the affected records as a short comma-separated text."""
         shown = ", ".join(self.items[:MAX_LISTED])
         more = len(self.items) - MAX_LISTED
-        return f"{shown}, … and {more} more" if more > 0 else shown
+        return f"{shown}, {text('common.and_more', n=more)}" if more > 0 else shown
 
 
 @dataclass
@@ -63,7 +72,7 @@ class QualityReport:
         self,
         check: str,
         layer: str,
-        message: str,
+        message: Message | str,
         *,
         severity: Severity = "warning",
         items: Iterable[object] = (),
@@ -74,7 +83,7 @@ class QualityReport:
         finding = Finding(
             check=check,
             layer=layer,
-            message=message,
+            text=message,
             severity=severity,
             count=len(listed) if count is None else int(count),
             items=listed,

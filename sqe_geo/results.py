@@ -13,9 +13,9 @@ from typing import cast
 import geopandas as gpd
 import pandas as pd
 
-from sqe_geo.aggregate import Level
-from sqe_geo.indicators import Catalog
 from sqe_geo.quality import QualityReport
+from sqe_geo.stats.aggregate import Level
+from sqe_geo.stats.indicators import Catalog
 from sqe_geo.study import Study
 
 __all__ = ["Results"]
@@ -47,7 +47,7 @@ class Results:
         Level -> reason codes per cell, aligned with ``values``: ``""`` computed,
         ``"not_located"`` / ``"unreachable_share"`` not computed (the value is NaN),
         ``"partial"`` (a level computed from its computed quarters only),
-        ``"approximation"`` (see :mod:`sqe_geo.status`).
+        ``"approximation"`` (see :mod:`sqe_geo.stats.status`).
     withheld
         Level -> True where disclosure control withholds a count cell (columns: the
         protected count variables and residuals such as persons of unknown age). Every

@@ -17,14 +17,19 @@ import shapely
 
 from sqe_geo._errors import InputDataError, listing
 from sqe_geo.config import DemographicsConfig, ServicesConfig, StudyConfig, load_config
-from sqe_geo.demographics import canonical_counts, to_wide
-from sqe_geo.keys import add_quarter_ids, match_keys, normalize_name
-from sqe_geo.layers import is_json_list, is_osm, is_zensus_grid, read_vector
-from sqe_geo.osm import read_osm_boundaries, read_osm_services, read_service_list_json
-from sqe_geo.portal import read_portal_bands
+from sqe_geo.io.keys import add_quarter_ids, match_keys, normalize_name
+from sqe_geo.io.layers import is_json_list, is_osm, is_zensus_grid, read_vector
+from sqe_geo.io.osm import read_osm_boundaries, read_osm_services, read_service_list_json
+from sqe_geo.io.portal import read_portal_bands
+from sqe_geo.io.tables import clean_control_characters, read_table
+from sqe_geo.population.demographics import canonical_counts, to_wide
+from sqe_geo.population.zensus import (
+    ZENSUS_CRS,
+    read_zensus_grid,
+    zensus_age_groups,
+    zensus_to_quarters,
+)
 from sqe_geo.quality import QualityReport
-from sqe_geo.tables import clean_control_characters, read_table
-from sqe_geo.zensus import ZENSUS_CRS, read_zensus_grid, zensus_age_groups, zensus_to_quarters
 
 #: Planning area of quarters that no planning-area entry names.
 UNASSIGNED = "ohne Zuordnung"

@@ -1,7 +1,7 @@
 """Walking accessibility of a study: from the study file to count columns per quarter.
 
-This module maps the study configuration onto the engine (:mod:`sqe_geo.network`,
-:mod:`sqe_geo.accessibility`, :mod:`sqe_geo.population`):
+This module maps the study configuration onto the engine (:mod:`sqe_geo.access.network`,
+:mod:`sqe_geo.access.accessibility`, :mod:`sqe_geo.population.residents`):
 
 1. *Residents' locations* (origins): the population raster or point layer of the study
    gives where people live. Each year's quarter counts are allocated onto those origins,
@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from sqe_geo.accessibility import (
+from sqe_geo.access.accessibility import (
     GROUPS,
     METHOD_STRAIGHT_LINE,
     access_leg_summary,
@@ -38,23 +38,23 @@ from sqe_geo.accessibility import (
     nearest_distances,
     nearest_distances_straight,
 )
-from sqe_geo.aggregate import CITY_ID, LEVELS, Level
-from sqe_geo.catchment import enhanced_two_step_fca
+from sqe_geo.access.catchment import enhanced_two_step_fca
+from sqe_geo.access.coverage import location_columns, more_key, quarter_counts, weighted_median
+from sqe_geo.access.network import WalkingNetwork, load_or_build_network, points_xy, snap_points
 from sqe_geo.config import AGE_GROUPS, StudyConfig
-from sqe_geo.coverage import location_columns, more_key, quarter_counts, weighted_median
-from sqe_geo.layers import read_vector
-from sqe_geo.network import WalkingNetwork, load_or_build_network, points_xy, snap_points
-from sqe_geo.population import (
+from sqe_geo.io.layers import read_vector
+from sqe_geo.population.residents import (
     allocate_dasymetric,
     fallback_quarters,
     origins_from_points,
     origins_from_raster,
     reallocate_to_year,
 )
+from sqe_geo.population.zensus import zensus_to_origins
 from sqe_geo.quality import QualityReport
-from sqe_geo.status import is_not_computed, quarter_status, status_label
+from sqe_geo.stats.aggregate import CITY_ID, LEVELS, Level
+from sqe_geo.stats.status import is_not_computed, quarter_status, status_label
 from sqe_geo.study import Study
-from sqe_geo.zensus import zensus_to_origins
 
 #: Cell size of the even spread used when a study has no residents' locations.
 FALLBACK_CELL_M = 100.0
@@ -73,7 +73,7 @@ class AccessibilityResult:
     distances: dict[int, pd.DataFrame] = field(default_factory=dict)
     method: str = ""
     #: Status code per ``(quarter_id, year)`` and category ("" computed; see
-    #: :func:`sqe_geo.status.quarter_status`).
+    #: :func:`sqe_geo.stats.status.quarter_status`).
     status: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Access legs of the residents' locations (see :func:`access_leg_summary`); empty
     #: without a network.

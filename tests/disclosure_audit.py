@@ -1,7 +1,7 @@
 """An attacker's audit of published results by linear programming.
 
-Independent of the suppression code (it imports nothing of ``sqe_geo.privacy``,
-``sqe_geo.suppression`` or ``sqe_geo.relations``): it takes what a council paper would
+Independent of the suppression code (it imports nothing of ``sqe_geo.stats.privacy``,
+``sqe_geo.stats.suppression`` or ``sqe_geo.stats.relations``): it takes what a council paper would
 carry — every published indicator value with its rounding interval, the data-quality
 report's published differences — and the relations an attacker knows from the method,
 and asks, for every sensitive count cell (``0 < x < min_count``), how far it can be
@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
 
-from sqe_geo.formatting import round_value
+from sqe_geo.i18n.formatting import round_value
 from sqe_geo.pipeline import Results
 
 # Inputs of each kind that count persons (what the catalog's kinds mean).

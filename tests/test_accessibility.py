@@ -16,16 +16,21 @@ from shapely.geometry import LineString
 from towns import random_streets
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.accessibility import (
+from sqe_geo.access.accessibility import (
     METHOD_NETWORK,
     METHOD_STRAIGHT_LINE,
     nearest_distances,
     nearest_distances_straight,
     walking_minutes,
 )
-from sqe_geo.catchment import decay_weights, enhanced_two_step_fca, fca_distances, two_step_fca
-from sqe_geo.coverage import quarter_counts, weighted_median
-from sqe_geo.network import build_network, snap_points
+from sqe_geo.access.catchment import (
+    decay_weights,
+    enhanced_two_step_fca,
+    fca_distances,
+    two_step_fca,
+)
+from sqe_geo.access.coverage import quarter_counts, weighted_median
+from sqe_geo.access.network import build_network, snap_points
 from sqe_geo.quality import QualityReport
 
 CRS = "EPSG:25832"

@@ -14,7 +14,7 @@ import pytest
 from towns import write_town_osm, write_zensus
 
 import sqe_geo
-from sqe_geo.aggregate import CITY_ID
+from sqe_geo.stats.aggregate import CITY_ID
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 import sqe_geo
 from sqe_geo._errors import InputDataError, SqeGeoError
-from sqe_geo.upload import UploadMapping, UploadWorkspace, guess_age_range
+from sqe_geo.io.upload import UploadMapping, UploadWorkspace, guess_age_range
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -9,7 +9,7 @@ import pytest
 
 import sqe_geo
 from sqe_geo._errors import StudyConfigError
-from sqe_geo.indicators import CATALOG_FOLDER, load_catalog
+from sqe_geo.stats.indicators import CATALOG_FOLDER, load_catalog
 from sqe_geo.study import Study
 
 EXTRA = """

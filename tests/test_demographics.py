@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sqe_geo.config import AgeGroupsConfig, DemographicsConfig, parse_age_range
-from sqe_geo.demographics import canonical_counts, derive_groups, to_wide
+from sqe_geo.population.demographics import canonical_counts, derive_groups, to_wide
 from sqe_geo.quality import QualityReport
 
 GROUPS = AgeGroupsConfig().model_dump()

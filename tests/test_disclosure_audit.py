@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sqe_geo
-from sqe_geo.aggregate import LEVELS
 from sqe_geo.config import DisclosureConfig
-from sqe_geo.demographics import _check_total_gap
 from sqe_geo.pipeline import Results
+from sqe_geo.population.demographics import _check_total_gap
 from sqe_geo.quality import QualityReport
+from sqe_geo.stats.aggregate import LEVELS
 from sqe_geo.study import Study
 
 LOWER = UPPER = 3.0

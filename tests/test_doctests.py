@@ -8,11 +8,11 @@ import importlib
 import pytest
 
 MODULES = [
-    "sqe_geo.formatting",
-    "sqe_geo.relations",
-    "sqe_geo.privacy",
-    "sqe_geo.demographics",
-    "sqe_geo.origins_map",
+    "sqe_geo.i18n.formatting",
+    "sqe_geo.stats.relations",
+    "sqe_geo.stats.privacy",
+    "sqe_geo.population.demographics",
+    "sqe_geo.outputs.origins_map",
 ]
 
 

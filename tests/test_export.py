@@ -14,7 +14,7 @@ import pytest
 
 import sqe_geo
 from sqe_geo._errors import ExportError
-from sqe_geo.export import (
+from sqe_geo.outputs.export import (
     INTERNAL_NOTE,
     WITHHELD,
     csv_bytes,
@@ -134,7 +134,7 @@ def test_outputs_say_so_when_disclosure_control_is_off(demo_study):
 
 
 def test_rounding_is_half_up_as_in_official_statistics():
-    from sqe_geo.formatting import round_half_up
+    from sqe_geo.i18n.formatting import round_half_up
 
     values = pd.Series([1.25, 12.35, -1.25, 2.5, float("nan"), 0.05])
     out = round_half_up(values, 1)
@@ -145,7 +145,7 @@ def test_rounding_is_half_up_as_in_official_statistics():
 
 def test_change_in_the_base_year_is_x_with_a_note(demo_results):
     """German tables: "x" (no statement possible) for a change in its base year, explained."""
-    from sqe_geo.export import export_table
+    from sqe_geo.outputs.export import export_table
 
     table = export_table(demo_results, "quarter", language="de")
     label = demo_results.catalog["change_older_abs"].label("de")

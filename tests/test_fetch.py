@@ -1,4 +1,4 @@
-"""Tests of sqe_geo.fetch against a local HTTP server with Range support (no internet)."""
+"""Tests of sqe_geo.io.fetch against a local HTTP server with Range support (no internet)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import ClassVar
 import pytest
 
 from sqe_geo._errors import FetchError, StudyConfigError
-from sqe_geo.fetch import RECORD_FILE, SOURCE_LISTS, Source, fetch, read_record, sources_for
+from sqe_geo.io.fetch import RECORD_FILE, SOURCE_LISTS, Source, fetch, read_record, sources_for
 
 PAYLOAD = bytes(range(256)) * 40  # 10,240 bytes
 SMALL = b'"Stadtteil","Jahr","Personen"\n"Oststadt","2020",5\n'

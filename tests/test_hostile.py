@@ -38,12 +38,12 @@ from hostile_cases import (
     zip_of,
 )
 
-from sqe_geo import export
 from sqe_geo._errors import InputDataError
+from sqe_geo.access.network import load_or_build_network
 from sqe_geo.cli import main
-from sqe_geo.network import load_or_build_network
+from sqe_geo.io.upload import UploadMapping, UploadWorkspace
+from sqe_geo.outputs import export
 from sqe_geo.study import load_study
-from sqe_geo.upload import UploadMapping, UploadWorkspace
 
 OUTPUT_NAMES = {
     "quartiere_de.csv",
@@ -442,7 +442,7 @@ def test_upload_demographics_from_a_vector_file(tmp_path: Path):
 
 def test_three_decimals_in_a_coordinate_column_are_not_thousands(tmp_path: Path):
     """Only columns named as counts are checked for "1.000": 8.403 may be a longitude."""
-    from sqe_geo.tables import read_table
+    from sqe_geo.io.tables import read_table
 
     path = tmp_path / "adressen.csv"
     path.write_text("name,lon,lat\na,8.403,49.012\nb,8.4,49.1\n", encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 
 from sqe_geo._errors import StudyConfigError
 from sqe_geo.config import AgeGroupsConfig
-from sqe_geo.indicators import Category, evaluate, load_catalog
+from sqe_geo.stats.indicators import Category, evaluate, load_catalog
 
 AGE_LABELS = AgeGroupsConfig().labels()
 

@@ -1,7 +1,7 @@
 """Reading vector layers: every supported format, CRS handling and geometry repair.
 
 Each test writes a tiny real file into ``tmp_path`` with geopandas/pyogrio (or plain text
-for CSV), reads it with :func:`sqe_geo.layers.read_vector` and checks coordinates,
+for CSV), reads it with :func:`sqe_geo.io.layers.read_vector` and checks coordinates,
 attributes and data-quality findings against values computed by hand or by pyproj.
 """
 
@@ -19,7 +19,7 @@ from pyproj import Transformer
 from shapely.geometry import Point, Polygon, box
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.layers import read_vector
+from sqe_geo.io.layers import read_vector
 from sqe_geo.quality import QualityReport
 
 TARGET = "EPSG:25832"

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sqe_geo import classify, compare, maps, origins_map, report_html, svg_maps
-from sqe_geo.aggregate import CITY_ID
+from sqe_geo.outputs import classify, compare, maps, origins_map, report_html, svg_maps
 from sqe_geo.pipeline import Results
+from sqe_geo.stats.aggregate import CITY_ID
 
 YEAR = 2023
 
@@ -322,8 +322,9 @@ def test_map_html_is_standalone(demo_results_ageing: Results):
 
 def test_library_modules_do_not_import_streamlit():
     code = (
-        "import sys, sqe_geo, sqe_geo.maps, sqe_geo.compare, sqe_geo.report_html, "
-        "sqe_geo.upload; assert 'streamlit' not in sys.modules, 'streamlit imported'"
+        "import sys, sqe_geo, sqe_geo.outputs.maps, sqe_geo.outputs.compare, "
+        "sqe_geo.outputs.report_html, "
+        "sqe_geo.io.upload; assert 'streamlit' not in sys.modules, 'streamlit imported'"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

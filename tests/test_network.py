@@ -13,7 +13,7 @@ from shapely.geometry import LineString, MultiLineString
 from towns import random_streets
 
 from sqe_geo._errors import InputDataError, NetworkError
-from sqe_geo.network import (
+from sqe_geo.access.network import (
     build_network,
     load_or_build_network,
     read_network_lines,

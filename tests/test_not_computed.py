@@ -16,12 +16,12 @@ import pytest
 from shapely.geometry import LineString, box
 
 import sqe_geo
-from sqe_geo.accessibility import access_leg_summary, cut_off_from_services
-from sqe_geo.aggregate import CITY_ID
-from sqe_geo.export import export_table, gpkg_bytes
-from sqe_geo.indicators import Indicator
-from sqe_geo.network import build_network, snap_points
-from sqe_geo.status import (
+from sqe_geo.access.accessibility import access_leg_summary, cut_off_from_services
+from sqe_geo.access.network import build_network, snap_points
+from sqe_geo.outputs.export import export_table, gpkg_bytes
+from sqe_geo.stats.aggregate import CITY_ID
+from sqe_geo.stats.indicators import Indicator
+from sqe_geo.stats.status import (
     APPROXIMATION,
     NOT_LOCATED,
     PARTIAL,
@@ -282,7 +282,7 @@ def test_geopackage_carries_the_status(results, tmp_path):
 
 
 def test_maps_grey_with_the_reason_in_the_legend(results):
-    from sqe_geo import classify, maps
+    from sqe_geo.outputs import classify, maps
 
     layer = maps.quarter_layer(results, "coverage_food_older", 2023).set_index("unit_id")
     assert layer.loc["C", "value_text"] == "nicht berechnet (Einwohner nicht verortet)"
@@ -306,8 +306,8 @@ def test_maps_grey_with_the_reason_in_the_legend(results):
 
 
 def test_profile_and_comparison_show_the_marker(results):
-    from sqe_geo.compare import comparison, display_table
-    from sqe_geo.report_html import quarter_profile
+    from sqe_geo.outputs.compare import comparison, display_table
+    from sqe_geo.outputs.report_html import quarter_profile
 
     profile = quarter_profile(results, "C", 2023)
     table = next(iter(profile.accessibility.values())).set_index("Indikator")
@@ -377,7 +377,7 @@ def test_straight_line_is_named_in_every_label(study_file):
 
 
 def test_network_method_and_access_legs_in_the_metadata(results):
-    from sqe_geo.export import _metadata
+    from sqe_geo.outputs.export import _metadata
 
     meta = dict(_metadata(results, "de").itertuples(index=False))
     assert meta["distance method"] == "Netzdistanz"
@@ -407,7 +407,7 @@ def test_without_residents_locations_every_quarter_is_an_approximation(study_fil
 
 
 def test_printed_profile_explains_the_marker(results):
-    from sqe_geo.report_html import profile_html
+    from sqe_geo.outputs.report_html import profile_html
 
     page = profile_html(results, "C", 2023)
     assert "n. b." in page

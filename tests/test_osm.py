@@ -1,4 +1,4 @@
-"""Tests of sqe_geo.osm on small hand-written OSM XML files and a PBF made from them."""
+"""Tests of sqe_geo.io.osm on small hand-written OSM XML files and a PBF made from them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from sqe_geo._errors import InputDataError, StudyConfigError
-from sqe_geo.osm import (
+from sqe_geo.io.osm import (
     load_osm_presets,
     parse_capacity,
     read_osm_boundaries,

@@ -1,4 +1,4 @@
-"""Tests of sqe_geo.population: origins from rasters and points, dasymetric allocation."""
+"""Tests of sqe_geo.population.residents: origins from rasters and points, dasymetric allocation."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.population import (
+from sqe_geo.population.residents import (
     REPORT_ATTR,
     allocate_dasymetric,
     largest_remainder,

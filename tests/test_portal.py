@@ -1,5 +1,5 @@
-"""Tests of the table reader (sqe_geo.tables), key matching (sqe_geo.keys) and the
-Transparenzportal readers (sqe_geo.portal), on small files generated here."""
+"""Tests of the table reader (sqe_geo.io.tables), key matching (sqe_geo.io.keys) and the
+Transparenzportal readers (sqe_geo.io.portal), on small files generated here."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.keys import add_quarter_ids, match_keys, normalize_id, normalize_name
-from sqe_geo.portal import band_label_from_filename, read_portal_bands, read_portal_csv
+from sqe_geo.io.keys import add_quarter_ids, match_keys, normalize_id, normalize_name
+from sqe_geo.io.portal import band_label_from_filename, read_portal_bands, read_portal_csv
+from sqe_geo.io.tables import cell_ref, read_table
 from sqe_geo.quality import QualityReport
-from sqe_geo.tables import cell_ref, read_table
 
 REFERENCE = pd.DataFrame(
     {

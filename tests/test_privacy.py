@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 import sqe_geo
-from sqe_geo.aggregate import CITY_ID, LEVELS, roll_up
 from sqe_geo.config import AgeGroupsConfig, DisclosureConfig
-from sqe_geo.indicators import Catalog, Indicator, evaluate, load_catalog
-from sqe_geo.privacy import (
+from sqe_geo.stats.aggregate import CITY_ID, LEVELS, roll_up
+from sqe_geo.stats.indicators import Catalog, Indicator, evaluate, load_catalog
+from sqe_geo.stats.privacy import (
     DISCLOSURE_NOTE_DE,
     DISCLOSURE_NOTE_EN,
     apply_disclosure_control,

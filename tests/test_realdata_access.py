@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import sqe_geo
-from sqe_geo.accessibility import METHOD_STRAIGHT_LINE
-from sqe_geo.aggregate import CITY_ID
+from sqe_geo.access.accessibility import METHOD_STRAIGHT_LINE
+from sqe_geo.stats.aggregate import CITY_ID
 
 pytestmark = pytest.mark.realdata
 
@@ -159,7 +159,7 @@ def test_hill_districts_without_address_points_are_not_computed(results):
 
 
 def test_hill_districts_in_the_german_table(results):
-    from sqe_geo.export import export_table
+    from sqe_geo.outputs.export import export_table
 
     table = export_table(results, "quarter", indicators=["coverage_food_older"])
     column = next(c for c in table.columns if "500 m" in c)

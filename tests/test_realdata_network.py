@@ -16,8 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sqe_geo.accessibility import nearest_distances
-from sqe_geo.network import build_network, load_or_build_network, read_network_lines, snap_points
+from sqe_geo.access.accessibility import nearest_distances
+from sqe_geo.access.network import (
+    build_network,
+    load_or_build_network,
+    read_network_lines,
+    snap_points,
+)
 from sqe_geo.quality import QualityReport
 
 KARLSRUHE = Path(__file__).resolve().parents[2] / "shared" / "karlsruhe"

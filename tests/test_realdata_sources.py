@@ -11,9 +11,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from sqe_geo.keys import add_quarter_ids, match_keys
-from sqe_geo.osm import read_osm_services, read_service_list_json
-from sqe_geo.portal import band_label_from_filename, read_portal_bands, read_portal_csv
+from sqe_geo.io.keys import add_quarter_ids, match_keys
+from sqe_geo.io.osm import read_osm_services, read_service_list_json
+from sqe_geo.io.portal import band_label_from_filename, read_portal_bands, read_portal_csv
 from sqe_geo.quality import QualityReport
 
 KARLSRUHE = Path(__file__).resolve().parents[2] / "shared" / "karlsruhe"

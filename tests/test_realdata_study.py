@@ -16,7 +16,7 @@ import pytest
 import shapely
 
 import sqe_geo
-from sqe_geo.layers import read_vector
+from sqe_geo.io.layers import read_vector
 from sqe_geo.quality import QualityReport
 from sqe_geo.study import Study, check_quarter_geometry, load_study
 

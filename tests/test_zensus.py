@@ -1,4 +1,4 @@
-"""Tests of sqe_geo.zensus with small grid CSVs written in the documented Zensus 2022 format."""
+"""Tests of sqe_geo.population.zensus: small grid CSVs in the documented Zensus 2022 format."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ import rasterio
 from shapely.geometry import box
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.population import origins_from_raster
-from sqe_geo.quality import QualityReport
-from sqe_geo.zensus import (
+from sqe_geo.population.residents import origins_from_raster
+from sqe_geo.population.zensus import (
     read_zensus_grid,
     zensus_age_groups,
     zensus_to_origins,
     zensus_to_quarters,
     zensus_to_raster,
 )
+from sqe_geo.quality import QualityReport
 
 E0, N0 = 4_337_000, 2_689_100  # lower-left corner of the first 100 m cell (EPSG:3035)
 TEN = [

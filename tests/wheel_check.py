@@ -42,13 +42,13 @@ def main() -> int:
         print("FAIL: streamlit is installed; the check needs the core install without extras")
         return 1
     try:
-        import sqe_geo.maps
+        import sqe_geo.outputs.maps
     except sqe_geo.SqeGeoError as exc:
         if "sqe-geo[app]" not in str(exc):
             print(f"FAIL: the message for missing map libraries names no extra: {exc}")
             return 1
     else:
-        print("FAIL: sqe_geo.maps imported without folium")
+        print("FAIL: sqe_geo.outputs.maps imported without folium")
         return 1
     listing = subprocess.run(
         [*_command(), "indicators"], capture_output=True, text=True, check=False

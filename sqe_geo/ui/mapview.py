@@ -22,7 +22,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 import streamlit_folium
 
-from sqe_geo import maps
+from sqe_geo.outputs import maps
 
 # Registers the Leaflet folder under /component/<this module>.sqe_leaflet/ (served with
 # "Cache-Control: public"); st_folium's frame lives at /component/streamlit_folium.st_folium/

@@ -8,10 +8,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from sqe_geo import classify, compare, svg_maps
-from sqe_geo.aggregate import CITY_ID
-from sqe_geo.formatting import format_number
+from sqe_geo.i18n.formatting import format_number
+from sqe_geo.outputs import classify, compare, svg_maps
 from sqe_geo.pipeline import Results
+from sqe_geo.stats.aggregate import CITY_ID
 from sqe_geo.ui import state
 from sqe_geo.ui.page_export import csv_download
 from sqe_geo.ui.page_map import indicator_label

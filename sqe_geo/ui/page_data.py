@@ -10,10 +10,10 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from sqe_geo._errors import SqeGeoError
+from sqe_geo.io.upload import MAX_UPLOAD_BYTES, UploadMapping, UploadWorkspace, guess_age_range
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import state
 from sqe_geo.ui.texts import finding_label, t
-from sqe_geo.upload import MAX_UPLOAD_BYTES, UploadMapping, UploadWorkspace, guess_age_range
 
 _NONE = ""
 DEFINITION_COLUMNS = {

@@ -1,4 +1,4 @@
-"""Page "Export": indicator tables and maps as files (builders live in sqe_geo.export)."""
+"""Page "Export": indicator tables and maps as files (builders live in sqe_geo.outputs.export)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sqe_geo import maps
-from sqe_geo.aggregate import LEVEL_LABELS, LEVELS
+from sqe_geo.outputs import maps
 from sqe_geo.pipeline import Results
+from sqe_geo.stats.aggregate import LEVEL_LABELS, LEVELS
 from sqe_geo.ui import state
 from sqe_geo.ui.texts import t
 
@@ -29,7 +29,7 @@ _STEMS = {"quarter": "quartiere", "planning_area": "planungsraeume", "city": "st
 
 def _export_module() -> ModuleType | None:
     try:
-        return importlib.import_module("sqe_geo.export")
+        return importlib.import_module("sqe_geo.outputs.export")
     except ImportError:
         return None
 
@@ -63,7 +63,7 @@ def build_file(
     # Any: None is ruled out for every format but "map", which does not use it
     export: Any = _export_module()
     if export is None and fmt != "map":
-        raise RuntimeError("sqe_geo.export is not available")
+        raise RuntimeError("sqe_geo.outputs.export is not available")
     year = max(years)
     stem = _STEMS[level]
     if fmt in ("csv_de", "csv"):

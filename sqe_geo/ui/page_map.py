@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from sqe_geo import classify, maps
+from sqe_geo.outputs import classify, maps
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t

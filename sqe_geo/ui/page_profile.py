@@ -7,10 +7,10 @@ from typing import Literal, cast
 import pandas as pd
 import streamlit as st
 
-from sqe_geo import origins_map, report_html
-from sqe_geo.aggregate import CITY_ID
-from sqe_geo.formatting import format_number
+from sqe_geo.i18n.formatting import format_number
+from sqe_geo.outputs import origins_map, report_html
 from sqe_geo.pipeline import Results
+from sqe_geo.stats.aggregate import CITY_ID
 from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t
 

@@ -1,0 +1,1 @@
+"""Walking accessibility: the network, nearest service per origin, coverage, floating catchments."""

@@ -1,0 +1,1 @@
+"""Language: the number formatter (and the message catalogs of German and English)."""

@@ -1,0 +1,2 @@
+"""Readers and sources: tables, vector layers, quarter keys, OSM, the open-data portal,
+downloads and uploads."""

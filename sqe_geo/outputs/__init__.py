@@ -1,0 +1,1 @@
+"""What leaves sqe-geo: exports, classification, folium and SVG maps, HTML reports, comparisons."""

@@ -1,0 +1,453 @@
+"""Writers for council papers and GIS: German CSV, CSV, XLSX, GeoPackage, GeoJSON.
+
+Every writer builds the whole file in memory or in a temporary file and then renames it
+into place, so a failed run never leaves a half-written file. The output folder may not
+hold any of the study's inputs, so an export can never overwrite one.
+
+Withheld values (disclosure control) are written as "." in German outputs (the mark of
+German official statistics) and left empty in the technical CSV. Values that could not be
+computed (a gap in the data, :mod:`sqe_geo.stats.status`) are written as "n. b." with a *Status*
+column saying why; technical outputs leave them empty and add a ``status_{id}`` column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from pandas.api.extensions import ExtensionDtype
+
+from sqe_geo._errors import ExportError
+from sqe_geo.i18n.formatting import round_half_up
+from sqe_geo.results import Results
+from sqe_geo.stats.aggregate import LEVEL_LABELS, LEVELS, Level
+from sqe_geo.stats.status import (
+    BASE_YEAR,
+    NOT_COMPUTED_MARK,
+    NOT_MEANINGFUL_MARK,
+    is_not_computed,
+    status_note,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+#: The mark of a withheld value in German tables.
+WITHHELD = "."
+#: Written beside every row when a study switched disclosure control off.
+INTERNAL_NOTE = {
+    "de": ("Hinweis", "Geheimhaltung ausgeschaltet – nur für den internen Gebrauch"),
+    "en": ("Note", "Disclosure control switched off – internal use only"),
+}
+
+_COLUMN_LABELS = {
+    "de": {"unit_id": "ID", "name": "Name", "planning_area": "Planungsraum", "year": "Jahr"},
+    "en": {"unit_id": "ID", "name": "Name", "planning_area": "Planning area", "year": "Year"},
+}
+_FILE_STEMS: dict[Level, tuple[str, str]] = {
+    "quarter": ("quartiere", "quarters"),
+    "planning_area": ("planungsraeume", "planning_areas"),
+    "city": ("stadt", "city"),
+}
+
+
+def export_table(
+    results: Results,
+    level: Level,
+    *,
+    years: Iterable[int] | None = None,
+    indicators: Sequence[str] | None = None,
+    language: str = "de",
+    labels: bool = True,
+    withheld: str | None = WITHHELD,
+    not_computed: str | None = "",
+) -> pd.DataFrame:
+    """The indicator table of one level, ready to write.
+
+    Parameters
+    ----------
+    results
+        Output of :func:`sqe_geo.pipeline.run`.
+    level
+        ``"quarter"``, ``"planning_area"`` or ``"city"``.
+    years
+        Years to include (all by default).
+    indicators
+        Indicator ids to include, in this order (all by default).
+    language
+        ``"de"`` or ``"en"`` for column labels.
+    labels
+        Label columns as "Label (unit)"; ids when False (technical outputs).
+    withheld
+        Text for withheld values; None leaves them empty (NaN).
+    not_computed
+        Text for values that could not be computed (default: "n. b." in German, "n/c" in
+        English, when ``withheld`` is given); None leaves them empty and adds a
+        ``status_{id}`` column per indicator that has any status in the table. A value
+        that is both withheld and not computed shows the not-computed text: it has no number.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit and year; values rounded to each indicator's decimals. With
+        labels, a *Status* column explains not-computed, partial and approximate values.
+    """
+    if not_computed == "":
+        not_computed = (
+            NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
+            if withheld is not None
+            else None
+        )
+    ids = list(indicators) if indicators is not None else results.catalog.ids
+    unknown = [i for i in ids if i not in results.catalog]
+    if unknown:
+        raise ExportError(
+            f"unknown indicator id(s) {unknown}; available: {', '.join(results.catalog.ids)}"
+        )
+    table = results.table(level)
+    if years is not None:
+        wanted = set(years)
+        table = table[table["year"].isin(wanted)]
+    table = table.reset_index(drop=True)
+    mask = results.suppressed[level].reset_index()
+    mask = table[["unit_id", "year"]].merge(mask, on=["unit_id", "year"], how="left")
+    status = results.status_of(level).reset_index()
+    status = table[["unit_id", "year"]].merge(status, on=["unit_id", "year"], how="left")
+    key_columns = [c for c in ("unit_id", "name", "planning_area", "year") if c in table]
+    out = table[key_columns].copy()
+    for ind_id in ids:
+        ind = results.catalog[ind_id]
+        values = round_half_up(table[ind_id], ind.decimals)
+        if ind.decimals == 0:
+            values = values.astype("Int64")
+        if withheld is not None:
+            values = values.astype(object).where(~mask[ind_id].fillna(False), withheld)
+        codes = status[ind_id].fillna("") if ind_id in status else pd.Series("", index=table.index)
+        if not_computed is not None:
+            values = values.astype(object).where(~is_not_computed(codes), not_computed)
+            values = values.where(codes != BASE_YEAR, NOT_MEANINGFUL_MARK)
+        name = f"{ind.label(language)} ({ind.unit(language)})" if labels else ind_id
+        out[name] = values
+        if not_computed is None and (codes != "").any():
+            out[f"status_{ind_id}"] = codes.to_numpy()
+    if labels:
+        row_codes = status[[i for i in ids if i in status]].fillna("")
+        notes = [status_note(sorted(set(row)), language) for row in row_codes.to_numpy()]
+        if any(notes):
+            out["Status"] = notes
+    if not results.study.config.disclosure.enabled:
+        column, text = INTERNAL_NOTE.get(language, INTERNAL_NOTE["en"])
+        out[column if labels else "note"] = text
+    if labels:
+        out = out.rename(columns=_COLUMN_LABELS.get(language, _COLUMN_LABELS["en"]))
+    return out.reset_index(drop=True)
+
+
+#: Text starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with ``'`` (numbers unchanged)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(table: pd.DataFrame, *, german: bool) -> bytes:
+    """A table as CSV: German (``;``, decimal comma, UTF-8 with BOM) or plain (``,``, ``.``).
+
+    Text cells beginning with ``=``, ``+``, ``-``, ``@`` (a quarter named ``=HYPERLINK(…)``)
+    get a leading ``'`` so that a spreadsheet shows them as text instead of running them.
+    """
+    table = table.copy()
+    for column in table.columns[table.dtypes.map(_is_text_dtype)]:
+        table[column] = table[column].map(neutralise)
+    if german:
+        # object columns (numbers mixed with the withheld mark) need the comma by hand
+        for column in table.columns[table.dtypes.map(pd.api.types.is_object_dtype)]:
+            table[column] = table[column].map(
+                lambda v: (
+                    ("" if v != v else str(v).replace(".", ",")) if isinstance(v, float) else v
+                )
+            )
+        text = table.to_csv(index=False, sep=";", decimal=",")
+        return text.encode("utf-8-sig")
+    return table.to_csv(index=False, sep=",", decimal=".").encode("utf-8")
+
+
+def _is_text_dtype(dtype: np.dtype[Any] | ExtensionDtype) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def _metadata(results: Results, language: str) -> pd.DataFrame:
+    config = results.study.config
+    rows: list[tuple[str, str]] = list(results.parameters.items())
+    acc = config.accessibility
+    rows += [
+        ("walking speed (m/s)", f"{acc.walking_speed_mps:g}"),
+        ("maximum snap distance (m)", f"{acc.max_snap_m:g}"),
+        ("detour factor without network", f"{acc.detour_factor:g}"),
+    ]
+    if config.services is not None:
+        for key, cat in config.services.categories.items():
+            threshold = (
+                f"{cat.threshold_min:g} min" if cat.threshold_min else f"{cat.threshold_m:g} m"
+            )
+            rows.append((f"threshold {key} ({cat.label_de})", threshold))
+    rows += [
+        ("maximum share of older residents off the network", f"{acc.max_unlocated_share:.0%}"),
+        ("residents without a location", acc.unlocated_residents),
+    ]
+    codes = set()
+    for level in LEVELS:
+        codes |= set(np.unique(results.status_of(level).to_numpy(dtype=str)))
+    note = status_note(sorted(codes - {""}), language)
+    if note:
+        rows.append(("Status" if language == "de" else "status", note))
+    if config.demo:
+        rows.append(("note", "DEMO DATA – schematic boundaries, partly synthetic figures"))
+    for source in config.sources:
+        text = "; ".join(p for p in (source.licence, source.url, source.date, source.note) if p)
+        rows.append((f"source: {source.name}", text))
+    header = ("Angabe", "Wert") if language == "de" else ("Item", "Value")
+    return pd.DataFrame(rows, columns=list(header))
+
+
+def xlsx_bytes(
+    results: Results,
+    *,
+    levels: Sequence[Level] | None = None,
+    years: Iterable[int] | None = None,
+    indicators: Sequence[str] | None = None,
+    language: str = "de",
+) -> bytes:
+    """One workbook: a sheet per level, indicator definitions, metadata, data quality."""
+    levels = list(levels) if levels is not None else list(LEVELS)
+    years = list(years) if years is not None else None
+    names = LEVEL_LABELS.get(language, LEVEL_LABELS["en"])
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for level in levels:
+            table = export_table(
+                results, level, years=years, indicators=indicators, language=language
+            )
+            table.to_excel(writer, sheet_name=names[level], index=False)
+        definitions = results.catalog.definitions(language)
+        if indicators is not None:
+            definitions = definitions[definitions["id"].isin(indicators)]
+        definitions.to_excel(
+            writer, sheet_name="Indikatoren" if language == "de" else "Indicators", index=False
+        )
+        _metadata(results, language).to_excel(
+            writer, sheet_name="Metadaten" if language == "de" else "Metadata", index=False
+        )
+        results.report.to_frame().to_excel(
+            writer, sheet_name="Datenqualität" if language == "de" else "Data quality", index=False
+        )
+        for sheet in writer.book.worksheets:
+            _style_sheet(sheet)
+            _text_not_formulas(sheet)
+    return buffer.getvalue()
+
+
+def _text_not_formulas(sheet: Worksheet) -> None:
+    """Store every cell openpyxl took for a formula (text starting with ``=``) as text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def _style_sheet(sheet: Worksheet) -> None:
+    header_fill = PatternFill("solid", fgColor="DDE5F0")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "B2"
+    for idx, column in enumerate(sheet.iter_cols(min_row=1, max_row=min(sheet.max_row, 60)), 1):
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
+        sheet.column_dimensions[get_column_letter(idx)].width = min(max(10, width + 2), 60)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.value in (WITHHELD, *NOT_COMPUTED_MARK.values()):
+                cell.alignment = Alignment(horizontal="right")
+
+
+def _geo_layers(
+    results: Results, year: int, indicators: Sequence[str] | None
+) -> dict[str, gpd.GeoDataFrame]:
+    ids = list(indicators) if indicators is not None else results.catalog.ids
+    quarters = _with_status(results, "quarter", results.quarters_geo(year), year, ids)
+    areas = _with_status(results, "planning_area", results.planning_areas_geo(year), year, ids)
+    keep_q = ["unit_id", "name", "planning_area", *ids]
+    keep_a = ["unit_id", "name", *ids]
+    status = [c for c in quarters.columns if c.startswith("status_")]
+    keep_q += [c for c in status if c[len("status_") :] in ids]
+    status = [c for c in areas.columns if c.startswith("status_")]
+    keep_a += [c for c in status if c[len("status_") :] in ids]
+    return {
+        "quartiere": quarters[[*keep_q, "geometry"]],
+        "planungsraeume": areas[[*keep_a, "geometry"]],
+    }
+
+
+def _with_status(
+    results: Results, level: Level, geo: gpd.GeoDataFrame, year: int, ids: list[str]
+) -> gpd.GeoDataFrame:
+    """Add a ``status_{id}`` column (reason codes) for indicators with any status."""
+    status = results.status_of(level).xs(year, level="year")
+    status = status[[i for i in ids if i in status.columns and (status[i] != "").any()]]
+    if status.empty or not len(status.columns):
+        return geo
+    status = status.add_prefix("status_")
+    return geo.merge(status, left_on="unit_id", right_index=True, how="left")
+
+
+def gpkg_bytes(results: Results, *, year: int, indicators: Sequence[str] | None = None) -> bytes:
+    """A GeoPackage with layers ``quartiere`` and ``planungsraeume`` for one year."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.gpkg"
+        for layer, frame in _geo_layers(results, year, indicators).items():
+            frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        return path.read_bytes()
+
+
+def geojson_bytes(
+    results: Results, *, level: Level, year: int, indicators: Sequence[str] | None = None
+) -> bytes:
+    """One level's geometries and values as GeoJSON in EPSG:4326."""
+    if level == "city":
+        raise ExportError("GeoJSON is written for quarters or planning areas, not the city.")
+    layers = _geo_layers(results, year, indicators)
+    frame = layers["quartiere" if level == "quarter" else "planungsraeume"]
+    text: str = frame.to_crs("EPSG:4326").to_json(drop_id=True)
+    return text.encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(tmp).chmod(0o666 & ~umask)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_output_folder(out_dir: str | Path, input_paths: Iterable[Path]) -> Path:
+    """Refuse an output folder that holds (or is inside the folder of) a study input."""
+    out = Path(out_dir).resolve()
+    for item in input_paths:
+        # the folder of the input as named and, behind a symlink, of the file it points to
+        folders = {Path(item).absolute().parent.resolve(), Path(item).resolve().parent}
+        if any(out == folder or folder in out.parents for folder in folders):
+            raise ExportError(
+                f"Output folder {out} is (inside) the folder of the study input "
+                f"{Path(item).name}. Choose a separate folder with --out (inputs are never "
+                "written over)."
+            )
+    if out.exists() and not out.is_dir():
+        raise ExportError(
+            f"Output path {out} exists and is not a folder; choose a folder with --out."
+        )
+    return out
+
+
+#: The manifest of a run: ``sha256sum`` format, checked with ``sha256sum -c MANIFEST.sha256``.
+MANIFEST = "MANIFEST.sha256"
+
+
+def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de") -> list[Path]:
+    """Write all standard outputs of a run into ``out_dir``: the whole set or nothing.
+
+    Files: per level a German CSV (``*_de.csv``) and a technical CSV, one XLSX workbook,
+    one GeoPackage (latest year) and :data:`MANIFEST` with the SHA-256 of every file. All
+    files are built in memory, written into a staging folder beside ``out_dir`` (in its
+    parent, so the final moves are renames on one file system) and then moved in; an error
+    or an interruption (Ctrl-C, SIGTERM) before that leaves ``out_dir`` as it was and no
+    staging folder or ``.part`` file behind.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files.
+
+    Raises
+    ------
+    ExportError
+        If the folder is or contains an input folder, or a file cannot be written.
+    """
+    out = check_output_folder(out_dir, results.study.config.input_paths())
+    try:
+        blobs: dict[str, bytes] = {}
+        for level in LEVELS:
+            german, plain = _FILE_STEMS[level]
+            blobs[f"{german}_de.csv"] = csv_bytes(
+                export_table(results, level, language="de"), german=True
+            )
+            blobs[f"{plain}.csv"] = csv_bytes(
+                export_table(results, level, labels=False, withheld=None), german=False
+            )
+        blobs["sqe_indikatoren.xlsx"] = xlsx_bytes(results, language=language)
+        blobs["sqe_indikatoren.gpkg"] = gpkg_bytes(results, year=max(results.years))
+        blobs[MANIFEST] = "".join(
+            f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in blobs.items()
+        ).encode("utf-8")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return _publish(blobs, out)
+    except OSError as exc:
+        raise ExportError(
+            f"Cannot write outputs to {out}: {exc}. Nothing was written; free space or choose "
+            "another folder with --out."
+        ) from None
+
+
+def _publish(blobs: dict[str, bytes], out: Path) -> list[Path]:
+    """Write ``blobs`` into a staging folder in ``out``'s parent and move them in."""
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    try:
+        for name, data in blobs.items():
+            write_atomic(stage / name, data)
+        umask = os.umask(0)
+        os.umask(umask)
+        stage.chmod(0o777 & ~umask)  # mkdtemp's 0700 would become the output folder's mode
+        present = {p.name for p in out.iterdir()} if out.is_dir() else set()
+        if not out.exists():
+            stage.rename(out)  # one rename publishes the whole set
+        elif present <= set(blobs):
+            # the folder holds only outputs of an earlier run: swap folders, then drop the old
+            old = out.with_name(f".{out.name}.old-{stage.name.rsplit('-', 1)[-1]}")
+            out.rename(old)
+            try:
+                stage.rename(out)
+            except BaseException:
+                old.rename(out)  # put the earlier outputs back
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            # other files live there too: replace ours one by one, the manifest last
+            for name in sorted(blobs, key=lambda n: n == MANIFEST):
+                (stage / name).replace(out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return [out / name for name in blobs]

@@ -1,0 +1,2 @@
+"""Residents: the age bands of demographic tables and residents per origin (grid cells,
+address points, Zensus)."""

@@ -1,0 +1,203 @@
+"""Checks and helpers shared by the modules that say where residents live.
+
+:mod:`sqe_geo.population.residents` (rasters, point layers, dasymetric allocation) and
+:mod:`sqe_geo.population.zensus` (the Zensus 2022 grid) build *origins* — resident locations with
+counts per age group — the same way: the same age-group vocabulary, checks of the quarters
+layer and of count columns, assignment of points to quarters, and findings in the
+data-quality report. They live here, public, instead of being imported as private names
+across modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from sqe_geo._errors import InputDataError
+from sqe_geo.quality import QualityReport, Severity
+
+#: The age-group vocabulary of origins and quarter demographics (default bands in brackets):
+#: ``total``, ``young`` (0–19), ``working_age`` (20–64), ``older`` (65+), ``young_old``
+#: (65–79), ``oldest_old`` (80+).
+AGE_GROUPS: tuple[str, ...] = (
+    "total",
+    "young",
+    "working_age",
+    "older",
+    "young_old",
+    "oldest_old",
+)
+
+#: Key under which a report created by a function (no ``report`` given) is attached to
+#: ``result.attrs``.
+REPORT_ATTR = "quality_report"
+
+
+def new_report(report: QualityReport | None) -> tuple[QualityReport, bool]:
+    """Return the report to write to and whether it was created here."""
+    if report is None:
+        return QualityReport(), True
+    return report, False
+
+
+_Frame = TypeVar("_Frame", bound="pd.DataFrame | pd.Series[Any]")
+
+
+def attach_report(result: _Frame, report: QualityReport, created: bool) -> _Frame:
+    """Attach a report that the caller did not pass in, so findings are never lost."""
+    if created:
+        result.attrs[REPORT_ATTR] = report
+    return result
+
+
+def check_quarters(quarters: gpd.GeoDataFrame, *, layer: str = "quarters") -> None:
+    """Validate the quarters layer: ``quarter_id`` strings, unique, a projected CRS."""
+    if not isinstance(quarters, gpd.GeoDataFrame):
+        raise InputDataError(f"{layer}: expected a GeoDataFrame of quarter polygons.")
+    if "quarter_id" not in quarters.columns:
+        raise InputDataError(
+            f"{layer}: column 'quarter_id' is missing (found {list(quarters.columns)}); "
+            "rename the quarter number column to 'quarter_id'."
+        )
+    ids = quarters["quarter_id"]
+    if not pd.api.types.is_string_dtype(ids) or ids.isna().any():
+        raise InputDataError(
+            f"{layer}: 'quarter_id' must hold strings such as '01' (found dtype {ids.dtype}); "
+            "convert it, e.g. quarters['quarter_id'] = quarters['quarter_id'].map('{:02d}'.format)."
+        )
+    dup = ids[ids.duplicated()].unique()
+    if len(dup):
+        raise InputDataError(
+            f"{layer}: 'quarter_id' values are not unique ({', '.join(map(str, dup[:10]))}); "
+            "dissolve the quarters by 'quarter_id' first."
+        )
+    if quarters.crs is None:
+        raise InputDataError(
+            f"{layer}: the layer has no CRS; set it (e.g. quarters.set_crs('EPSG:25832'))."
+        )
+    if not CRS.from_user_input(quarters.crs).is_projected:
+        raise InputDataError(
+            f"{layer}: CRS {quarters.crs.to_string()} is geographic; reproject the quarters to "
+            "the metric analysis CRS first (e.g. quarters.to_crs('EPSG:25832'))."
+        )
+
+
+def check_group(name: str, *, where: str) -> None:
+    if name not in AGE_GROUPS:
+        raise InputDataError(
+            f"{where}: '{name}' is not an age group; use one of {', '.join(AGE_GROUPS)}."
+        )
+
+
+def assign_quarters(
+    geometry: gpd.GeoSeries | np.ndarray, quarters: gpd.GeoDataFrame
+) -> tuple[np.ndarray, int]:
+    """Assign each geometry (same CRS as ``quarters``) to the quarter it intersects.
+
+    Points on a shared boundary intersect two quarters; they go to the quarter listed first
+    in ``quarters`` (deterministic). Returns the quarter ids (``None`` where no quarter
+    matches) and the number of such boundary ties.
+    """
+    geoms = np.asarray(geometry)
+    out = np.full(len(geoms), None, dtype=object)
+    if len(geoms) == 0 or len(quarters) == 0:
+        return out, 0
+    src, tree = quarters.sindex.query(geoms, predicate="intersects")
+    order = np.lexsort((tree, src))
+    src, tree = src[order], tree[order]
+    first_src, first_pos, n_hits = np.unique(src, return_index=True, return_counts=True)
+    out[first_src] = quarters["quarter_id"].to_numpy()[tree[first_pos]]
+    return out, int((n_hits > 1).sum())
+
+
+def residents_text(counts: pd.DataFrame) -> str:
+    """Render column sums as ``total=12, older=3``."""
+    sums = counts.sum(axis=0)
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in sums.items())
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def origins_frame(
+    origin_id: Sequence[str] | np.ndarray,
+    quarter_id: Sequence[str] | np.ndarray,
+    counts: pd.DataFrame,
+    geometry: Any,
+    crs: Any,
+) -> gpd.GeoDataFrame:
+    """Build an origins table with the columns in contract order."""
+    data: dict[str, Any] = {
+        "origin_id": pd.Series(np.asarray(origin_id, dtype=object), dtype=object).astype(str),
+        "quarter_id": pd.Series(np.asarray(quarter_id, dtype=object), dtype=object).astype(str),
+    }
+    for group in AGE_GROUPS:
+        if group in counts.columns:
+            data[group] = counts[group].to_numpy()
+    frame = pd.DataFrame(data)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry).values, crs=crs)
+
+
+def split_outside(
+    ids: np.ndarray,
+    quarter_id: np.ndarray,
+    counts: pd.DataFrame,
+    *,
+    report: QualityReport,
+    layer: str,
+    what: str,
+    severity: Severity = "warning",
+    hint: str = "Check the CRS of the layer or the extent of the quarters.",
+) -> np.ndarray:
+    """Report records with residents that lie outside every quarter; return the inside mask."""
+    inside = pd.notna(quarter_id)
+    outside = ~inside
+    if outside.any():
+        lost = counts.loc[outside]
+        report.add(
+            "outside_quarters",
+            layer,
+            f"{int(outside.sum())} {what} with residents lie outside every quarter and were "
+            f"dropped; residents lost: {residents_text(lost)}. {hint}",
+            severity=severity,
+            items=ids[outside],
+        )
+    return inside
+
+
+def report_ties(report: QualityReport, layer: str, n_ties: int, what: str) -> None:
+    if n_ties:
+        report.add(
+            "boundary_ties",
+            layer,
+            f"{n_ties} {what} lie exactly on a boundary between quarters; each was assigned "
+            "to the quarter listed first in the quarters layer.",
+            severity="info",
+            count=n_ties,
+        )
+
+
+def check_counts(values: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    """Coerce count columns to float, refuse negative values; NaN stays NaN."""
+    out = {}
+    for column in values.columns:
+        series = pd.to_numeric(values[column], errors="coerce")
+        bad = values[column].notna() & series.isna()
+        if bad.any():
+            raise InputDataError(
+                f"{where}: column '{column}' holds non-numeric values "
+                f"({', '.join(map(str, values[column][bad].unique()[:5]))}); clean the column."
+            )
+        if (series < 0).any():
+            raise InputDataError(
+                f"{where}: column '{column}' holds negative resident counts; counts must be "
+                "≥ 0 (a negative nodata value may be missing from the file's metadata)."
+            )
+        out[column] = series.astype("float64")
+    return pd.DataFrame(out, index=values.index)

@@ -1,0 +1,1 @@
+"""Indicators: the catalog, roll-up over levels, status of values, disclosure control."""

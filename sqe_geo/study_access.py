@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import platformdirs
 import shapely
 
 from sqe_geo.access.accessibility import (
@@ -81,11 +82,11 @@ class AccessibilityResult:
 
 
 def cache_folder() -> Path:
-    """Where built walking graphs are cached (``SQE_GEO_CACHE`` or the user cache)."""
+    """Where built walking graphs are cached: ``SQE_GEO_CACHE``, else the user's cache
+    folder of the platform (``~/.cache/sqe-geo`` on Linux, from platformdirs)."""
     if "SQE_GEO_CACHE" in os.environ:
         return Path(os.environ["SQE_GEO_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "sqe-geo"
+    return Path(platformdirs.user_cache_dir("sqe-geo", appauthor=False))
 
 
 def thresholds_m(config: StudyConfig, categories: list[str]) -> dict[str, float]:

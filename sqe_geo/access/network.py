@@ -20,7 +20,6 @@ and the build parameters, see :func:`load_or_build_network`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from sqe_geo._errors import InputDataError, NetworkError
+from sqe_geo.io.hashing import file_sha256, sha256_hex
 from sqe_geo.io.layers import check_extent, is_osm
 from sqe_geo.quality import QualityReport
 
@@ -580,14 +580,6 @@ def _edge_tree(network: WalkingNetwork) -> shapely.STRtree:
 # --------------------------------------------------------------------------------------
 
 
-def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_or_build_network(
     path: str | Path | Sequence[str | Path],
     cache_dir: str | Path,
@@ -641,9 +633,9 @@ def load_or_build_network(
         "source_crs": None if source_crs is None else CRS.from_user_input(source_crs).to_wkt(),
         "node": node,
     }
-    key = hashlib.sha256(
-        ("".join(_file_hash(p) for p in paths) + json.dumps(params, sort_keys=True)).encode()
-    ).hexdigest()[:24]
+    key = sha256_hex(
+        ("".join(file_sha256(p) for p in paths) + json.dumps(params, sort_keys=True)).encode()
+    )[:24]
     cache_dir = Path(cache_dir)
     cache_file = cache_dir / f"network_{key}.npz"
     if cache_file.exists():

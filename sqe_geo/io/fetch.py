@@ -24,7 +24,6 @@ where to look, and a corrected list can be passed to :func:`fetch`.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import os
 import re
@@ -42,6 +41,7 @@ from urllib.parse import unquote, urlparse
 import requests
 
 from sqe_geo._errors import FetchError, StudyConfigError
+from sqe_geo.io.hashing import file_sha256
 
 __all__ = [
     "RECORD_FILE",
@@ -270,15 +270,6 @@ def sources_for(name_or_sources: str | Iterable[Source | Mapping[str, Any]]) -> 
                 "unique (set 'filename' for files with the same name)."
             )
     return sources
-
-
-def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
-    """Return the SHA-256 (hex) of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_record(cache_dir: str | Path) -> dict[str, dict[str, Any]]:

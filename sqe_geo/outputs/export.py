@@ -12,7 +12,6 @@ column saying why; technical outputs leave them empty and add a ``status_{id}`` 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import shutil
@@ -30,6 +29,7 @@ from pandas.api.extensions import ExtensionDtype
 
 from sqe_geo._errors import ExportError
 from sqe_geo.i18n.formatting import round_half_up
+from sqe_geo.io.hashing import sha256_hex
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import LEVEL_LABELS, LEVELS, Level
 from sqe_geo.stats.status import (
@@ -411,7 +411,7 @@ def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de"
         blobs["sqe_indikatoren.xlsx"] = xlsx_bytes(results, language=language)
         blobs["sqe_indikatoren.gpkg"] = gpkg_bytes(results, year=max(results.years))
         blobs[MANIFEST] = "".join(
-            f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in blobs.items()
+            f"{sha256_hex(data)}  {name}\n" for name, data in blobs.items()
         ).encode("utf-8")
         out.parent.mkdir(parents=True, exist_ok=True)
         return _publish(blobs, out)

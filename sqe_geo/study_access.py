@@ -44,13 +44,13 @@ from sqe_geo.access.coverage import location_columns, more_key, quarter_counts, 
 from sqe_geo.access.network import WalkingNetwork, load_or_build_network, points_xy, snap_points
 from sqe_geo.config import AGE_GROUPS, StudyConfig
 from sqe_geo.io.layers import read_vector
-from sqe_geo.population.residents import (
+from sqe_geo.population.dasymetric import (
     allocate_dasymetric,
     fallback_quarters,
-    origins_from_points,
-    origins_from_raster,
     reallocate_to_year,
 )
+from sqe_geo.population.points import origins_from_points
+from sqe_geo.population.residents import origins_from_raster
 from sqe_geo.population.zensus import zensus_to_origins
 from sqe_geo.quality import QualityReport
 from sqe_geo.stats.aggregate import CITY_ID, LEVELS, Level

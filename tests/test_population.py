@@ -15,15 +15,15 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.population.residents import (
-    REPORT_ATTR,
+from sqe_geo.population.dasymetric import (
     allocate_dasymetric,
     largest_remainder,
-    origins_from_points,
-    origins_from_raster,
     reallocate_to_year,
-    write_population_raster,
 )
+from sqe_geo.population.origins import REPORT_ATTR
+from sqe_geo.population.points import origins_from_points
+from sqe_geo.population.raster_writer import write_population_raster
+from sqe_geo.population.residents import origins_from_raster
 from sqe_geo.quality import QualityReport
 
 CRS = "EPSG:25832"

@@ -59,7 +59,7 @@ from sqe_geo.population.origins import (
     residents_text,
     split_outside,
 )
-from sqe_geo.population.residents import write_population_raster
+from sqe_geo.population.raster_writer import write_population_raster
 from sqe_geo.quality import QualityReport
 
 #: CRS of the Zensus grid.
@@ -503,7 +503,7 @@ def zensus_age_groups(
             "zensus",
             "The published age bands do not tile these groups exactly, so they were not "
             f"derived: {', '.join(not_derivable)}. Use quarter demographics for them "
-            "(e.g. with sqe_geo.population.residents.reallocate_to_year).",
+            "(e.g. with sqe_geo.population.dasymetric.reallocate_to_year).",
             severity="info",
             items=not_derivable,
         )

@@ -22,14 +22,13 @@ from sqe_geo.access.coverage import more_key
 from sqe_geo.quality import QualityReport
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import CITY_ID, LEVELS, Level, roll_up
+from sqe_geo.stats.evaluation import evaluate, paired_change_counts
 from sqe_geo.stats.indicators import (
     CATALOG_FOLDER,
     Catalog,
     Category,
     Indicator,
-    evaluate,
     load_catalog,
-    paired_change_counts,
     with_method,
 )
 from sqe_geo.stats.privacy import disclosure_control, protect_report

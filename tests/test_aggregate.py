@@ -7,7 +7,8 @@ import pytest
 
 from sqe_geo.config import AgeGroupsConfig
 from sqe_geo.stats.aggregate import CITY_ID, roll_up
-from sqe_geo.stats.indicators import evaluate, load_catalog
+from sqe_geo.stats.evaluation import evaluate
+from sqe_geo.stats.indicators import load_catalog
 
 
 def test_ratios_come_from_summed_counts_not_means():

@@ -13,7 +13,8 @@ from sqe_geo._errors import StudyConfigError
 from sqe_geo.config import AgeGroupsConfig
 from sqe_geo.outputs.export import export_table
 from sqe_geo.stats.aggregate import CITY_ID, roll_up
-from sqe_geo.stats.indicators import evaluate, load_catalog, paired_change_counts
+from sqe_geo.stats.evaluation import evaluate, paired_change_counts
+from sqe_geo.stats.indicators import load_catalog
 
 QUARTERS = pd.DataFrame(
     {"quarter_id": ["A", "B", "C"], "name": ["A", "B", "C"], "planning_area": ["N", "N", "S"]}

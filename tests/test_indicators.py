@@ -10,7 +10,8 @@ import pytest
 
 from sqe_geo._errors import StudyConfigError
 from sqe_geo.config import AgeGroupsConfig
-from sqe_geo.stats.indicators import Category, evaluate, load_catalog
+from sqe_geo.stats.evaluation import evaluate
+from sqe_geo.stats.indicators import Category, load_catalog
 
 AGE_LABELS = AgeGroupsConfig().labels()
 

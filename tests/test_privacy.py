@@ -22,7 +22,8 @@ from scipy.optimize import linprog
 import sqe_geo
 from sqe_geo.config import AgeGroupsConfig, DisclosureConfig
 from sqe_geo.stats.aggregate import CITY_ID, LEVELS, roll_up
-from sqe_geo.stats.indicators import Catalog, Indicator, evaluate, load_catalog
+from sqe_geo.stats.evaluation import evaluate
+from sqe_geo.stats.indicators import Catalog, Indicator, load_catalog
 from sqe_geo.stats.privacy import (
     DISCLOSURE_NOTE_DE,
     DISCLOSURE_NOTE_EN,

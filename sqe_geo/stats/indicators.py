@@ -1,10 +1,10 @@
-"""The indicator catalog and its evaluation from counts.
+"""The indicator catalog: its entries, template expansion and loading.
 
 Indicators are data, not code: each ``[[indicator]]`` entry of ``indicators/*.toml`` gives
 an id, German and English labels and units, a *kind*, named inputs (count columns), a
-direction and a description. :func:`evaluate` computes them from a table of additive counts
-at any level, so a planning area's share is its summed numerator over its summed
-denominator, never a mean of quarter shares.
+direction and a description. :func:`sqe_geo.stats.evaluation.evaluate` computes them from
+a table of additive counts at any level, so a planning area's share is its summed numerator
+over its summed denominator, never a mean of quarter shares.
 
 Kinds and their inputs
 ----------------------
@@ -17,7 +17,7 @@ Kinds and their inputs
 ``change_abs``  value — value(year) − value(base year)
 ``change_pct``  value — (value(year) − value(base year)) / value(base year) × 100;
                 at every level both sums run over the same quarters: those with the value
-                in both years (see :func:`paired_change_counts`)
+                in both years (see :func:`sqe_geo.stats.evaluation.paired_change_counts`)
 ``value``       value — a column computed per level elsewhere (e.g. a median), taken as is;
                 optional ``base``: the persons it is taken over (withheld when small)
 
@@ -29,17 +29,15 @@ are filled in. ``{young}``, ``{older}``, … are replaced by the study's age ran
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import StudyConfigError
 from sqe_geo._resources import data_folder
-from sqe_geo.stats.aggregate import Level
 
 #: The catalog shipped with sqe-geo.
 CATALOG_FOLDER = data_folder("sqe_geo.catalog", "indicators")
@@ -63,7 +61,8 @@ _INPUTS: dict[str, tuple[str, ...]] = {
 #: Inputs a kind may have besides the required ones: ``base`` names the persons a
 #: per-level value (e.g. a median distance) is taken over, for disclosure control.
 _OPTIONAL_INPUTS: dict[str, tuple[str, ...]] = {"value": ("base",)}
-_FACTOR = {"share": 100.0, "ratio": 100.0, "per_1000": 1000.0, "mean": 1.0}
+#: Multiplier of the ratio-like kinds (``share`` and ``ratio`` per 100, ``per_1000``).
+RATIO_FACTOR = {"share": 100.0, "ratio": 100.0, "per_1000": 1000.0, "mean": 1.0}
 _DIRECTIONS = ("higher_is_better", "higher_is_worse", "neutral")
 
 
@@ -369,146 +368,3 @@ def load_catalog(folders: Iterable[Path] | Path | None = None) -> Catalog:
             "[[indicator]]; a run without indicators would publish empty tables."
         )
     return Catalog(indicators)
-
-
-def _divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = numerator.astype(float) / denominator.astype(float)
-    return result.where(denominator > 0)
-
-
-#: Suffixes of the paired sums of a change input (see :func:`paired_change_counts`).
-NOW, AT_BASE = "@now", "@base"
-
-
-def check_base_year(years: Iterable[int], base_year: int | None) -> int:
-    """The base year of change indicators; an error that lists the years present."""
-    present = sorted({int(y) for y in years})
-    if base_year is None:
-        return present[0]
-    if int(base_year) not in present:
-        raise StudyConfigError(
-            f"base_year = {base_year} is not in the demographics; years present: "
-            f"{', '.join(map(str, present))}. Set base_year to one of them."
-        )
-    return int(base_year)
-
-
-def paired_change_counts(
-    quarter_counts: pd.DataFrame,
-    area_of: pd.Series,
-    city_id: str,
-    *,
-    base_year: int | None,
-    columns: Iterable[str],
-) -> tuple[dict[Level, pd.DataFrame], list[tuple[str, int, str]]]:
-    """Sums of change inputs over the same quarters in the year and the base year.
-
-    For each column ``v`` and year ``t``, ``{v}@now`` is the sum of ``v`` in ``t`` and
-    ``{v}@base`` the sum in the base year, both over the quarters that have ``v`` in both
-    years. A quarter missing in one of the years is left out of both sums, so a planning
-    area's change never compares different sets of quarters.
-
-    Returns
-    -------
-    tuple
-        Level -> table indexed ``(unit_id, year)``; and the ``(quarter, year, v)`` cells
-        left out (for the quality report and the ``partial`` status of higher levels).
-    """
-    years = quarter_counts.index.get_level_values(1)
-    base = check_base_year(years, base_year)
-    out: dict[Level, dict[str, pd.Series]] = {"quarter": {}, "planning_area": {}, "city": {}}
-    dropped: list[tuple[str, int, str]] = []
-    for column in columns:
-        wide = quarter_counts[column].astype(float).unstack(1)
-        at_base = wide[base]
-        has_base = at_base.notna().to_numpy()[:, None]
-        paired = wide.notna().to_numpy() & has_base
-        now = wide.where(paired)
-        ref = pd.DataFrame(
-            np.where(paired, at_base.to_numpy()[:, None], np.nan),
-            index=wide.index,
-            columns=wide.columns,
-        )
-        lost = (wide.notna().to_numpy() | has_base) & ~paired
-        year_columns: list[Hashable] = list(wide.columns)
-        lost[:, year_columns.index(base)] = False
-        for quarter, year in zip(*np.nonzero(lost), strict=True):
-            dropped.append((wide.index[quarter], int(wide.columns[year]), column))
-        groups: dict[Level, pd.Index | np.ndarray | None] = {
-            "quarter": None,
-            # pandas-stubs: Index.map takes a Series too
-            "planning_area": wide.index.map(area_of),  # type: ignore[arg-type]
-            "city": np.full(len(wide), city_id),
-        }
-        for level, key in groups.items():
-            for suffix, frame in ((NOW, now), (AT_BASE, ref)):
-                summed = frame if key is None else frame.groupby(key).sum(min_count=1)
-                # one column level, so stack gives a Series (the stubs say DataFrame | Series)
-                long = cast(pd.Series, summed.stack(future_stack=True))
-                long.index = long.index.set_names(["unit_id", "year"])
-                out[level][column + suffix] = long
-    tables = {level: pd.DataFrame(cols) for level, cols in out.items() if cols}
-    return tables, dropped
-
-
-def evaluate(
-    catalog: Catalog,
-    counts: pd.DataFrame,
-    *,
-    base_year: int | None = None,
-    walking_speed_mps: float = 0.8,
-) -> pd.DataFrame:
-    """Evaluate every indicator from a table of counts.
-
-    Parameters
-    ----------
-    catalog
-        The (expanded) catalog; indicators whose inputs are missing give NaN columns.
-    counts
-        Index ``(unit_id, year)``; columns are additive counts (``total``, ``older``,
-        ``within_food_older``, …) or per-level values for kind ``value``.
-    base_year
-        Reference year of change indicators (default: the earliest year).
-    walking_speed_mps
-        Speed that turns distances into minutes (kind ``minutes``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same index, one column per indicator id. A ratio with a zero denominator is NaN.
-    """
-    years = counts.index.get_level_values("year")
-    base = check_base_year(years, base_year)
-    result: dict[str, pd.Series] = {}
-    nan = pd.Series(np.nan, index=counts.index)
-    for ind in catalog:
-        if any(v not in counts.columns for v in ind.inputs.values()):
-            result[ind.id] = nan
-            continue
-        cols = {k: counts[v] for k, v in ind.inputs.items()}
-        match ind.kind:
-            case "count" | "value":
-                values = cols["value"].astype(float)
-            case "share" | "ratio" | "per_1000" | "mean":
-                values = _divide(cols["numerator"], cols["denominator"]) * _FACTOR[ind.kind]
-            case "minutes":
-                values = _divide(cols["numerator"], cols["denominator"]) / walking_speed_mps / 60
-            case "change_abs" | "change_pct":
-                value = cols["value"].astype(float)
-                paired = ind.inputs["value"] + AT_BASE
-                if paired in counts.columns:  # the same quarters in both years
-                    value = counts[ind.inputs["value"] + NOW].astype(float)
-                    reference = counts[paired].astype(float)
-                else:
-                    at_base = value[years == base].droplevel("year")
-                    reference = pd.Series(
-                        at_base.reindex(counts.index.get_level_values(0)).to_numpy(),
-                        index=counts.index,
-                    )
-                values = value - reference
-                if ind.kind == "change_pct":
-                    values = _divide(values, reference) * 100.0
-                values = values.where(years != base)
-        result[ind.id] = values
-    return pd.DataFrame(result, index=counts.index)

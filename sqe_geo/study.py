@@ -23,12 +23,9 @@ from sqe_geo.io.osm import read_osm_boundaries, read_osm_services, read_service_
 from sqe_geo.io.portal import read_portal_bands
 from sqe_geo.io.tables import clean_control_characters, read_table
 from sqe_geo.population.demographics import canonical_counts, to_wide
-from sqe_geo.population.zensus import (
-    ZENSUS_CRS,
-    read_zensus_grid,
-    zensus_age_groups,
-    zensus_to_quarters,
-)
+from sqe_geo.population.zensus import zensus_to_quarters
+from sqe_geo.population.zensus_ages import zensus_age_groups
+from sqe_geo.population.zensus_csv import ZENSUS_CRS, read_zensus_grid
 from sqe_geo.quality import QualityReport
 
 #: Planning area of quarters that no planning-area entry names.

@@ -13,13 +13,9 @@ from shapely.geometry import box
 
 from sqe_geo._errors import InputDataError
 from sqe_geo.population.residents import origins_from_raster
-from sqe_geo.population.zensus import (
-    read_zensus_grid,
-    zensus_age_groups,
-    zensus_to_origins,
-    zensus_to_quarters,
-    zensus_to_raster,
-)
+from sqe_geo.population.zensus import zensus_to_origins, zensus_to_quarters, zensus_to_raster
+from sqe_geo.population.zensus_ages import zensus_age_groups
+from sqe_geo.population.zensus_csv import read_zensus_grid
 from sqe_geo.quality import QualityReport
 
 E0, N0 = 4_337_000, 2_689_100  # lower-left corner of the first 100 m cell (EPSG:3035)

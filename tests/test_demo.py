@@ -10,7 +10,7 @@ import pandas as pd
 import rasterio
 
 import sqe_geo
-from sqe_geo import demo
+from sqe_geo import demo, demo_geometry
 
 FOLDER = sqe_geo.DEMO_STUDY.parent
 
@@ -37,17 +37,17 @@ def test_quarters_and_planning_areas(demo_study):
     assert len(quarters) == 27
     assert quarters["quarter_id"].tolist() == [f"{i:02d}" for i in range(1, 28)]
     assert quarters.is_valid.all()
-    assert set(quarters["planning_area"]) == set(demo.PLANNING_AREAS)
+    assert set(quarters["planning_area"]) == set(demo_geometry.PLANNING_AREAS)
     muehlburg = quarters.set_index("name").loc["Mühlburg"]
     assert muehlburg["planning_area"] == "West"
     # Voronoi cells tile the outline: no overlaps or gaps were reported
     assert not demo_study.report.by_check("quarter_overlap")
     assert not demo_study.report.by_check("quarter_gap")
-    assert abs(quarters.union_all().area - demo.city_outline().area) < 1.0
+    assert abs(quarters.union_all().area - demo_geometry.city_outline().area) < 1.0
 
 
 def test_published_2016_figures_are_kept(demo_study):
-    table = demo.stadtteile().set_index("quarter_id")
+    table = demo_geometry.stadtteile().set_index("quarter_id")
     d2016 = demo_study.demographics.query("year == 2016").set_index("quarter_id")
     assert (d2016["total"] == table["total"]).all()
     assert (d2016["older"] == table["age_65_plus"]).all()

@@ -19,9 +19,11 @@ from sqe_geo._errors import InputDataError, listing
 from sqe_geo.config import DemographicsConfig, ServicesConfig, StudyConfig, load_config
 from sqe_geo.io.keys import add_quarter_ids, match_keys, normalize_name
 from sqe_geo.io.layers import is_json_list, is_osm, is_zensus_grid, read_vector
-from sqe_geo.io.osm import read_osm_boundaries, read_osm_services, read_service_list_json
+from sqe_geo.io.osm import read_osm_services
+from sqe_geo.io.osm_boundaries import read_osm_boundaries
+from sqe_geo.io.osm_json import read_service_list_json
 from sqe_geo.io.portal import read_portal_bands
-from sqe_geo.io.tables import clean_control_characters, read_table
+from sqe_geo.io.tables import TableLayout, clean_control_characters, read_table
 from sqe_geo.population.demographics import canonical_counts, to_wide
 from sqe_geo.population.zensus import zensus_to_quarters
 from sqe_geo.population.zensus_ages import zensus_age_groups
@@ -195,7 +197,7 @@ def _planning_areas(
             source = Path(pc.path).name
             raw_table = read_table(
                 pc.path,
-                header_row=pc.header_row,
+                TableLayout(header_row=pc.header_row),
                 text_columns=[pc.quarter_column, pc.area_column],
                 numeric_columns=[],
                 report=report,
@@ -380,8 +382,7 @@ def read_demographics(
             text = [dc.key_column]
         raw = read_table(
             dc.path,
-            sheet=dc.layer or dc.sheet,
-            header_row=dc.header_row,
+            TableLayout(sheet=dc.layer or dc.sheet, header_row=dc.header_row),
             text_columns=[c for c in text if c],
             numeric_columns=[c for c in (*count_columns, dc.year_column) if c],
             count_columns=[c for c in count_columns if c],

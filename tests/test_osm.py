@@ -12,13 +12,10 @@ import pytest
 import shapely
 
 from sqe_geo._errors import InputDataError, StudyConfigError
-from sqe_geo.io.osm import (
-    load_osm_presets,
-    parse_capacity,
-    read_osm_boundaries,
-    read_osm_services,
-    read_service_list_json,
-)
+from sqe_geo.io.osm import read_osm_services
+from sqe_geo.io.osm_boundaries import read_osm_boundaries
+from sqe_geo.io.osm_json import read_service_list_json
+from sqe_geo.io.osm_presets import load_osm_presets, parse_capacity
 from sqe_geo.quality import QualityReport
 
 

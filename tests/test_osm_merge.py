@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from sqe_geo._errors import StudyConfigError
-from sqe_geo.io.osm import load_osm_presets, merge_same_place
+from sqe_geo.io.osm_merge import merge_same_place
+from sqe_geo.io.osm_presets import load_osm_presets
 from sqe_geo.quality import QualityReport
 
 X0, Y0 = 456_000.0, 5_430_000.0

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from sqe_geo._errors import InputDataError
 from sqe_geo.io.keys import add_quarter_ids, match_keys, normalize_id, normalize_name
 from sqe_geo.io.portal import band_label_from_filename, read_portal_bands, read_portal_csv
-from sqe_geo.io.tables import cell_ref, read_table
+from sqe_geo.io.table_numbers import cell_ref
+from sqe_geo.io.tables import TableLayout, read_table
 from sqe_geo.quality import QualityReport
 
 REFERENCE = pd.DataFrame(
@@ -110,13 +111,13 @@ def test_title_lines_skipped_and_cells_still_counted_from_top(tmp_path: Path) ->
     path = tmp_path / "t.csv"
     path.write_text("Bevölkerung 2020\nQuelle: Stadt\nName;Anzahl\nA;1\nB;-2\n", encoding="utf-8")
     report = QualityReport()
-    df = read_table(path, skiprows=2, report=report)
+    df = read_table(path, TableLayout(skiprows=2), report=report)
     assert df.columns.tolist() == ["Name", "Anzahl"]
     assert report.by_check("negative_counts")[0].items == ("B5 (Anzahl='-2')",)
     xlsx = tmp_path / "t.xlsx"
     with pd.ExcelWriter(xlsx) as writer:
         pd.DataFrame({"Name": ["A"], "Anzahl": [3]}).to_excel(writer, startrow=1, index=False)
-    assert read_table(xlsx, skiprows=1)["Anzahl"].tolist() == [3.0]
+    assert read_table(xlsx, TableLayout(skiprows=1))["Anzahl"].tolist() == [3.0]
 
 
 def test_text_column_is_not_converted(tmp_path: Path) -> None:
@@ -144,7 +145,7 @@ def test_read_xlsx(tmp_path: Path) -> None:
         (None, {}, "not found"),
         ("", {}, "empty"),
         ("a,b\n1,2\n", {"text_columns": ["c"]}, "column"),
-        ("a,b\n1,2\n", {"decimal": ";"}, "decimal"),
+        ("a,b\n1,2\n", {"layout": TableLayout(decimal=";")}, "decimal"),
     ],
 )
 def test_read_table_errors(tmp_path: Path, content: str | None, kwargs: dict, match: str) -> None:

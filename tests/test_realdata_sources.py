@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from sqe_geo.io.keys import add_quarter_ids, match_keys
-from sqe_geo.io.osm import read_osm_services, read_service_list_json
+from sqe_geo.io.osm import read_osm_services
+from sqe_geo.io.osm_json import read_service_list_json
 from sqe_geo.io.portal import band_label_from_filename, read_portal_bands, read_portal_csv
 from sqe_geo.quality import QualityReport
 

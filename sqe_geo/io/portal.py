@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.io.tables import cell_ref, read_table
+from sqe_geo.io.table_numbers import cell_ref
+from sqe_geo.io.tables import read_table
 from sqe_geo.quality import QualityReport
 
 __all__ = ["band_label_from_filename", "read_portal_bands", "read_portal_csv"]

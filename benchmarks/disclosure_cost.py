@@ -76,7 +76,8 @@ def scale(factors: list[int]) -> None:
     import pandas as pd
 
     from sqe_geo.stats.aggregate import roll_up
-    from sqe_geo.stats.privacy import protected_variables, withheld_counts
+    from sqe_geo.stats.privacy import withheld_counts
+    from sqe_geo.stats.value_masks import protected_variables
 
     demo = sqe_geo.run(sqe_geo.load_study(sqe_geo.DEMO_STUDY))
     variables = [v for v in protected_variables(demo.catalog) if v in demo.counts["quarter"]]

@@ -31,7 +31,8 @@ from sqe_geo.stats.indicators import (
     load_catalog,
     with_method,
 )
-from sqe_geo.stats.privacy import disclosure_control, protect_report
+from sqe_geo.stats.privacy import disclosure_control
+from sqe_geo.stats.report_protection import protect_report
 from sqe_geo.stats.status import is_not_computed, level_status, mark_base_year
 from sqe_geo.study import Study
 

@@ -31,10 +31,9 @@ from sqe_geo.stats.privacy import (
     disclosure_note,
     format_value,
     format_values,
-    person_count_inputs,
-    protected_variables,
     withheld_counts,
 )
+from sqe_geo.stats.value_masks import person_count_inputs, protected_variables
 from sqe_geo.study import Study
 
 CATALOG = load_catalog().expand(AgeGroupsConfig().labels())

@@ -11,15 +11,18 @@ from typing import Literal
 
 import pandas as pd
 
+from sqe_geo.i18n.messages import LANGUAGES, text
+
 Level = Literal["quarter", "planning_area", "city"]
 LEVELS: tuple[Level, ...] = ("quarter", "planning_area", "city")
 
 #: Unit id of the whole city.
 CITY_ID = "Stadt"
 
+#: The name of each level per language (catalog keys ``stats.level.<level>``).
 LEVEL_LABELS: dict[str, dict[Level, str]] = {
-    "de": {"quarter": "Quartiere", "planning_area": "Planungsräume", "city": "Stadt"},
-    "en": {"quarter": "Quarters", "planning_area": "Planning areas", "city": "City"},
+    language: {level: text(f"stats.level.{level}", language) for level in LEVELS}
+    for language in LANGUAGES
 }
 
 

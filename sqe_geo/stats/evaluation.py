@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import StudyConfigError
+from sqe_geo.i18n.messages import Message
 from sqe_geo.stats.aggregate import Level
 from sqe_geo.stats.indicators import RATIO_FACTOR, Catalog
 
@@ -39,8 +40,11 @@ def check_base_year(years: Iterable[int], base_year: int | None) -> int:
         return present[0]
     if int(base_year) not in present:
         raise StudyConfigError(
-            f"base_year = {base_year} is not in the demographics; years present: "
-            f"{', '.join(map(str, present))}. Set base_year to one of them."
+            Message(
+                "stats.catalog.base_year_missing",
+                base_year=base_year,
+                years=", ".join(map(str, present)),
+            )
         )
     return int(base_year)
 

@@ -38,6 +38,7 @@ import pandas as pd
 
 from sqe_geo._errors import StudyConfigError
 from sqe_geo._resources import data_folder
+from sqe_geo.i18n.messages import Message, text
 
 #: The catalog shipped with sqe-geo.
 CATALOG_FOLDER = data_folder("sqe_geo.catalog", "indicators")
@@ -64,6 +65,16 @@ _OPTIONAL_INPUTS: dict[str, tuple[str, ...]] = {"value": ("base",)}
 #: Multiplier of the ratio-like kinds (``share`` and ``ratio`` per 100, ``per_1000``).
 RATIO_FACTOR = {"share": 100.0, "ratio": 100.0, "per_1000": 1000.0, "mean": 1.0}
 _DIRECTIONS = ("higher_is_better", "higher_is_worse", "neutral")
+#: The catalog text (``stats.formula.<key>``) of each kind's formula.
+_FORMULA = {
+    "share": "ratio_100",
+    "ratio": "ratio_100",
+    "per_1000": "per_1000",
+    "mean": "mean",
+    "minutes": "minutes",
+    "change_abs": "change_abs",
+    "change_pct": "change_pct",
+}
 
 
 @dataclass(frozen=True)
@@ -112,25 +123,12 @@ class Indicator:
         """Whether the indicator publishes a count of persons (small numbers suppressed)."""
         return self.kind in ("count", "change_abs")
 
-    def formula(self) -> str:
-        """A short formula text for definition tables."""
-        i = self.inputs
-        match self.kind:
-            case "count" | "value":
-                return i["value"]
-            case "share" | "ratio":
-                return f"{i['numerator']} / {i['denominator']} × 100"
-            case "per_1000":
-                return f"{i['numerator']} / {i['denominator']} × 1000"
-            case "mean":
-                return f"{i['numerator']} / {i['denominator']}"
-            case "minutes":
-                return f"{i['numerator']} / {i['denominator']} / walking speed / 60"
-            case "change_abs":
-                return f"{i['value']}(year) − {i['value']}(base year)"
-            case "change_pct":
-                return f"({i['value']}(year) − {i['value']}(base)) / {i['value']}(base) × 100"
-        return ""
+    def formula(self, language: str = "en") -> str:
+        """A short formula text for definition tables, in ``"de"`` or ``"en"``."""
+        if self.kind in ("count", "value"):
+            return self.inputs["value"]
+        key = _FORMULA.get(self.kind)
+        return text(f"stats.formula.{key}", language, **self.inputs) if key else ""
 
 
 @dataclass(frozen=True)
@@ -223,7 +221,7 @@ class Catalog:
                 "label": i.label(language),
                 "unit": i.unit(language),
                 "kind": i.kind,
-                "formula": i.formula(),
+                "formula": i.formula(language),
                 "direction": i.direction,
                 "description": i.description(language),
                 "source": i.source,
@@ -247,26 +245,32 @@ def with_method(catalog: Catalog, which: Iterable[str], label_de: str, label_en:
                 ind,
                 label_de=f"{ind.label_de} ({label_de})",
                 label_en=f"{ind.label_en} ({label_en})",
-                description_de=f"{ind.description_de} Entfernungen: {label_de}.".strip(),
-                description_en=f"{ind.description_en} Distances: {label_en}.".strip(),
+                description_de=_with_distances(ind.description_de, label_de, "de"),
+                description_en=_with_distances(ind.description_en, label_en, "en"),
             )
         out.append(ind)
     return Catalog(out)
 
 
-#: The words for ``{base_year}`` when a catalog is expanded without a study's base year.
-_BASE_YEAR_WORD = {"de": "Basisjahr", "en": "base year"}
+def _with_distances(description: str, method: str, language: str) -> str:
+    """A description followed by the sentence naming the distance method."""
+    return f"{description} {text('stats.catalog.distances', language, method=method)}".strip()
 
 
 def _fill(ind: Indicator, context: Mapping[str, str]) -> Indicator:
-    def fmt(text: str, language: str = "de") -> str:
-        given = {"base_year": _BASE_YEAR_WORD[language], **context}
+    def fmt(template: str, language: str = "de") -> str:
+        given = {"base_year": text("stats.catalog.base_year_word", language), **context}
         try:
-            return text.format_map(given)
+            return template.format_map(given)
         except (KeyError, IndexError, ValueError) as exc:
             raise StudyConfigError(
-                f"indicator {ind.id!r}: placeholder {exc} in {text!r} is unknown. Known: "
-                f"{', '.join('{' + k + '}' for k in context)}."
+                Message(
+                    "stats.catalog.unknown_placeholder",
+                    id=repr(ind.id),
+                    placeholder=str(exc),
+                    text=repr(template),
+                    known=", ".join("{" + k + "}" for k in context),
+                )
             ) from None
 
     return replace(
@@ -286,31 +290,48 @@ def _parse_entry(entry: Mapping[str, Any], where: str) -> Indicator:
     entry = dict(entry)
     for key in ("id", "kind", "inputs", "label_de", "label_en"):
         if key not in entry:
-            raise StudyConfigError(f"{where}: an indicator lacks the required key {key!r}.")
-    kind = entry["kind"]
+            raise StudyConfigError(Message("stats.catalog.missing_key", where=where, key=repr(key)))
+    kind, ident = entry["kind"], repr(entry["id"])
     if kind not in _INPUTS:
         raise StudyConfigError(
-            f"{where}: indicator {entry['id']!r} has unknown kind {kind!r}; "
-            f"use one of {', '.join(_INPUTS)}."
+            Message(
+                "stats.catalog.unknown_kind",
+                where=where,
+                id=ident,
+                kind=repr(kind),
+                kinds=", ".join(_INPUTS),
+            )
         )
     needed = set(_INPUTS[kind])
     allowed = needed | set(_OPTIONAL_INPUTS.get(kind, ()))
     given = set(entry["inputs"])
     if not needed <= given <= allowed:
         raise StudyConfigError(
-            f"{where}: indicator {entry['id']!r} of kind {kind!r} needs inputs "
-            f"{sorted(needed)} (optional: {sorted(allowed - needed)}), got {sorted(given)}."
+            Message(
+                "stats.catalog.wrong_inputs",
+                where=where,
+                id=ident,
+                kind=repr(kind),
+                needed=sorted(needed),
+                optional=sorted(allowed - needed),
+                given=sorted(given),
+            )
         )
     if entry.get("direction", "neutral") not in _DIRECTIONS:
         raise StudyConfigError(
-            f"{where}: indicator {entry['id']!r} has direction {entry['direction']!r}; "
-            f"use one of {', '.join(_DIRECTIONS)}."
+            Message(
+                "stats.catalog.unknown_direction",
+                where=where,
+                id=ident,
+                direction=repr(entry["direction"]),
+                directions=", ".join(_DIRECTIONS),
+            )
         )
     known = set(Indicator.__dataclass_fields__) - {"category"}
     unknown = set(entry) - known
     if unknown:
         raise StudyConfigError(
-            f"{where}: indicator {entry['id']!r} has unknown key(s) {sorted(unknown)}."
+            Message("stats.catalog.unknown_keys", where=where, id=ident, keys=sorted(unknown))
         )
     return Indicator(**entry)
 
@@ -339,32 +360,32 @@ def load_catalog(folders: Iterable[Path] | Path | None = None) -> Catalog:
     seen: dict[str, str] = {}
     for folder in folders:
         if not Path(folder).is_dir():
-            raise StudyConfigError(
-                f"indicator catalog folder {folder} does not exist; name a folder with "
-                "*.toml catalog files (the shipped catalog is sqe_geo's indicators/)."
-            )
+            raise StudyConfigError(Message("stats.catalog.no_folder", folder=str(folder)))
         files = sorted(Path(folder).glob("*.toml"))
         if not files:
-            raise StudyConfigError(
-                f"indicator catalog folder {folder} holds no *.toml file; add the catalog "
-                "files or remove the folder from the study."
-            )
+            raise StudyConfigError(Message("stats.catalog.no_files", folder=str(folder)))
         for path in files:
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
             except tomllib.TOMLDecodeError as exc:
-                raise StudyConfigError(f"indicator catalog {path}: not valid TOML: {exc}") from None
+                raise StudyConfigError(
+                    Message("stats.catalog.not_toml", path=str(path), error=str(exc))
+                ) from None
             for entry in data.get("indicator", []):
                 ind = _parse_entry(entry, str(path))
                 if ind.id in seen:
                     raise StudyConfigError(
-                        f"indicator id {ind.id!r} is defined twice ({seen[ind.id]} and {path})."
+                        Message(
+                            "stats.catalog.defined_twice",
+                            id=repr(ind.id),
+                            first=seen[ind.id],
+                            second=str(path),
+                        )
                     )
                 seen[ind.id] = str(path)
                 indicators.append(ind)
     if not indicators:
         raise StudyConfigError(
-            f"the indicator catalog ({', '.join(str(f) for f in folders)}) defines no "
-            "[[indicator]]; a run without indicators would publish empty tables."
+            Message("stats.catalog.empty", folders=", ".join(str(f) for f in folders))
         )
     return Catalog(indicators)

@@ -8,13 +8,13 @@ the indicator tables of every level; :func:`format_value`, :data:`DISCLOSURE_NOT
 
 Which counts are protected
 --------------------------
-A *protected variable* is every count column that enters an indicator as a count of
-persons (:func:`person_count_inputs`): the value of ``count``, ``change_abs`` and
-``change_pct``; numerator and denominator of ``share`` and ``ratio``; the denominator of
-``per_1000``, ``mean`` and ``minutes``. Their numerators are not persons: services or
-E2SFCA-weighted places per 1,000 residents, sums of walking distances. A variable is
-protected whether or not a ``count`` indicator publishes it directly, because a count can
-usually be recovered from a published ratio and its base, or from chains of ratios.
+A *protected variable* is every count column that enters an indicator as a count of persons
+(:func:`~sqe_geo.stats.value_masks.person_count_inputs`): the value of ``count``,
+``change_abs`` and ``change_pct``; numerator and denominator of ``share`` and ``ratio``; the
+denominator of ``per_1000``, ``mean`` and ``minutes``. Their numerators are not persons:
+services or E2SFCA-weighted places per 1,000 residents, sums of walking distances. A
+variable is protected whether or not a ``count`` indicator publishes it directly, because a
+count can usually be recovered from a published ratio and its base, or from chains of ratios.
 
 Rules
 -----
@@ -79,19 +79,24 @@ What is not protected
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from sqe_geo.config import AgeGroupsConfig, DisclosureConfig
 from sqe_geo.i18n.formatting import WITHHELD_MARK, format_number
-from sqe_geo.quality import Finding, QualityReport
+from sqe_geo.i18n.messages import text
 from sqe_geo.stats.aggregate import LEVELS, Level
-from sqe_geo.stats.indicators import Catalog, Indicator
+from sqe_geo.stats.indicators import Catalog
 from sqe_geo.stats.relations import count_relations
 from sqe_geo.stats.suppression import ProtectionLevels, suppress_cells
+from sqe_geo.stats.value_masks import (
+    CountCells,
+    indicator_mask,
+    infer_base_year,
+    protected_variables,
+)
 
 __all__ = [
     "DISCLOSURE_NOTE_DE",
@@ -103,9 +108,6 @@ __all__ = [
     "disclosure_note",
     "format_value",
     "format_values",
-    "person_count_inputs",
-    "protect_report",
-    "protected_variables",
     "withheld_counts",
 ]
 
@@ -113,37 +115,10 @@ __all__ = [
 SUPPRESSED_MARK = WITHHELD_MARK
 
 #: Note for German tables and maps; :func:`disclosure_note` fills in the thresholds.
-DISCLOSURE_NOTE_DE = (
-    "„.“ = Wert aus Gründen der statistischen Geheimhaltung nicht veröffentlicht: Fallzahlen "
-    "unter {min_count} Personen (außer 0) sowie Anteile und Quoten mit einer Basis unter "
-    "{min_denominator} Personen. Damit gesperrte Werte nicht aus Summen zurückgerechnet werden "
-    "können, sind weitere Werte gesperrt (sekundäre Geheimhaltung). 0 wird angezeigt."
-)
+DISCLOSURE_NOTE_DE = text("stats.disclosure_note", "de")
 
 #: Note for English tables and maps (withheld cells are blank there).
-DISCLOSURE_NOTE_EN = (
-    "Blank (or “.” in German tables) = withheld for statistical confidentiality: counts "
-    "below {min_count} persons (other than 0), and shares and ratios whose base is below "
-    "{min_denominator} persons. Further values are withheld so that withheld values cannot "
-    "be recomputed from totals (secondary suppression). Zero is shown."
-)
-
-#: Inputs of each kind that are counts of persons (protected variables).
-_PERSON_INPUTS: dict[str, tuple[str, ...]] = {
-    "count": ("value",),
-    "change_abs": ("value",),
-    "change_pct": ("value",),
-    "share": ("numerator", "denominator"),
-    "ratio": ("numerator", "denominator"),
-    "per_1000": ("denominator",),
-    "mean": ("denominator",),
-    "minutes": ("denominator",),
-    "value": ("base",),  # optional: the persons a per-level value (a median) is taken over
-}
-_RATIO_KINDS = ("share", "ratio", "per_1000", "mean", "minutes")
-_CHANGE_KINDS = ("change_abs", "change_pct")
-# Counts are floats; tolerance of "equal" comparisons on them.
-_TOL = 1e-6
+DISCLOSURE_NOTE_EN = text("stats.disclosure_note", "en")
 
 
 def disclosure_note(config: DisclosureConfig, language: str = "de") -> str:
@@ -161,8 +136,12 @@ def disclosure_note(config: DisclosureConfig, language: str = "de") -> str:
     str
         :data:`DISCLOSURE_NOTE_DE` or :data:`DISCLOSURE_NOTE_EN` with the numbers.
     """
-    text = DISCLOSURE_NOTE_EN if language == "en" else DISCLOSURE_NOTE_DE
-    return text.format(min_count=config.min_count, min_denominator=config.min_denominator)
+    return text(
+        "stats.disclosure_note",
+        "en" if language == "en" else "de",
+        min_count=config.min_count,
+        min_denominator=config.min_denominator,
+    )
 
 
 def format_value(value: float | None, suppressed: bool, decimals: int, german: bool) -> str:
@@ -227,31 +206,6 @@ def format_values(
     return pd.Series(text, index=values.index, dtype=object)
 
 
-def person_count_inputs(indicator: Indicator) -> list[str]:
-    """The count columns an indicator uses as counts of persons.
-
-    Parameters
-    ----------
-    indicator
-        A catalog entry.
-
-    Returns
-    -------
-    list of str
-        Column names, e.g. ``["older", "total"]`` for ``share_older``.
-    """
-    roles = _PERSON_INPUTS.get(indicator.kind, ())
-    return [indicator.inputs[role] for role in roles if role in indicator.inputs]
-
-
-def protected_variables(catalog: Iterable[Indicator]) -> list[str]:
-    """All count columns that enter some indicator as counts of persons (catalog order)."""
-    names: dict[str, None] = {}
-    for ind in catalog:
-        names.update(dict.fromkeys(person_count_inputs(ind)))
-    return list(names)
-
-
 def withheld_counts(
     counts: Mapping[Level, pd.DataFrame],
     quarters: pd.DataFrame,
@@ -295,79 +249,6 @@ def withheld_counts(
     relations = count_relations(present, ranges)
     levels = ProtectionLevels(min_count=min_count, lower=lower, upper=upper)
     return suppress_cells(counts, quarters, present, relations, levels)
-
-
-class _Cells:
-    """Count cells of one level aligned with its values, and each unit's base-year cell."""
-
-    def __init__(
-        self,
-        index: pd.Index,  # (unit_id, year); DataFrame.index is typed as a plain Index
-        counts: pd.DataFrame,
-        withheld: pd.DataFrame,
-        base_year: int | None,
-    ) -> None:
-        self.counts = counts.reindex(index)
-        self.withheld = withheld.reindex(index, fill_value=False)
-        self.none = np.zeros(len(index), dtype=bool)
-        units = index.get_level_values("unit_id")
-        rows = pd.Series(np.arange(len(index)), index=units)
-        at_base = rows[np.asarray(index.get_level_values("year") == base_year)]
-        base_row = at_base.reindex(units).to_numpy(dtype=float)
-        self.has_base = ~np.isnan(base_row)
-        self.base_row = np.where(self.has_base, base_row, 0).astype(int)
-
-    def count(self, column: str) -> np.ndarray:
-        return self.counts[column].to_numpy(dtype=float)
-
-    def is_withheld(self, column: str) -> np.ndarray:
-        if column not in self.withheld.columns:
-            return self.none
-        return self.withheld[column].to_numpy(dtype=bool)
-
-    def at_base(self, cells: np.ndarray, missing: float | bool) -> np.ndarray:
-        return np.where(self.has_base, cells[self.base_row], missing)
-
-
-def _infer_base_year(values: Mapping[Level, pd.DataFrame], catalog: Catalog) -> int | None:
-    """The base year of change indicators: the earliest year where they are all NaN."""
-    change = [i.id for i in catalog if i.kind in _CHANGE_KINDS]
-    frame = values["city"]
-    if frame.empty:
-        return None
-    years = frame.index.get_level_values("year")
-    if change:
-        blank = frame[change].isna().all(axis=1).groupby(years).all()
-        if blank.any():
-            return int(blank[blank].index.min())
-    return int(years.min())
-
-
-def _indicator_mask(ind: Indicator, cells: _Cells, min_denominator: int) -> np.ndarray:
-    """Rules 3 and 4 for one indicator at one level (True = withhold)."""
-    match ind.kind:
-        case "count":
-            return cells.is_withheld(ind.inputs["value"])
-        case "change_abs" | "change_pct":
-            column = ind.inputs["value"]
-            withheld = cells.is_withheld(column)
-            mask: np.ndarray = withheld | cells.at_base(withheld, missing=False)
-            if ind.kind == "change_pct":
-                with np.errstate(invalid="ignore"):
-                    mask |= cells.at_base(cells.count(column), np.nan) < min_denominator
-            return mask
-        case kind if kind in _RATIO_KINDS:
-            denominator = ind.inputs["denominator"]
-            with np.errstate(invalid="ignore"):
-                mask = cells.is_withheld(denominator) | (cells.count(denominator) < min_denominator)
-            if kind in ("share", "ratio"):
-                mask |= cells.is_withheld(ind.inputs["numerator"])
-            return mask
-        case "value" if "base" in ind.inputs:
-            base = ind.inputs["base"]
-            with np.errstate(invalid="ignore"):
-                return cells.is_withheld(base) | (cells.count(base) < min_denominator)
-    return cells.none
 
 
 def apply_disclosure_control(
@@ -482,12 +363,12 @@ def disclosure_control(
         upper=config.upper_protection,
     )
     if base_year is None:
-        base_year = _infer_base_year(values, catalog)
+        base_year = infer_base_year(values, catalog)
     for level in LEVELS:
         frame = out_values[level]
-        cells = _Cells(frame.index, counts[level], withheld[level], base_year)
+        cells = CountCells(frame.index, counts[level], withheld[level], base_year)
         masks = {
-            ind.id: _indicator_mask(ind, cells, config.min_denominator)
+            ind.id: indicator_mask(ind, cells, config.min_denominator)
             for ind in catalog
             if ind.id in frame.columns
         }
@@ -496,44 +377,3 @@ def disclosure_control(
         suppressed[level] = mask & frame.notna()
         out_values[level] = frame.mask(suppressed[level])
     return Disclosure(out_values, suppressed, withheld)
-
-
-#: The residual of the age relation that the data-quality report publishes per quarter.
-AGE_GAP = "total - (young + working_age + older)"
-
-
-def protect_report(report: QualityReport, withheld: Mapping[Level, pd.DataFrame]) -> None:
-    """Mask the per-quarter differences "bands vs total" that disclosure control withholds.
-
-    The finding ``bands_vs_total`` lists, per quarter and year, how many persons the age
-    bands miss (persons of unknown age). Those differences are counts: a withheld one is
-    replaced by :data:`SUPPRESSED_MARK`, and when the city's difference is withheld the
-    message no longer gives the city's bands and total.
-
-    Parameters
-    ----------
-    report
-        The report of a run; changed in place.
-    withheld
-        Level -> withheld count cells (:attr:`Disclosure.withheld`).
-    """
-    quarters, city = withheld["quarter"], withheld["city"]
-    if AGE_GAP not in quarters.columns:
-        return
-    hidden = {(str(u), int(y)) for (u, y) in quarters.index[quarters[AGE_GAP].to_numpy()]}
-    city_hidden = {int(y) for (_, y) in city.index[city[AGE_GAP].to_numpy()]}
-    for k, finding in enumerate(report.findings):
-        if finding.check != "bands_vs_total":
-            continue
-        items, year = [], None
-        for item in finding.items:
-            unit, _, rest = item.rpartition(", ")
-            year_text, _, _ = rest.partition(":")
-            year = int(year_text)
-            items.append(f"{unit}, {year}: {SUPPRESSED_MARK}" if (unit, year) in hidden else item)
-        message = finding.message
-        if year in city_hidden:
-            message = message.split(" (city:", 1)[0] + ". Shares use the published total."
-        report.findings[k] = Finding(
-            finding.check, finding.layer, message, finding.severity, finding.count, tuple(items)
-        )

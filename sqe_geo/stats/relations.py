@@ -129,7 +129,7 @@ def count_relations(variables: Iterable[str], age_ranges: Mapping[str, AgeRange]
     Parameters
     ----------
     variables
-        The protected count variables (:func:`sqe_geo.stats.privacy.protected_variables`).
+        The protected count variables (:func:`sqe_geo.stats.value_masks.protected_variables`).
     age_ranges
         Age group -> ``(low, high)`` range (``high`` None = open), without ``total``.
 

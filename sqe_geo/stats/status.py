@@ -17,6 +17,7 @@ import pandas as pd
 
 from sqe_geo._errors import InputDataError
 from sqe_geo.access.coverage import LOCATION_COUNT_PREFIXES
+from sqe_geo.i18n.messages import LANGUAGES, Message, text
 from sqe_geo.stats.aggregate import Level
 from sqe_geo.stats.indicators import Indicator
 
@@ -37,22 +38,16 @@ NOT_MEANINGFUL_MARK = "x"
 #: Reasons that leave a cell without a value (NaN).
 NOT_COMPUTED_REASONS: tuple[str, ...] = (NOT_LOCATED, UNREACHABLE_SHARE)
 #: The marker of a not-computed value in tables (distinct from "." for withheld).
-NOT_COMPUTED_MARK = {"de": "n. b.", "en": "n/c"}
+NOT_COMPUTED_MARK: dict[str, str] = {
+    language: text("stats.not_computed_mark", language) for language in LANGUAGES
+}
+#: The label of each status code per language (catalog keys ``stats.status.<code>``).
 STATUS_LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        NOT_LOCATED: "nicht berechnet (Einwohner nicht verortet)",
-        UNREACHABLE_SHARE: "nicht berechnet (zu viele Ältere ohne Anbindung ans Wegenetz)",
-        PARTIAL: "nur aus den berechneten Quartieren",
-        APPROXIMATION: "Näherung (Einwohner gleichmäßig über das Quartier verteilt)",
-        BASE_YEAR: "kein Wert im Basisjahr",
-    },
-    "en": {
-        NOT_LOCATED: "not computed (residents not located)",
-        UNREACHABLE_SHARE: "not computed (too many older residents off the walking network)",
-        PARTIAL: "from the computed quarters only",
-        APPROXIMATION: "approximation (residents spread evenly over the quarter)",
-        BASE_YEAR: "no value in the base year",
-    },
+    language: {
+        code: text(f"stats.status.{code}", language)
+        for code in (NOT_LOCATED, UNREACHABLE_SHARE, PARTIAL, APPROXIMATION, BASE_YEAR)
+    }
+    for language in LANGUAGES
 }
 
 
@@ -127,7 +122,7 @@ def quarter_status(
         Index quarter ids, one column per category; ``""`` computed, else a reason code.
     """
     if len(cut_off) != len(origins):
-        raise InputDataError("cut_off must have one row per origin.")
+        raise InputDataError(Message("stats.status.cut_off_rows"))
     column = group if group in origins.columns else "total"
     pop = origins[column].to_numpy(dtype=float)
     quarter = origins[quarter_column].to_numpy()

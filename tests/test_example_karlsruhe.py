@@ -21,7 +21,8 @@ import pytest
 from towns import write_town_osm, write_zensus
 
 import sqe_geo
-from sqe_geo.io.fetch import SOURCE_LISTS, fetch
+from sqe_geo.io.fetch import fetch
+from sqe_geo.io.fetch_sources import SOURCE_LISTS
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "karlsruhe.toml"
 

@@ -15,7 +15,8 @@ from typing import ClassVar
 import pytest
 
 from sqe_geo._errors import FetchError, StudyConfigError
-from sqe_geo.io.fetch import RECORD_FILE, SOURCE_LISTS, Source, fetch, read_record, sources_for
+from sqe_geo.io.fetch import RECORD_FILE, fetch, read_record
+from sqe_geo.io.fetch_sources import SOURCE_LISTS, Source, sources_for
 
 PAYLOAD = bytes(range(256)) * 40  # 10,240 bytes
 SMALL = b'"Stadtteil","Jahr","Personen"\n"Oststadt","2020",5\n'

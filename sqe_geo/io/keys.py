@@ -17,21 +17,27 @@ order of trust:
    when exactly one reference name is that close. Fuzzy matches are reported as warnings.
 
 Everything that is not a plain id or exact name match is recorded in the
-:class:`~sqe_geo.quality.QualityReport`: normalised and fuzzy matches, unmatched keys,
-several table keys for one quarter, duplicate reference ids/names and quarters without any
-key.
+:class:`~sqe_geo.quality.QualityReport` (:mod:`sqe_geo.io.key_findings`): normalised and
+fuzzy matches, unmatched keys, several table keys for one quarter, duplicate reference
+ids/names and quarters without any key.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 from typing import Any, cast
 
 import pandas as pd
 
 from sqe_geo._errors import InputDataError, listing
+from sqe_geo.i18n.messages import Message
+from sqe_geo.io.key_findings import (
+    KeyMatches,
+    report_matches,
+    report_reference_duplicates,
+)
 from sqe_geo.quality import QualityReport
 
 __all__ = [
@@ -113,10 +119,87 @@ def _check_reference(reference: pd.DataFrame) -> None:
     missing = [c for c in ("quarter_id", "name") if c not in reference.columns]
     if missing:
         raise InputDataError(
-            f"The quarter reference table lacks column(s) {', '.join(missing)} "
-            f"(has: {listing(reference.columns)}); pass a table with "
-            "'quarter_id' and 'name', e.g. the quarters layer."
+            Message(
+                "io.keys.reference_columns",
+                columns=", ".join(missing),
+                found=listing(reference.columns),
+            )
         )
+
+
+class _Lookup:
+    """Reference lookups; duplicate ids or names in the reference make a key ambiguous."""
+
+    def __init__(self, ref_ids: list[str], ref_names: list[str], ambiguous: list[str]) -> None:
+        self.by_num: dict[str, list[str]] = {}
+        self.by_text_id: dict[str, list[str]] = {}
+        self.by_exact: dict[str, list[str]] = {}
+        self.by_norm: dict[str, list[str]] = {}
+        for ref_id, name in zip(ref_ids, ref_names, strict=True):
+            num = normalize_id(ref_id)
+            if num is not None:
+                self.by_num.setdefault(num, []).append(ref_id)
+            self.by_text_id.setdefault(ref_id.casefold(), []).append(ref_id)
+            self.by_exact.setdefault(name, []).append(ref_id)
+            self.by_norm.setdefault(normalize_name(name), []).append(ref_id)
+        self.norm_items = list(self.by_norm.items())
+        self.ambiguous = ambiguous
+
+    def unique(self, key: Hashable, ids: list[str] | None) -> str | None:
+        if ids and len(ids) == 1:
+            return ids[0]
+        if ids:
+            self.ambiguous.append(str(key))
+        return None
+
+    def name(self, key: Hashable, text: str, tolerant: bool) -> tuple[str | None, str]:
+        """Return (quarter_id, how) for a name; how is exact/normalised/fuzzy/''."""
+        qid = self.unique(key, self.by_text_id.get(text.casefold())) or self.unique(
+            key, self.by_exact.get(text)
+        )
+        if qid is not None:
+            return qid, "exact"
+        norm = normalize_name(text)
+        qid = self.unique(key, self.by_norm.get(norm))
+        if qid is not None:
+            return qid, "normalised"
+        if tolerant and len(norm) >= FUZZY_MIN_LENGTH:
+            close = {i for n, ids in self.norm_items if _within_one_edit(norm, n) for i in ids}
+            if len(close) == 1:
+                return close.pop(), "fuzzy"
+            if len(close) > 1:
+                self.ambiguous.append(str(key))
+        return None, ""
+
+    def key(self, key: Hashable, fuzzy: bool) -> tuple[str | None, str]:
+        """Return (quarter_id, how) for one table key."""
+        num = normalize_id(key)
+        if num is not None:
+            return self.unique(key, self.by_num.get(num)), ""
+        text = str(key).strip()
+        qid, how = self.name(key, text, tolerant=False)
+        combined = _ID_AND_NAME.match(text) if qid is None else None
+        if combined:
+            # "01 Innenstadt-Ost": number and name must name the same quarter.
+            by_id = self.unique(key, self.by_num.get(normalize_id(combined.group(1)) or ""))
+            by_name, how = self.name(key, combined.group(2), tolerant=fuzzy)
+            qid = by_id if by_id is not None and by_id == by_name else None
+            return qid, "normalised" if how == "exact" else how
+        if qid is None:
+            return self.name(key, text, tolerant=fuzzy)
+        return qid, how
+
+
+def _distinct(table_keys: Iterable[Hashable]) -> list[Hashable]:
+    """The keys in order of first appearance, without missing values."""
+    distinct: list[Hashable] = []
+    seen: set[Any] = set()
+    for key in table_keys:
+        if key is None or (isinstance(key, float) and key != key) or key in seen:
+            continue
+        seen.add(key)
+        distinct.append(key)
+    return distinct
 
 
 def match_keys(
@@ -163,201 +246,37 @@ def match_keys(
     where = source or layer
     ref_ids = reference["quarter_id"].astype(str).str.strip().tolist()
     ref_names = reference["name"].astype(str).tolist()
-
-    # Reference lookups; duplicate ids or names in the reference make a key ambiguous.
-    by_num: dict[str, list[str]] = {}
-    by_text_id: dict[str, list[str]] = {}
-    by_exact: dict[str, list[str]] = {}
-    by_norm: dict[str, list[str]] = {}
-    for ref_id, name in zip(ref_ids, ref_names, strict=True):
-        num = normalize_id(ref_id)
-        if num is not None:
-            by_num.setdefault(num, []).append(ref_id)
-        by_text_id.setdefault(ref_id.casefold(), []).append(ref_id)
-        by_exact.setdefault(name, []).append(ref_id)
-        by_norm.setdefault(normalize_name(name), []).append(ref_id)
+    found = KeyMatches()
+    lookup = _Lookup(ref_ids, ref_names, found.ambiguous)
     if report is not None:
-        dup_ids = sorted({q for q in ref_ids if ref_ids.count(q) > 1})
-        if dup_ids:
-            report.add(
-                "duplicate_reference_ids",
-                layer,
-                f"The quarter reference has repeated quarter_id values; keys of {where} "
-                "matching them are left unmatched. Make quarter_id unique.",
-                severity="error",
-                items=dup_ids,
-            )
-        dup_names = sorted(n for n, ids in by_norm.items() if len(set(ids)) > 1)
-        if dup_names:
-            report.add(
-                "duplicate_reference_names",
-                layer,
-                f"Several quarters share a name (after normalisation); names of {where} "
-                "matching them are left unmatched. Give the quarters distinct names or match "
-                "by id.",
-                severity="warning",
-                items=dup_names,
-            )
-
-    distinct: list[Hashable] = []
-    seen: set[Any] = set()
-    for key in table_keys:
-        if key is None or (isinstance(key, float) and key != key) or key in seen:
-            continue
-        seen.add(key)
-        distinct.append(key)
-
-    norm_items = list(by_norm.items())
-    mapping: dict[Hashable, str] = {}
-    unmatched: list[Hashable] = []
-    normalised: list[str] = []
-    fuzzy_hits: list[str] = []
-    ambiguous: list[str] = []
-
-    def unique(key: Hashable, ids: list[str] | None) -> str | None:
-        if ids and len(ids) == 1:
-            return ids[0]
-        if ids:
-            ambiguous.append(str(key))
-        return None
-
-    def match_name(key: Hashable, text: str, tolerant: bool) -> tuple[str | None, str]:
-        """Return (quarter_id, how) for a name; how is exact/normalised/fuzzy/''."""
-        qid = unique(key, by_text_id.get(text.casefold())) or unique(key, by_exact.get(text))
-        if qid is not None:
-            return qid, "exact"
-        norm = normalize_name(text)
-        qid = unique(key, by_norm.get(norm))
-        if qid is not None:
-            return qid, "normalised"
-        if tolerant and len(norm) >= FUZZY_MIN_LENGTH:
-            close = {i for n, ids in norm_items if _within_one_edit(norm, n) for i in ids}
-            if len(close) == 1:
-                return close.pop(), "fuzzy"
-            if len(close) > 1:
-                ambiguous.append(str(key))
-        return None, ""
-
-    for key in distinct:
-        num = normalize_id(key)
-        qid: str | None = None
-        how = ""
-        if num is not None:
-            qid = unique(key, by_num.get(num))
-        else:
-            text = str(key).strip()
-            qid, how = match_name(key, text, tolerant=False)
-            combined = _ID_AND_NAME.match(text) if qid is None else None
-            if combined:
-                # "01 Innenstadt-Ost": number and name must name the same quarter.
-                by_id = unique(key, by_num.get(normalize_id(combined.group(1)) or ""))
-                by_name, how = match_name(key, combined.group(2), tolerant=fuzzy)
-                qid = by_id if by_id is not None and by_id == by_name else None
-                how = "normalised" if how == "exact" else how
-            elif qid is None:
-                qid, how = match_name(key, text, tolerant=fuzzy)
-        if qid is None:
-            unmatched.append(key)
-            continue
-        mapping[key] = qid
-        if how == "normalised":
-            normalised.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
-        elif how == "fuzzy":
-            fuzzy_hits.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
-
-    if report is not None:
-        _report_matches(
+        report_reference_duplicates(
             report,
             layer,
             where,
-            reference,
-            mapping,
-            unmatched,
-            normalised,
-            fuzzy_hits,
-            ambiguous,
+            sorted({q for q in ref_ids if ref_ids.count(q) > 1}),
+            sorted(n for n, ids in lookup.by_norm.items() if len(set(ids)) > 1),
         )
-    return mapping, unmatched
+    for key in _distinct(table_keys):
+        qid, how = lookup.key(key, fuzzy)
+        if qid is None:
+            found.unmatched.append(key)
+            continue
+        found.mapping[key] = qid
+        if how == "normalised":
+            found.normalised.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
+        elif how == "fuzzy":
+            found.fuzzy.append(f"{key} → {reference_name(qid, ref_ids, ref_names)}")
+    if report is not None:
+        found.totals = [
+            k for k in found.unmatched if any(h in normalize_name(k) for h in _TOTAL_HINTS)
+        ]
+        report_matches(report, layer, where, reference, found)
+    return found.mapping, found.unmatched
 
 
 def reference_name(qid: str, ref_ids: list[str], ref_names: list[str]) -> str:
     """Return ``"name (quarter_id)"`` for a reference id (used in report items)."""
     return f"{ref_names[ref_ids.index(qid)]} ({qid})"
-
-
-def _report_matches(
-    report: QualityReport,
-    layer: str,
-    where: str,
-    reference: pd.DataFrame,
-    mapping: Mapping[Hashable, str],
-    unmatched: list[Hashable],
-    normalised: list[str],
-    fuzzy_hits: list[str],
-    ambiguous: list[str],
-) -> None:
-    if normalised:
-        report.add(
-            "normalised_key_match",
-            layer,
-            f"{len(normalised)} key(s) of {where} matched a quarter name only after ignoring "
-            "case, umlauts, hyphens, spaces or punctuation (or as number plus name).",
-            severity="info",
-            items=normalised,
-        )
-    if fuzzy_hits:
-        report.add(
-            "fuzzy_key_match",
-            layer,
-            f"{len(fuzzy_hits)} key(s) of {where} matched a quarter name with one misspelt "
-            "letter; check them and correct the spelling in the table if they are wrong.",
-            severity="warning",
-            items=fuzzy_hits,
-        )
-    if unmatched:
-        totals = [k for k in unmatched if any(h in normalize_name(k) for h in _TOTAL_HINTS)]
-        hint = (
-            f" {len(totals)} of them look like totals ({', '.join(map(str, totals[:3]))})."
-            if totals
-            else ""
-        )
-        amb = (
-            f" Ambiguous (several quarters equally close): {', '.join(ambiguous)}."
-            if (ambiguous)
-            else ""
-        )
-        report.add(
-            "unmatched_keys",
-            layer,
-            f"{len(unmatched)} key(s) of {where} match no quarter id or name and are not "
-            f"used.{hint}{amb} Fix the spelling in the table or the quarter names.",
-            severity="warning",
-            items=unmatched,
-        )
-    by_quarter: dict[str, list[str]] = {}
-    for key, qid in mapping.items():
-        by_quarter.setdefault(qid, []).append(str(key))
-    multi = [f"{q}: {' | '.join(ks)}" for q, ks in by_quarter.items() if len(ks) > 1]
-    if multi:
-        report.add(
-            "duplicate_keys",
-            layer,
-            f"{len(multi)} quarter(s) are named by more than one key in {where}; their rows "
-            "would be counted twice. Keep one spelling per quarter.",
-            severity="error",
-            items=multi,
-        )
-    ref_ids = reference["quarter_id"].astype(str).str.strip()
-    missing = sorted(set(ref_ids) - set(mapping.values()))
-    if missing:
-        names = reference.assign(_q=ref_ids).set_index("_q")["name"]
-        report.add(
-            "quarters_without_data",
-            layer,
-            f"{len(missing)} quarter(s) have no row in {where}.",
-            severity="warning",
-            items=[f"{names.loc[q] if q in names.index else ''} ({q})" for q in missing],
-        )
 
 
 def add_quarter_ids(
@@ -399,8 +318,12 @@ def add_quarter_ids(
     """
     if key_column not in table.columns:
         raise InputDataError(
-            f"{source or layer}: key column {key_column!r} not found (columns: "
-            f"{listing(table.columns)}); set the key column in the study file."
+            Message(
+                "io.keys.key_column_missing",
+                source=source or layer,
+                column=key_column,
+                found=listing(table.columns),
+            )
         )
     mapping, _ = match_keys(
         table[key_column], reference, report=report, layer=layer, source=source, fuzzy=fuzzy

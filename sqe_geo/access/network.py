@@ -37,7 +37,8 @@ from scipy.sparse.csgraph import connected_components
 
 from sqe_geo._errors import InputDataError, NetworkError
 from sqe_geo.io.hashing import file_sha256, sha256_hex
-from sqe_geo.io.layers import check_extent, is_osm
+from sqe_geo.io.extent import check_extent
+from sqe_geo.io.layers import is_osm
 from sqe_geo.quality import QualityReport
 
 __all__ = [

@@ -33,190 +33,33 @@ Example (the embedded demo, ``geodata/demo.toml``)::
 
 from __future__ import annotations
 
-import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sqe_geo._errors import StudyConfigError
+from sqe_geo._errors import SqeGeoError, StudyConfigError
+from sqe_geo.config_layers import (
+    ConfigModel,
+    DemographicsConfig,
+    NetworkConfig,
+    PlanningAreasConfig,
+    PopulationGridConfig,
+    QuartersConfig,
+    ServicesConfig,
+    SourceInfo,
+    format_age_range,
+    parse_age_range,
+)
+from sqe_geo.i18n.messages import Message, has_text
 
 #: The age groups every study maps its bands onto (identifiers; labels come from ranges).
 AGE_GROUPS: tuple[str, ...] = ("young", "working_age", "older", "young_old", "oldest_old")
 
-_RANGE = re.compile(r"^\s*(\d{1,3})\s*(?:(\+)|[-–]\s*(\d{1,3}))\s*$")
 
-
-def parse_age_range(text: str) -> tuple[int, int | None]:
-    """Parse an age range such as ``"20-64"`` or ``"80+"``.
-
-    Parameters
-    ----------
-    text
-        ``"LOW-HIGH"`` (both inclusive, in years) or ``"LOW+"`` (open-ended).
-
-    Returns
-    -------
-    tuple
-        ``(low, high)`` with ``high`` None for an open-ended range.
-
-    Raises
-    ------
-    ValueError
-        If the text is not a valid range.
-    """
-    match = _RANGE.match(str(text))
-    if not match:
-        raise ValueError(f"age range {text!r} is not of the form '20-64' or '80+'")
-    low = int(match.group(1))
-    if match.group(2):
-        return low, None
-    high = int(match.group(3))
-    if high < low:
-        raise ValueError(f"age range {text!r} ends before it starts")
-    return low, high
-
-
-def format_age_range(age_range: tuple[int, int | None]) -> str:
-    """Format ``(65, None)`` as ``"65+"`` and ``(20, 64)`` as ``"20–64"``."""
-    low, high = age_range
-    return f"{low}+" if high is None else f"{low}–{high}"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceInfo(_Model):
-    """Provenance of one input, shown in exports and the app."""
-
-    name: str
-    licence: str = ""
-    url: str = ""
-    date: str = ""
-    note: str = ""
-
-
-class LayerConfig(_Model):
-    """A geodata file: path, optional layer name and a CRS for files that lack one."""
-
-    path: Path
-    layer: str | None = None
-    crs: str | None = Field(
-        default=None, description="CRS of the file when the file itself does not declare one"
-    )
-
-
-class QuartersConfig(LayerConfig):
-    """Quarter boundaries (Stadtteile): a polygon layer or an OpenStreetMap file."""
-
-    id_column: str = "quarter_id"
-    name_column: str = "name"
-    planning_area_column: str | None = None
-    admin_level: int | list[int] = Field(
-        default=9, description="OSM input: admin_level of the quarters (9 or 10)"
-    )
-    bbox: tuple[float, float, float, float] | None = Field(
-        default=None,
-        description="keep quarters whose inner point lies in (lon_min, lat_min, lon_max, "
-        "lat_max), WGS84 — e.g. one city's quarters out of a regional OSM file",
-    )
-
-
-class PlanningAreasConfig(_Model):
-    """Which quarter belongs to which planning area: a table or an inline mapping."""
-
-    path: Path | None = None
-    quarter_column: str = "quarter_id"
-    area_column: str = "planning_area"
-    header_row: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="line of the header when title rows stand above it"
-    )
-    mapping: dict[str, list[str]] | None = Field(
-        default=None, description="planning-area name -> list of quarter ids or names"
-    )
-
-    @model_validator(mode="after")
-    def _one_source(self) -> PlanningAreasConfig:
-        if (self.path is None) == (self.mapping is None):
-            raise ValueError("give either 'path' (a table) or 'mapping', not both or neither")
-        return self
-
-
-class DemographicsConfig(_Model):
-    """Residents per quarter, year and age band.
-
-    Layouts: ``wide`` (one column per band), ``long`` (one row per band) — both CSV or
-    XLSX —, ``portal`` (Karlsruhe Transparenzportal: one CSV per band, keyed by
-    Stadtteil name, ``files`` maps each file to its band name) and ``zensus`` (sums of the
-    study's Zensus 2022 grid per quarter, for a city without its own statistics).
-    """
-
-    path: Path | None = None
-    files: dict[str, str] | None = Field(
-        default=None, description="portal layout: file -> band name (several files may sum)"
-    )
-    value_column: str | None = Field(
-        default=None, description="long layout: the count column; portal: e.g. 'Personen'"
-    )
-    sheet: str | None = None
-    layer: str | None = Field(
-        default=None, description="layer of a vector file whose attribute table holds the counts"
-    )
-    header_row: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="line of the header when title rows stand above it"
-    )
-    layout: Literal["wide", "long", "portal", "zensus"] = "wide"
-    key_column: str | None = Field(
-        default=None, description="column with the quarter id or name (not for 'portal')"
-    )
-    year_column: str | None = None
-    year: int | None = Field(default=None, description="the year when there is no year column")
-    total_column: str | None = Field(
-        default=None, description="total residents (wide) or the band value meaning total (long)"
-    )
-    band_column: str | None = Field(default=None, description="long layout: the band column")
-    bands: dict[str, str] = Field(
-        default_factory=dict,
-        description="band column (wide) or band value (long) -> age range like '0-19' or '80+'",
-    )
-
-    @field_validator("bands")
-    @classmethod
-    def _ranges(cls, bands: dict[str, str]) -> dict[str, str]:
-        for name, text in bands.items():
-            try:
-                parse_age_range(text)
-            except ValueError as exc:
-                raise ValueError(f"band {name!r}: {exc}") from None
-        return bands
-
-    @model_validator(mode="after")
-    def _layout(self) -> DemographicsConfig:
-        if self.layout == "zensus":
-            return self
-        if not self.bands:
-            raise ValueError("bands: give each band column with its age range, e.g. '0-19'")
-        if self.layout == "portal":
-            if not self.files:
-                raise ValueError("the portal layout needs 'files' (file -> band name)")
-        elif self.path is None:
-            raise ValueError("give 'path' (the demographics table)")
-        elif self.key_column is None:
-            raise ValueError("key_column: required key is missing (quarter id or name column)")
-        if self.layout == "portal" and self.year_column is None:
-            return self
-        if self.year_column is None and self.year is None:
-            raise ValueError("give 'year_column' or, for a single-year table, 'year'")
-        if self.layout == "long" and (self.band_column is None or self.value_column is None):
-            raise ValueError("the long layout needs 'band_column' and 'value_column'")
-        if self.total_column is None:
-            raise ValueError("give 'total_column' (the published total residents)")
-        return self
-
-
-class AgeGroupsConfig(_Model):
+class AgeGroupsConfig(ConfigModel):
     """Cut-offs of the age groups (official German definitions by default)."""
 
     young: str = "0-19"
@@ -230,8 +73,9 @@ class AgeGroupsConfig(_Model):
         for group in AGE_GROUPS:
             try:
                 parse_age_range(getattr(self, group))
-            except ValueError as exc:
-                raise ValueError(f"{group}: {exc}") from None
+            except StudyConfigError as exc:
+                problem = Message("study.config.group_range", group=group, problem=exc.message)
+                raise StudyConfigError(problem) from None
         return self
 
     def ranges(self) -> dict[str, tuple[int, int | None]]:
@@ -243,132 +87,7 @@ class AgeGroupsConfig(_Model):
         return {g: format_age_range(r) for g, r in self.ranges().items()}
 
 
-class PopulationGridConfig(LayerConfig):
-    """Residents' locations: a raster (one band per age group), a point layer, or
-    Zensus 2022 grid CSVs (``path`` plus ``additional_paths`` for more topics)."""
-
-    additional_paths: list[Path] = Field(
-        default_factory=list, description="Zensus: more topic CSVs merged on the cell id"
-    )
-    year: int | None = Field(default=None, description="year the counts refer to")
-    bands: dict[str, str] | None = Field(
-        default=None, description="raster band description or point column -> age group"
-    )
-    total_band: str = "total"
-    x_column: str | None = Field(default=None, description="CSV points: x/longitude column")
-    y_column: str | None = Field(default=None, description="CSV points: y/latitude column")
-
-
-class CategoryConfig(_Model):
-    """One service category and its accessibility threshold."""
-
-    label_de: str
-    label_en: str
-    values: list[str] | None = Field(
-        default=None, description="values of the category column meaning this category"
-    )
-    threshold_m: Annotated[float, Field(gt=0)] | None = None
-    threshold_min: Annotated[float, Field(gt=0)] | None = None
-    capacity: bool = Field(default=False, description="capacity-bound: E2SFCA on 'capacity'")
-    more_thresholds_m: list[Annotated[float, Field(gt=0)]] = Field(
-        default_factory=list,
-        description="further coverage thresholds in metres (e.g. transit stops within 500 m too)",
-    )
-
-    @model_validator(mode="after")
-    def _threshold(self) -> CategoryConfig:
-        if self.threshold_m is not None and self.threshold_min is not None:
-            raise ValueError("give 'threshold_m' or 'threshold_min', not both")
-        return self
-
-
-def _default_categories() -> dict[str, CategoryConfig]:
-    return {
-        "food": CategoryConfig(label_de="Lebensmittel", label_en="Food store", threshold_m=500),
-        "pharmacy": CategoryConfig(label_de="Apotheke", label_en="Pharmacy", threshold_m=1000),
-        "gp": CategoryConfig(label_de="Hausarzt", label_en="GP", threshold_m=1000),
-        "transit_stop": CategoryConfig(
-            label_de="ÖPNV-Haltestelle", label_en="Transit stop", threshold_m=300
-        ),
-        "meeting_place": CategoryConfig(
-            label_de="Begegnungsort", label_en="Meeting place", threshold_m=1000
-        ),
-        "care_home": CategoryConfig(
-            label_de="Pflegeheim", label_en="Care home", threshold_m=1000, capacity=True
-        ),
-        "bench": CategoryConfig(label_de="Sitzbank", label_en="Bench", threshold_m=150),
-    }
-
-
-class ServicesConfig(LayerConfig):
-    """Service locations (points; polygons are used through a representative point)."""
-
-    id_column: str | None = None
-    category_column: str = "category"
-    name_column: str | None = None
-    capacity_column: str | None = None
-    osm_presets: dict[str, dict[str, Any]] | None = Field(
-        default=None, description="OSM input: overrides of the tag presets per category"
-    )
-    json_category_field: str = Field(
-        default="subcategory", description="JSON place list: field holding the category"
-    )
-    json_categories: dict[str, str] | None = Field(
-        default=None, description="JSON place list: field value -> category"
-    )
-    x_column: str | None = Field(default=None, description="CSV: x/longitude column")
-    y_column: str | None = Field(default=None, description="CSV: y/latitude column")
-    categories: dict[str, CategoryConfig] = Field(
-        default_factory=_default_categories,
-        description="merged with the defaults: a study only names what it changes or adds",
-    )
-
-    @field_validator("categories", mode="before")
-    @classmethod
-    def _merge_defaults(cls, given: object) -> object:
-        if not isinstance(given, dict):
-            return given
-        merged: dict[str, object] = {
-            key: cat.model_dump(exclude_none=True) for key, cat in _default_categories().items()
-        }
-        for key, value in given.items():
-            base = merged.get(key)
-            if isinstance(base, dict) and isinstance(value, dict):
-                value = {**base, **value}
-                if "threshold_min" in value and "threshold_m" not in given[key]:
-                    value.pop("threshold_m", None)
-            merged[key] = value
-        return merged
-
-    @model_validator(mode="after")
-    def _one_category_per_value(self) -> ServicesConfig:
-        claimed: dict[str, str] = {}
-        for key, cat in self.categories.items():
-            for value in cat.values or [key]:
-                if value in claimed:
-                    raise ValueError(
-                        f"the service value {value!r} is claimed by two categories, "
-                        f"{claimed[value]!r} and {key!r}; give it to one of them"
-                    )
-                claimed[value] = key
-        return self
-
-
-class NetworkConfig(LayerConfig):
-    """Walking network: line layer or OpenStreetMap file (.osm, .osm.pbf), or a list of
-    such files (e.g. adjacent OSM extracts) that are merged into one network."""
-
-    path: Path | list[Path]  # type: ignore[assignment]
-
-    @field_validator("path")
-    @classmethod
-    def _some(cls, path: Path | list[Path]) -> Path | list[Path]:
-        if isinstance(path, list) and not path:
-            raise ValueError("give at least one network file")
-        return path
-
-
-class E2SFCAConfig(_Model):
+class E2SFCAConfig(ConfigModel):
     """Parameters of the enhanced two-step floating catchment."""
 
     catchment_m: Annotated[float, Field(gt=0)] = 1500.0
@@ -380,7 +99,7 @@ class E2SFCAConfig(_Model):
     population_group: str = "oldest_old"
 
 
-class AccessibilityConfig(_Model):
+class AccessibilityConfig(ConfigModel):
     """Walking accessibility parameters (DOMAIN.md gives the sources of the defaults)."""
 
     walking_speed_mps: Annotated[float, Field(gt=0)] = 0.8
@@ -396,7 +115,7 @@ class AccessibilityConfig(_Model):
     unlocated_residents: Literal["not_computed", "even_grid"] = "not_computed"
 
 
-class DisclosureConfig(_Model):
+class DisclosureConfig(ConfigModel):
     """Statistical disclosure control (small-number suppression)."""
 
     enabled: bool = True
@@ -410,7 +129,7 @@ class DisclosureConfig(_Model):
     )
 
 
-class StudyConfig(_Model):
+class StudyConfig(ConfigModel):
     """A whole study. Build it with :func:`load_config`."""
 
     name: str
@@ -445,16 +164,9 @@ class StudyConfig(_Model):
         try:
             crs = CRS.from_user_input(text)
         except CRSError:
-            raise ValueError(
-                f"{text!r} is not a coordinate reference system; use a metric EPSG code such "
-                "as 'EPSG:25832' (ETRS89 / UTM 32N)"
-            ) from None
+            raise StudyConfigError(Message("study.config.crs_unknown", crs=repr(text))) from None
         if not crs.is_projected:
-            raise ValueError(
-                f"{text} is geographic (degrees), but distances and areas need a metric "
-                "(projected) CRS; use e.g. 'EPSG:25832' (ETRS89 / UTM 32N) or the UTM zone "
-                "of the study area"
-            )
+            raise StudyConfigError(Message("study.config.crs_geographic", crs=text))
         return text
 
     def input_paths(self) -> list[Path]:
@@ -502,17 +214,77 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
                 value["additional_paths"] = [_resolve(p, folder) for p in value["additional_paths"]]
 
 
-def _format_validation_error(path: Path, exc: ValidationError) -> str:
-    lines = [f"Study file {path} is not valid:"]
+def _problem(err: Mapping[str, Any]) -> Message | str:
+    """What is wrong with one key: a catalog message, or pydantic's own text."""
+    if err["type"] == "extra_forbidden":
+        return Message("study.config.unknown_key")
+    if err["type"] == "missing":
+        return Message("study.config.required_key")
+    ctx = err.get("ctx", {})
+    error = ctx.get("error")
+    if isinstance(error, SqeGeoError):
+        return error.message
+    key = f"study.config.pydantic.{err['type']}"
+    if has_text(key):
+        return Message(key, **{k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()})
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def validation_message(path: Path, exc: ValidationError) -> Message:
+    """The message of an invalid study file: one line per invalid key.
+
+    Parameters
+    ----------
+    path
+        The study file.
+    exc
+        pydantic's validation error of its contents.
+
+    Returns
+    -------
+    Message
+        ``study.config.invalid`` followed by a line ``  - key: problem`` per error.
+    """
+    message = Message("study.config.invalid", path=str(path))
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see the README for the keys)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        lines.append(f"  - {key}: {msg}")
-    return "\n".join(lines)
+        where = ".".join(str(p) for p in err["loc"])
+        key: Message | str = where or Message("study.config.top_level")
+        problem = _problem(err)
+        message = Message("study.config.invalid_item", previous=message, key=key, problem=problem)
+    return message
+
+
+def _read_text(path: Path) -> str:
+    """The study file's text (UTF-8, or UTF-16 as Windows Notepad saves "Unicode")."""
+    raw = path.read_bytes()
+    try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16")  # saved as "Unicode" by Windows Notepad
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise StudyConfigError(
+            Message(
+                "study.config.not_utf8",
+                path=str(path),
+                reason=exc.reason,
+                byte=exc.start,
+                line=line,
+            )
+        ) from None
+
+
+def _check_inputs(path: Path, config: StudyConfig) -> None:
+    """Every input file exists and is a file (a FileGDB folder is one)."""
+    for item in config.input_paths():
+        if not Path(item).exists():
+            raise StudyConfigError(
+                Message("study.config.input_missing", path=str(path), item=str(item))
+            )
+        if Path(item).is_dir() and Path(item).suffix.lower() != ".gdb":
+            raise StudyConfigError(
+                Message("study.config.input_is_folder", path=str(path), item=str(item))
+            )
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -536,29 +308,14 @@ def load_config(path: str | Path) -> StudyConfig:
     """
     path = Path(path)
     if path.is_dir():
-        raise StudyConfigError(
-            f"Study file {path} is a folder, not a file; name the study's .toml file inside it."
-        )
+        raise StudyConfigError(Message("study.config.is_folder", path=str(path)))
     if not path.is_file():
-        raise StudyConfigError(f"Study file {path} does not exist. Check the path.")
-    raw = path.read_bytes()
+        raise StudyConfigError(Message("study.config.missing", path=str(path)))
     try:
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = raw.decode("utf-16")  # saved as "Unicode" by Windows Notepad
-        else:
-            text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise StudyConfigError(
-            f"Study file {path} is not UTF-8 text ({exc.reason} at byte {exc.start}, line "
-            f"{line}); save it as UTF-8."
-        ) from None
-    try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise StudyConfigError(
-            f"Study file {path} is not valid TOML: {str(exc)[:200]}. Check quotes, brackets "
-            "and '=' on that line."
+            Message("study.config.not_toml", path=str(path), error=str(exc)[:200])
         ) from None
     folder = path.resolve().parent
     _resolve_paths(data, folder)
@@ -566,16 +323,6 @@ def load_config(path: str | Path) -> StudyConfig:
     try:
         config = StudyConfig.model_validate(data)
     except ValidationError as exc:
-        raise StudyConfigError(_format_validation_error(path, exc)) from None
-    for item in config.input_paths():
-        if not Path(item).exists():
-            raise StudyConfigError(
-                f"Study file {path}: input file {item} does not exist. "
-                "Fix the 'path' key (relative paths are read from the study file's folder)."
-            )
-        if Path(item).is_dir() and Path(item).suffix.lower() != ".gdb":
-            raise StudyConfigError(
-                f"Study file {path}: input {item} is a folder where a file is expected. "
-                "Name the file inside it in the 'path' key."
-            )
+        raise StudyConfigError(validation_message(path, exc)) from None
+    _check_inputs(path, config)
     return config

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import sqe_geo
-from sqe_geo.config import ServicesConfig
+from sqe_geo.config_layers import ServicesConfig
 from sqe_geo.quality import QualityReport
 from sqe_geo.study import read_services
 

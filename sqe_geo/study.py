@@ -16,7 +16,8 @@ import pandas as pd
 import shapely
 
 from sqe_geo._errors import InputDataError, listing
-from sqe_geo.config import DemographicsConfig, ServicesConfig, StudyConfig, load_config
+from sqe_geo.config import StudyConfig, load_config
+from sqe_geo.config_layers import DemographicsConfig, ServicesConfig
 from sqe_geo.io.keys import add_quarter_ids, match_keys, normalize_name
 from sqe_geo.io.layers import is_json_list, is_osm, is_zensus_grid, read_vector
 from sqe_geo.io.osm import read_osm_services

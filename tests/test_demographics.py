@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sqe_geo.config import AgeGroupsConfig, DemographicsConfig, parse_age_range
+from sqe_geo.config import AgeGroupsConfig
+from sqe_geo.config_layers import DemographicsConfig, parse_age_range
 from sqe_geo.population.demographics import canonical_counts, derive_groups, to_wide
 from sqe_geo.quality import QualityReport
 

@@ -27,7 +27,8 @@ import pyogrio
 from pydantic import ValidationError
 
 from sqe_geo._errors import InputDataError, StudyConfigError, listing
-from sqe_geo.config import StudyConfig, parse_age_range
+from sqe_geo.config import StudyConfig
+from sqe_geo.config_layers import parse_age_range
 from sqe_geo.io.tables import read_table
 
 #: Largest accepted upload (bytes) per file.

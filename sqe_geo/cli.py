@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqe_geo._errors import SqeGeoError
 from sqe_geo._version import __version__
 from sqe_geo.demo import DEMO_STUDY
+from sqe_geo.i18n.messages import LANGUAGES, Language, as_language, text, use_language
 
 if TYPE_CHECKING:
     from sqe_geo.study import Study
@@ -51,49 +53,60 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _study_arg(parser: argparse.ArgumentParser) -> None:
+def _default_language() -> Language:
+    """``$SQE_GEO_LANG`` when it names a catalog language, else German."""
+    value = os.environ.get("SQE_GEO_LANG", "de")
+    return as_language(value) if value in LANGUAGES else "de"
+
+
+def _language(argv: list[str]) -> Language:
+    """The language of the command: ``--lang`` (global or after ``run``) or the default."""
+    scan = argparse.ArgumentParser(add_help=False)
+    scan.add_argument("--lang", default=_default_language())
+    known, _ = scan.parse_known_args(argv)
+    return as_language(known.lang) if known.lang in LANGUAGES else _default_language()
+
+
+def _study_arg(parser: argparse.ArgumentParser, lang: Language) -> None:
     parser.add_argument(
-        "study",
-        nargs="?",
-        type=Path,
-        default=None,
-        help="study file (TOML); the embedded demo study when omitted",
+        "study", nargs="?", type=Path, default=None, help=text("cli.help.study", lang)
     )
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sqe-geo",
-        description="Ageing and walking-accessibility indicators per quarter, planning area "
-        "and city.",
-    )
+def _build_parser(lang: Language = "de") -> argparse.ArgumentParser:
+    def h(key: str) -> str:
+        return text(f"cli.help.{key}", lang)
+
+    parser = argparse.ArgumentParser(prog="sqe-geo", description=text("cli.description", lang))
     parser.add_argument("--version", action="version", version=f"sqe-geo {__version__}")
+    parser.add_argument("--lang", choices=list(LANGUAGES), default=lang, help=h("lang"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="compute indicators and write CSV, XLSX and GeoPackage")
-    _study_arg(run)
-    run.add_argument("--out", type=Path, required=True, help="output folder (created)")
+    run = sub.add_parser("run", help=h("run"))
+    _study_arg(run, lang)
+    run.add_argument("--out", type=Path, required=True, help=h("out"))
+    run.add_argument("--no-accessibility", action="store_true", help=h("no_accessibility"))
+    # kept from before the global option; without it the global --lang stays
     run.add_argument(
-        "--no-accessibility", action="store_true", help="skip walking-accessibility indicators"
+        "--lang", choices=list(LANGUAGES), default=argparse.SUPPRESS, help=h("run_lang")
     )
-    run.add_argument("--lang", choices=["de", "en"], default="de", help="labels in the XLSX")
 
-    validate = sub.add_parser("validate", help="print the data-quality report of a study")
-    _study_arg(validate)
+    validate = sub.add_parser("validate", help=h("validate"))
+    _study_arg(validate, lang)
     validate.add_argument(
-        "--no-accessibility",
-        action="store_true",
-        help="check inputs only (skip the network and residents' locations)",
+        "--no-accessibility", action="store_true", help=h("validate_no_accessibility")
     )
 
-    sub.add_parser("indicators", help="list the indicator catalog")
+    sub.add_parser("indicators", help=h("indicators"))
 
-    demo = sub.add_parser("demo", help="rebuild the embedded demo study files")
-    demo.add_argument("folder", nargs="?", type=Path, default=DEMO_STUDY.parent)
+    demo = sub.add_parser("demo", help=h("demo"))
+    demo.add_argument(
+        "folder", nargs="?", type=Path, default=DEMO_STUDY.parent, help=h("demo_folder")
+    )
 
-    fetch = sub.add_parser("fetch", help="download official data sources into a cache folder")
-    fetch.add_argument("source", help="a built-in source list, e.g. 'karlsruhe'")
-    fetch.add_argument("--cache", type=Path, default=Path("data-cache"), help="target folder")
+    fetch = sub.add_parser("fetch", help=h("fetch"))
+    fetch.add_argument("source", help=h("source"))
+    fetch.add_argument("--cache", type=Path, default=Path("data-cache"), help=h("cache"))
     return parser
 
 
@@ -113,17 +126,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_output_folder(args.out, study.config.input_paths())
     results = run(study, accessibility=not args.no_accessibility)
     paths = write_outputs(results, args.out, language=args.lang)
-    print(f"Study: {study.config.title or study.config.name}")
+    print(text("cli.study", title=study.config.title or study.config.name))
     print(
-        f"Indicators: {len(results.catalog)}; quarters: {len(study.quarters)}; "
-        f"planning areas: {len(study.planning_areas)}; years: "
-        f"{', '.join(map(str, results.years))}"
+        text(
+            "cli.summary",
+            indicators=len(results.catalog),
+            quarters=len(study.quarters),
+            areas=len(study.planning_areas),
+            years=", ".join(map(str, results.years)),
+        )
     )
-    findings = len(results.report)
-    print(f"Data-quality findings: {findings} (see the sheet 'Datenqualität')")
+    print(text("cli.findings", n=len(results.report)))
     for path in paths:
-        print(f"  wrote {path}")
-    print(f"Done in {time.perf_counter() - started:.1f} s.")
+        print("  " + text("cli.wrote", path=path))
+    print(text("cli.done", seconds=f"{time.perf_counter() - started:.1f}"))
     return 0
 
 
@@ -138,12 +154,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if report.has_errors else 0
 
 
-def _cmd_indicators(_: argparse.Namespace) -> int:
+def _cmd_indicators(args: argparse.Namespace) -> int:
     from sqe_geo.stats.indicators import load_catalog
 
     for ind in load_catalog():
-        suffix = f"  (per {ind.for_each})" if ind.for_each else ""
-        print(f"{ind.id:34} {ind.kind:11} {ind.label_de}{suffix}")
+        suffix = "  " + text("cli.per", name=ind.for_each) if ind.for_each else ""
+        print(f"{ind.id:34} {ind.kind:11} {ind.label(args.lang)}{suffix}")
     return 0
 
 
@@ -151,7 +167,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from sqe_geo.demo import build
 
     for path in build(args.folder):
-        print(f"wrote {path}")
+        print(text("cli.wrote", path=path))
     return 0
 
 
@@ -159,7 +175,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from sqe_geo.io.fetch import fetch
 
     for result in fetch(args.source, args.cache):
-        print(f"  {result.status:10} {result.path} ({result.size:,} bytes)")
+        size = f"{result.size:,}"
+        print("  " + text("cli.fetched", status=f"{result.status:10}", path=result.path, size=size))
     return 0
 
 
@@ -174,18 +191,26 @@ _COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sqe-geo`` console script."""
-    args = _build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    language = _language(argv)
+    args = _build_parser(language).parse_args(argv)
+    # errors, the validate report and the XLSX labels come in the command's language
+    with use_language(args.lang):
+        return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         with _sigterm_raises():
             return _COMMANDS[args.command](args)
     except SqeGeoError as exc:
-        print(f"sqe-geo: error: {exc}", file=sys.stderr)
+        print(text("cli.error", message=str(exc)), file=sys.stderr)
         return EXIT_USER_ERROR
     except Terminated:
-        print("sqe-geo: terminated", file=sys.stderr)
+        print(text("cli.terminated"), file=sys.stderr)
         return EXIT_TERMINATED
     except KeyboardInterrupt:
-        print("sqe-geo: interrupted", file=sys.stderr)
+        print(text("cli.interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

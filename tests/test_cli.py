@@ -39,14 +39,24 @@ def test_run_on_the_demo_writes_every_output(tmp_path: Path, capsys):
     book = openpyxl.load_workbook(out / "sqe_indikatoren.xlsx", read_only=True)
     assert "Metadaten" in book.sheetnames
     printed = capsys.readouterr().out
-    assert "wrote" in printed and "Data-quality findings" in printed
+    assert "geschrieben" in printed and "Befunde der Datenprüfung" in printed  # German default
 
 
 def test_user_error_exits_2_without_traceback(tmp_path: Path):
     study = tmp_path / "study.toml"
     study.write_text('name = "x"\n', encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "sqe_geo.cli", "run", str(study), "--out", str(tmp_path / "o")],
+        [
+            sys.executable,
+            "-m",
+            "sqe_geo.cli",
+            "--lang",
+            "en",
+            "run",
+            str(study),
+            "--out",
+            str(tmp_path / "o"),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -60,13 +70,23 @@ def test_user_error_exits_2_without_traceback(tmp_path: Path):
 def test_output_folder_inside_the_inputs_is_refused(tmp_path: Path, capsys):
     folder = tmp_path / "study"
     shutil.copytree(sqe_geo.DEMO_STUDY.parent, folder)
-    code = main(["run", str(folder / "demo.toml"), "--out", str(folder), "--no-accessibility"])
+    code = main(
+        [
+            "--lang",
+            "en",
+            "run",
+            str(folder / "demo.toml"),
+            "--out",
+            str(folder),
+            "--no-accessibility",
+        ]
+    )
     assert code == 2
     assert "study input" in capsys.readouterr().err
 
 
 def test_validate_prints_the_report(capsys):
-    assert main(["validate", "--no-accessibility"]) == 0
+    assert main(["--lang", "en", "validate", "--no-accessibility"]) == 0
     text = capsys.readouterr().out
     assert "bands do not add up to the total in 27 quarter(s)" in text
     assert "304,619 vs total 311,635" in text
@@ -81,3 +101,19 @@ def test_indicators_lists_the_catalog(capsys):
 def test_fetch_of_an_unknown_list_is_a_user_error(tmp_path: Path, capsys):
     assert main(["fetch", "atlantis", "--cache", str(tmp_path)]) == 2
     assert "atlantis" in capsys.readouterr().err
+
+
+def test_messages_come_in_the_language_of_the_command(tmp_path: Path, capsys, monkeypatch):
+    assert main(["fetch", "atlantis", "--cache", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("sqe-geo: Fehler:")
+    monkeypatch.setenv("SQE_GEO_LANG", "en")
+    assert main(["fetch", "atlantis", "--cache", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("sqe-geo: error:")
+    assert main(["--lang", "de", "indicators"]) == 0
+    assert "Altenquotient" in capsys.readouterr().out
+
+
+def test_run_lang_is_the_global_language(tmp_path: Path, capsys):
+    assert main(["run", "--out", str(tmp_path / "o"), "--no-accessibility", "--lang", "en"]) == 0
+    printed = capsys.readouterr().out
+    assert "Data-quality findings" in printed and "wrote" in printed

@@ -192,10 +192,9 @@ def test_run_on_damaged_inputs_exits_0_or_2(table: dict, geometry: dict) -> None
         _write_quarters(folder, geometry)
         _write_table(folder, table)
         out = Path(tmp) / "out"
+        argv = ["--lang", "en", "run", str(folder / "study.toml"), "--out", str(out)]
         with _Captured() as err:
-            code = main(
-                ["run", str(folder / "study.toml"), "--out", str(out), "--no-accessibility"]
-            )
+            code = main([*argv, "--no-accessibility"])
         assert code in (0, 2), err.getvalue()
         assert "Traceback" not in err.getvalue()
         if code == 2:

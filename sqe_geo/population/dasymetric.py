@@ -8,22 +8,28 @@ counts; every fallback and loss is counted in a :class:`~sqe_geo.quality.Quality
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
+from sqe_geo.population.dasymetric_inputs import (
+    TARGETS_LAYER,
+    check_quarter_counts,
+    count_groups,
+    place_targets,
+    report_unmatched_quarters,
+    weights_for,
+)
 from sqe_geo.population.origins import (
     AGE_GROUPS,
-    assign_quarters,
     attach_report,
-    check_counts,
     check_quarters,
     new_report,
     origins_frame,
-    report_ties,
     residents_text,
 )
 from sqe_geo.quality import QualityReport
@@ -70,33 +76,6 @@ def largest_remainder(codes: np.ndarray, share: np.ndarray, totals: np.ndarray) 
     extra[order] = rank < deficit[sorted_codes]
     result: np.ndarray = base.astype(np.int64) + extra
     return result
-
-
-def _weights_for(
-    targets: gpd.GeoDataFrame,
-    groups: Sequence[str],
-    weight_column: str | Mapping[str, str] | None,
-) -> dict[str, np.ndarray]:
-    """Return the weight array per age group (uniform = ones)."""
-    if weight_column is None:
-        return {g: np.ones(len(targets)) for g in groups}
-    mapping = (
-        dict.fromkeys(groups, weight_column)
-        if isinstance(weight_column, str)
-        else {g: weight_column.get(g) for g in groups}
-    )
-    columns = {c for c in mapping.values() if c is not None}
-    missing = sorted(c for c in columns if c not in targets.columns)
-    if missing:
-        raise InputDataError(
-            f"targets: weight column(s) {missing} not found (columns: {list(targets.columns)}); "
-            "fix weight_column."
-        )
-    checked = check_counts(targets[sorted(columns)], where="targets (weights)").fillna(0.0)
-    return {
-        g: (checked[c].to_numpy() if c is not None else np.ones(len(targets)))
-        for g, c in mapping.items()
-    }
 
 
 def allocate_dasymetric(
@@ -151,168 +130,102 @@ def allocate_dasymetric(
     """
     report, created = new_report(report)
     check_quarters(quarters)
-    layer = "demographics"
-    groups = [g for g in AGE_GROUPS if g in quarter_counts.columns]
-    if not groups:
-        raise InputDataError(
-            f"{layer}: no age-group column found (columns: {list(quarter_counts.columns)}); "
-            f"name the count columns {', '.join(AGE_GROUPS)}."
-        )
-    other = [c for c in quarter_counts.columns if c not in AGE_GROUPS]
-    if other:
-        report.add(
-            "columns_ignored",
-            layer,
-            f"columns {other} are not age groups and were not allocated.",
-            severity="info",
-            items=other,
-        )
+    groups = count_groups(quarter_counts, report)
     if targets.crs is None:
-        raise InputDataError("targets: the layer has no CRS; set it before allocating.")
-    counts = check_counts(quarter_counts[groups], where=layer)
-    counts.index = counts.index.astype(str)
-    if counts.index.duplicated().any():
-        raise InputDataError(
-            f"{layer}: quarter_id appears more than once in the index; one row per quarter."
-        )
-    if counts.isna().any().any():
-        bad = counts.index[counts.isna().any(axis=1)]
-        report.add(
-            "missing_counts",
-            layer,
-            f"{len(bad)} quarters have empty age-group counts, read as 0 residents.",
-            items=bad,
-        )
-        counts = counts.fillna(0.0)
-    if integer:
-        frac = ~np.isclose(counts.to_numpy(), np.rint(counts.to_numpy()), rtol=0, atol=1e-9)
-        if frac.any():
-            bad_cols = [g for g, bad in zip(groups, frac.any(axis=0), strict=True) if bad]
-            raise InputDataError(
-                f"{layer}: integer allocation needs whole-number counts, but {bad_cols} hold "
-                "fractions; round the demographics or use integer=False."
-            )
+        raise InputDataError(Message("population.dasymetric.targets_no_crs"))
+    counts = check_quarter_counts(quarter_counts, groups, integer=integer, report=report)
     quarter_ids = quarters["quarter_id"].to_numpy().astype(object)
-    unknown = counts.index.difference(pd.Index(quarter_ids))
-    unknown = unknown[(counts.loc[unknown] > 0).any(axis=1)]
-    if len(unknown):
-        report.add(
-            "unknown_quarters",
-            layer,
-            f"{len(unknown)} quarter ids of the demographics are not in the quarters layer; "
-            f"their residents were not allocated: {residents_text(counts.loc[unknown])}. "
-            "Match the ids of both layers.",
-            items=unknown,
-        )
-    without = pd.Index(quarter_ids).difference(counts.index)
-    if len(without):
-        report.add(
-            "quarters_without_counts",
-            layer,
-            f"{len(without)} quarters have no row in the demographics; their targets get 0.",
-            severity="info",
-            items=without,
-        )
-    n_q = len(quarter_ids)
+    report_unmatched_quarters(counts, quarter_ids, report)
     n_by_q = counts.reindex(pd.Index(quarter_ids)).fillna(0.0)
 
-    # Targets → quarters.
-    target_ids = (
-        targets["origin_id"].astype(str).to_numpy()
-        if "origin_id" in targets.columns
-        else ("t" + pd.Series(np.arange(len(targets))).astype(str)).to_numpy()
-    )
-    weights_all = _weights_for(targets, groups, weight_column)
-    geoms = targets.geometry.to_crs(quarters.crs)
-    types = set(geoms[~(geoms.isna() | geoms.is_empty)].geom_type.unique())
-    if types - {"Point", "Polygon", "MultiPolygon"}:
-        raise InputDataError(
-            f"targets: geometries must be points or polygons (found {sorted(types)}); use "
-            "centroids or representative points."
-        )
-    if types - {"Point"}:
-        # Cells or buildings: each is represented by a point inside it.
-        polygons = geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-        geoms = geoms.where(~polygons, geoms.representative_point())
-        report.add(
-            "targets_as_points",
-            "targets",
-            f"{int(polygons.sum())} polygon targets (cells, buildings) were placed at a "
-            "representative point inside each and assigned to quarters by that point.",
-            severity="info",
-            count=int(polygons.sum()),
-        )
-    tq, ties = assign_quarters(geoms.values, quarters)
-    report_ties(report, "targets", ties, "targets")
-    inside = pd.notna(tq)
-    if (~inside).any():
-        report.add(
-            "targets_outside_quarters",
-            "targets",
-            f"{int((~inside).sum())} targets lie outside every quarter and receive no residents.",
-            severity="info",
-            items=target_ids[~inside],
-        )
+    weights = weights_for(targets, groups, weight_column)
+    placed = place_targets(targets, quarters, report)
+    inside = placed.inside
     code_of = {q: i for i, q in enumerate(quarter_ids)}
-    codes = pd.Series(tq[inside]).map(code_of).to_numpy(dtype=np.int64)
-    n_targets = np.bincount(codes, minlength=n_q)
+    codes = pd.Series(placed.quarter_id[inside]).map(code_of).to_numpy(dtype=np.int64)
+    shares = _Shares(codes, np.bincount(codes, minlength=len(quarter_ids)), quarter_ids)
+    allocated = {
+        group: shares.allocate(weights[group][inside], n_by_q[group].to_numpy(), integer=integer)
+        for group in groups  # at most six groups; the work per group is vectorised
+    }
+    if shares.zero_weight_quarters:
+        report.add(
+            "zero_weights",
+            TARGETS_LAYER,
+            Message("population.dasymetric.zero_weights", n=len(shares.zero_weight_quarters)),
+            items=sorted(shares.zero_weight_quarters),
+        )
+    result = origins_frame(
+        placed.ids[inside],
+        placed.quarter_id[inside],
+        pd.DataFrame(allocated),
+        placed.points[inside],
+        quarters.crs,
+    )
+    fallback = _fallback_origins(quarters, n_by_q, shares.n_targets == 0, integer, report)
+    if fallback is not None:
+        result = pd.concat([result, fallback], ignore_index=True)
+    return attach_report(result, report, created)
 
-    allocated: dict[str, np.ndarray] = {}
-    zero_weight_quarters: set[str] = set()
-    for group in groups:  # at most six groups; the work per group is vectorised
-        w = weights_all[group][inside]
-        totals = n_by_q[group].to_numpy()
+
+class _Shares:
+    """Splits quarter totals onto the targets of each quarter by their weights."""
+
+    def __init__(self, codes: np.ndarray, n_targets: np.ndarray, quarter_ids: np.ndarray):
+        self.codes = codes
+        self.n_targets = n_targets
+        self.quarter_ids = quarter_ids
+        self.zero_weight_quarters: set[str] = set()
+
+    def allocate(self, w: np.ndarray, totals: np.ndarray, *, integer: bool) -> np.ndarray:
+        """Counts per target for one age group; all-zero weights in a quarter split uniformly."""
+        codes, n_q = self.codes, len(self.quarter_ids)
         w_sum = np.bincount(codes, weights=w, minlength=n_q)
-        zero = (w_sum <= 0) & (n_targets > 0) & (totals > 0)
+        zero = (w_sum <= 0) & (self.n_targets > 0) & (totals > 0)
         if zero.any():
-            zero_weight_quarters.update(quarter_ids[zero])
+            self.zero_weight_quarters.update(self.quarter_ids[zero])
             w = np.where(zero[codes], 1.0, w)
             w_sum = np.bincount(codes, weights=w, minlength=n_q)
         share = np.divide(w, w_sum[codes], out=np.zeros_like(w), where=w_sum[codes] > 0)
         if integer:
-            allocated[group] = largest_remainder(codes, share, np.rint(totals).astype(np.int64))
-        else:
-            allocated[group] = share * totals[codes]
-    if zero_weight_quarters:
-        report.add(
-            "zero_weights",
-            "targets",
-            f"{len(zero_weight_quarters)} quarters have residents but all their targets weigh "
-            "0 for at least one age group; those groups were split uniformly over the targets.",
-            items=sorted(zero_weight_quarters),
-        )
-    result = origins_frame(
-        target_ids[inside],
-        tq[inside],
-        pd.DataFrame(allocated),
-        geoms.values[inside],
+            return largest_remainder(codes, share, np.rint(totals).astype(np.int64))
+        result: np.ndarray = share * totals[codes]
+        return result
+
+
+def _fallback_origins(
+    quarters: gpd.GeoDataFrame,
+    n_by_q: pd.DataFrame,
+    no_targets: np.ndarray,
+    integer: bool,
+    report: QualityReport,
+) -> gpd.GeoDataFrame | None:
+    """One origin at a representative point of each quarter with residents but no target."""
+    needs = no_targets & (n_by_q.to_numpy() > 0).any(axis=1)
+    if not needs.any():
+        return None
+    lonely = quarters.loc[needs]
+    fallback_counts = n_by_q.loc[quarters["quarter_id"].to_numpy()[needs]].reset_index(drop=True)
+    if integer:
+        fallback_counts = fallback_counts.round().astype(np.int64)
+    fallback = origins_frame(
+        ("q" + lonely["quarter_id"].astype(str) + FALLBACK_SUFFIX).to_numpy(),
+        lonely["quarter_id"].to_numpy(),
+        fallback_counts,
+        lonely.geometry.representative_point().values,
         quarters.crs,
     )
-
-    # Quarters with residents but no target: one origin at a representative point.
-    needs = (n_targets == 0) & (n_by_q.to_numpy() > 0).any(axis=1)
-    if needs.any():
-        lonely = quarters.loc[needs]
-        fallback_counts = n_by_q.loc[quarter_ids[needs]].reset_index(drop=True)
-        if integer:
-            fallback_counts = fallback_counts.round().astype(np.int64)
-        fallback = origins_frame(
-            ("q" + lonely["quarter_id"].astype(str) + FALLBACK_SUFFIX).to_numpy(),
-            lonely["quarter_id"].to_numpy(),
-            fallback_counts,
-            lonely.geometry.representative_point().values,
-            quarters.crs,
-        )
-        report.add(
-            "no_targets",
-            "targets",
-            f"{int(needs.sum())} quarters have residents but no target point inside; each got "
-            "one origin at the quarter's representative point holding all its residents "
-            f"({residents_text(fallback_counts)}).",
-            items=lonely["quarter_id"],
-        )
-        result = pd.concat([result, fallback], ignore_index=True)
-    return attach_report(result, report, created)
+    report.add(
+        "no_targets",
+        TARGETS_LAYER,
+        Message(
+            "population.dasymetric.no_targets",
+            n=int(needs.sum()),
+            residents=residents_text(fallback_counts),
+        ),
+        items=lonely["quarter_id"],
+    )
+    return fallback
 
 
 def reallocate_to_year(
@@ -356,8 +269,11 @@ def reallocate_to_year(
     """
     if weight_column not in base_origins.columns:
         raise InputDataError(
-            f"base_origins: weight column '{weight_column}' not found (columns: "
-            f"{list(base_origins.columns)}); pass weight_column."
+            Message(
+                "population.dasymetric.base_weight_missing",
+                column=weight_column,
+                columns=list(base_origins.columns),
+            )
         )
     weights: str | dict[str, str] = weight_column
     if by_group:

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.config import AGE_GROUPS
-from sqe_geo.config_layers import DemographicsConfig, format_age_range, parse_age_range
+from sqe_geo.config import AGE_GROUPS, DemographicsConfig, format_age_range, parse_age_range
+from sqe_geo.i18n.messages import Message, text
 from sqe_geo.quality import QualityReport
 
 AgeRange = tuple[int, int | None]
@@ -77,10 +77,10 @@ def derive_groups(
     >>> derive_groups({"a": "0-19", "b": "20-64", "c": "65-79", "d": "80+"}, {"older": "65+"})
     {'older': [['c', 'd']]}
     """
-    parsed = {name: parse_age_range(text) for name, text in bands.items()}
+    parsed = {name: parse_age_range(ages) for name, ages in bands.items()}
     result: dict[str, list[list[str]]] = {}
-    for group, text in groups.items():
-        tilings = tile_range(parsed, parse_age_range(text))
+    for group, ages in groups.items():
+        tilings = tile_range(parsed, parse_age_range(ages))
         if tilings:
             result[group] = sorted(tilings, key=len)
     return result
@@ -99,19 +99,33 @@ def _to_numeric(
             report.add(
                 "non_numeric_count",
                 "demographics",
-                f"{source}: column {column!r} has {int(bad.sum())} non-numeric value(s); "
-                "they are treated as missing.",
-                items=[f"row {i + 2}: {raw.iloc[i]!r}" for i in np.flatnonzero(bad)],
+                Message(
+                    "population.demographics.non_numeric",
+                    source=source,
+                    column=repr(column),
+                    n=int(bad.sum()),
+                ),
+                items=[
+                    text("population.demographics.row_item", row=i + 2, value=repr(raw.iloc[i]))
+                    for i in np.flatnonzero(bad)
+                ],
             )
         negative = values < 0
         if negative.any():
             report.add(
                 "negative_count",
                 "demographics",
-                f"{source}: column {column!r} has {int(negative.sum())} negative value(s); "
-                "they are treated as missing.",
+                Message(
+                    "population.demographics.negative",
+                    source=source,
+                    column=repr(column),
+                    n=int(negative.sum()),
+                ),
                 severity="error",
-                items=[f"row {i + 2}: {values.iloc[i]}" for i in np.flatnonzero(negative)],
+                items=[
+                    text("population.demographics.row_item", row=i + 2, value=values.iloc[i])
+                    for i in np.flatnonzero(negative)
+                ],
             )
             values = values.mask(negative)
         out[column] = values
@@ -131,8 +145,12 @@ def to_wide(raw: pd.DataFrame, config: DemographicsConfig, *, source: str) -> pd
     if duplicated.any():
         rows = raw.loc[duplicated, [*index, config.band_column]].astype(str)
         raise InputDataError(
-            f"{source}: {int(duplicated.sum())} duplicate rows for the same quarter, year and "
-            f"band, e.g. {rows.iloc[0].tolist()}. Remove the duplicates."
+            Message(
+                "population.demographics.duplicates",
+                source=source,
+                n=int(duplicated.sum()),
+                example=rows.iloc[0].tolist(),
+            )
         )
     wide = raw.pivot(index=index, columns=config.band_column, values=config.value_column)
     wide.columns = [str(c) for c in wide.columns]
@@ -143,8 +161,12 @@ def _require_columns(frame: pd.DataFrame, columns: list[str], source: str) -> No
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputDataError(
-            f"{source}: column(s) {missing} not found; the table has {list(frame.columns)}. "
-            "Fix the column names in the [demographics] section of the study file."
+            Message(
+                "population.demographics.columns_missing",
+                source=source,
+                missing=missing,
+                columns=list(frame.columns),
+            )
         )
 
 
@@ -185,8 +207,12 @@ def canonical_counts(
         years = pd.to_numeric(frame[config.year_column], errors="coerce")
         if years.isna().any():
             raise InputDataError(
-                f"{source}: column {config.year_column!r} has values that are not years "
-                f"(rows {[int(i) + 2 for i in np.flatnonzero(years.isna())][:10]})."
+                Message(
+                    "population.demographics.bad_years",
+                    source=source,
+                    column=repr(config.year_column),
+                    rows=[int(i) + 2 for i in np.flatnonzero(years.isna())][:10],
+                )
             )
     else:
         years = pd.Series(config.year, index=frame.index)
@@ -203,10 +229,13 @@ def canonical_counts(
             report.add(
                 "age_group_unavailable",
                 "demographics",
-                f"Age group {group} ({format_age_range(parse_age_range(groups[group]))}) "
-                f"cannot be formed from the bands of {source} "
-                f"({', '.join(f'{b}={r}' for b, r in config.bands.items())}); indicators that "
-                "need it are not computed.",
+                Message(
+                    "population.demographics.group_unavailable",
+                    group=group,
+                    range=format_age_range(parse_age_range(groups[group])),
+                    source=source,
+                    bands=", ".join(f"{b}={r}" for b, r in config.bands.items()),
+                ),
                 severity="info",
             )
             continue
@@ -219,8 +248,14 @@ def canonical_counts(
                 report.add(
                     "bands_inconsistent",
                     "demographics",
-                    f"{source}: {' + '.join(first)} and {' + '.join(other)} both form {group} "
-                    f"but differ in {int(differs.sum())} row(s); {' + '.join(first)} is used.",
+                    Message(
+                        "population.demographics.bands_inconsistent",
+                        source=source,
+                        first=" + ".join(first),
+                        other=" + ".join(other),
+                        group=group,
+                        n=int(differs.sum()),
+                    ),
                     items=_row_labels(out, differs),
                 )
     _check_total_gap(out, source=source, report=report)
@@ -248,9 +283,14 @@ def _check_total_gap(frame: pd.DataFrame, *, source: str, report: QualityReport)
         report.add(
             "bands_vs_total",
             "demographics",
-            f"{source}, {year}: age bands do not add up to the total in {len(sub)} quarter(s) "
-            f"(city: bands {city_bands:,.0f} vs total {city_total:,.0f}). Shares use the "
-            "published total as denominator.",
+            Message(
+                "population.demographics.bands_vs_total",
+                source=source,
+                year=year,
+                n=len(sub),
+                bands=f"{city_bands:,.0f}",
+                total=f"{city_total:,.0f}",
+            ),
             # "quarter, year: difference"; disclosure control masks withheld differences
             items=[f"{q}, {year}: {d:+,.0f}" for q, d in zip(sub["quarter_id"], g, strict=True)],
         )

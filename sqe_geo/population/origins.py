@@ -19,6 +19,7 @@ import pandas as pd
 from pyproj import CRS
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
 from sqe_geo.quality import QualityReport, Severity
 
 #: The age-group vocabulary of origins and quarter demographics (default bands in brackets):
@@ -58,39 +59,45 @@ def attach_report(result: _Frame, report: QualityReport, created: bool) -> _Fram
 def check_quarters(quarters: gpd.GeoDataFrame, *, layer: str = "quarters") -> None:
     """Validate the quarters layer: ``quarter_id`` strings, unique, a projected CRS."""
     if not isinstance(quarters, gpd.GeoDataFrame):
-        raise InputDataError(f"{layer}: expected a GeoDataFrame of quarter polygons.")
+        raise InputDataError(Message("population.origins.not_a_layer", layer=layer))
     if "quarter_id" not in quarters.columns:
         raise InputDataError(
-            f"{layer}: column 'quarter_id' is missing (found {list(quarters.columns)}); "
-            "rename the quarter number column to 'quarter_id'."
+            Message("population.origins.no_quarter_id", layer=layer, found=list(quarters.columns))
         )
     ids = quarters["quarter_id"]
     if not pd.api.types.is_string_dtype(ids) or ids.isna().any():
         raise InputDataError(
-            f"{layer}: 'quarter_id' must hold strings such as '01' (found dtype {ids.dtype}); "
-            "convert it, e.g. quarters['quarter_id'] = quarters['quarter_id'].map('{:02d}'.format)."
+            Message("population.origins.quarter_id_not_text", layer=layer, dtype=str(ids.dtype))
         )
     dup = ids[ids.duplicated()].unique()
     if len(dup):
         raise InputDataError(
-            f"{layer}: 'quarter_id' values are not unique ({', '.join(map(str, dup[:10]))}); "
-            "dissolve the quarters by 'quarter_id' first."
+            Message(
+                "population.origins.quarter_id_not_unique",
+                layer=layer,
+                ids=", ".join(map(str, dup[:10])),
+            )
         )
     if quarters.crs is None:
-        raise InputDataError(
-            f"{layer}: the layer has no CRS; set it (e.g. quarters.set_crs('EPSG:25832'))."
-        )
+        raise InputDataError(Message("population.origins.quarters_no_crs", layer=layer))
     if not CRS.from_user_input(quarters.crs).is_projected:
         raise InputDataError(
-            f"{layer}: CRS {quarters.crs.to_string()} is geographic; reproject the quarters to "
-            "the metric analysis CRS first (e.g. quarters.to_crs('EPSG:25832'))."
+            Message(
+                "population.origins.quarters_geographic", layer=layer, crs=quarters.crs.to_string()
+            )
         )
 
 
-def check_group(name: str, *, where: str) -> None:
+def check_group(name: str, *, where: Message | str) -> None:
+    """Refuse a name that is not in :data:`AGE_GROUPS`; ``where`` says where it was found."""
     if name not in AGE_GROUPS:
         raise InputDataError(
-            f"{where}: '{name}' is not an age group; use one of {', '.join(AGE_GROUPS)}."
+            Message(
+                "population.origins.not_an_age_group",
+                where=where,
+                name=name,
+                groups=", ".join(AGE_GROUPS),
+            )
         )
 
 
@@ -151,9 +158,9 @@ def split_outside(
     *,
     report: QualityReport,
     layer: str,
-    what: str,
+    what: Message,
     severity: Severity = "warning",
-    hint: str = "Check the CRS of the layer or the extent of the quarters.",
+    hint: Message | None = None,
 ) -> np.ndarray:
     """Report records with residents that lie outside every quarter; return the inside mask."""
     inside = pd.notna(quarter_id)
@@ -163,27 +170,32 @@ def split_outside(
         report.add(
             "outside_quarters",
             layer,
-            f"{int(outside.sum())} {what} with residents lie outside every quarter and were "
-            f"dropped; residents lost: {residents_text(lost)}. {hint}",
+            Message(
+                "population.origins.outside_quarters",
+                n=int(outside.sum()),
+                what=what,
+                residents=residents_text(lost),
+                hint=hint or Message("population.origins.outside_hint"),
+            ),
             severity=severity,
             items=ids[outside],
         )
     return inside
 
 
-def report_ties(report: QualityReport, layer: str, n_ties: int, what: str) -> None:
+def report_ties(report: QualityReport, layer: str, n_ties: int, what: Message) -> None:
+    """Report records that lie on a boundary between quarters (``what``: what they are)."""
     if n_ties:
         report.add(
             "boundary_ties",
             layer,
-            f"{n_ties} {what} lie exactly on a boundary between quarters; each was assigned "
-            "to the quarter listed first in the quarters layer.",
+            Message("population.origins.boundary_ties", n=n_ties, what=what),
             severity="info",
             count=n_ties,
         )
 
 
-def check_counts(values: pd.DataFrame, *, where: str) -> pd.DataFrame:
+def check_counts(values: pd.DataFrame, *, where: Message | str) -> pd.DataFrame:
     """Coerce count columns to float, refuse negative values; NaN stays NaN."""
     out = {}
     for column in values.columns:
@@ -191,13 +203,16 @@ def check_counts(values: pd.DataFrame, *, where: str) -> pd.DataFrame:
         bad = values[column].notna() & series.isna()
         if bad.any():
             raise InputDataError(
-                f"{where}: column '{column}' holds non-numeric values "
-                f"({', '.join(map(str, values[column][bad].unique()[:5]))}); clean the column."
+                Message(
+                    "population.origins.counts_not_numeric",
+                    where=where,
+                    column=column,
+                    values=", ".join(map(str, values[column][bad].unique()[:5])),
+                )
             )
         if (series < 0).any():
             raise InputDataError(
-                f"{where}: column '{column}' holds negative resident counts; counts must be "
-                "≥ 0 (a negative nodata value may be missing from the file's metadata)."
+                Message("population.origins.counts_negative", where=where, column=column)
             )
         out[column] = series.astype("float64")
     return pd.DataFrame(out, index=values.index)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
 from sqe_geo.population.origins import (
     assign_quarters,
     attach_report,
@@ -67,22 +68,26 @@ def origins_from_points(
     check_quarters(quarters)
     layer = "population_points"
     if points.crs is None:
-        raise InputDataError(
-            f"{layer}: the point layer has no CRS; set it (e.g. points.set_crs('EPSG:4326'))."
-        )
+        raise InputDataError(Message("population.points.no_crs", layer=layer))
     missing = [c for c in count_columns if c not in points.columns]
     if missing:
         raise InputDataError(
-            f"{layer}: count column(s) {missing} not found (columns: {list(points.columns)}); "
-            "fix count_columns."
+            Message(
+                "population.points.count_columns_missing",
+                layer=layer,
+                missing=missing,
+                columns=list(points.columns),
+            )
         )
     for column, group in count_columns.items():
         check_group(group, where=f"count_columns[{column!r}]")
     groups = list(count_columns.values())
     if len(set(groups)) != len(groups):
-        raise InputDataError(f"{layer}: count_columns maps two columns to the same age group.")
+        raise InputDataError(Message("population.points.group_twice", layer=layer))
     if id_column is not None and id_column not in points.columns:
-        raise InputDataError(f"{layer}: id column '{id_column}' not found; fix id_column.")
+        raise InputDataError(
+            Message("population.points.id_column_missing", layer=layer, column=id_column)
+        )
     ids = (
         points[id_column].astype(str).to_numpy()
         if id_column is not None
@@ -96,8 +101,11 @@ def origins_from_points(
         report.add(
             "missing_counts",
             layer,
-            f"{int((n_missing > 0).sum())} points have empty count values "
-            f"({int(n_missing.sum())} values), read as 0 residents.",
+            Message(
+                "population.points.missing_counts",
+                n=int((n_missing > 0).sum()),
+                values=int(n_missing.sum()),
+            ),
             items=ids[n_missing > 0],
         )
         counts = counts.fillna(0.0)
@@ -106,22 +114,24 @@ def origins_from_points(
     types = set(geoms[~empty].geom_type.unique())
     if types - {"Point"}:
         raise InputDataError(
-            f"{layer}: geometries must be points (found {sorted(types)}); use centroids or "
-            "representative points of buildings."
+            Message("population.points.not_points", layer=layer, types=sorted(types))
         )
     if empty.any():
         report.add(
             "missing_geometry",
             layer,
-            f"{int(empty.sum())} points have no geometry and were dropped; residents lost: "
-            f"{residents_text(counts.loc[empty])}.",
+            Message(
+                "population.points.missing_geometry",
+                n=int(empty.sum()),
+                residents=residents_text(counts.loc[empty]),
+            ),
             items=ids[empty],
         )
     keep = ~empty
     ids, counts = ids[keep], counts.loc[keep].reset_index(drop=True)
     geoms = gpd.GeoSeries(geoms[keep].values, crs=points.crs).to_crs(quarters.crs)
     quarter_id, ties = assign_quarters(geoms.values, quarters)
-    report_ties(report, layer, ties, "points")
+    report_ties(report, layer, ties, Message("population.what.points"))
     has_people = (counts > 0).any(axis=1).to_numpy()
     inside = pd.notna(quarter_id)
     split_outside(
@@ -130,14 +140,13 @@ def origins_from_points(
         counts.loc[has_people],
         report=report,
         layer=layer,
-        what="points",
+        what=Message("population.what.points"),
     )
     if (~inside & ~has_people).any():
         report.add(
             "outside_quarters_empty",
             layer,
-            f"{int((~inside & ~has_people).sum())} points without residents lie outside every "
-            "quarter and were dropped (no residents lost).",
+            Message("population.points.outside_empty", n=int((~inside & ~has_people).sum())),
             severity="info",
             items=ids[~inside & ~has_people],
         )

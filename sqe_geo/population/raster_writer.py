@@ -17,6 +17,7 @@ import rasterio
 from affine import Affine
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
 from sqe_geo.population.origins import AGE_GROUPS, check_counts
 
 
@@ -56,20 +57,23 @@ def write_population_raster(
     """
     path = Path(path)
     if origins.crs is None:
-        raise InputDataError("origins: the layer has no CRS; set it before writing a raster.")
+        raise InputDataError(Message("population.writer.no_crs"))
     if columns is None:
         columns = [g for g in AGE_GROUPS if g in origins.columns]
     missing = [c for c in columns if c not in origins.columns]
     if not columns or missing:
         raise InputDataError(
-            f"write_population_raster: columns {missing or '(none)'} not found in the layer "
-            f"(columns: {list(origins.columns)}); pass columns=."
+            Message(
+                "population.writer.columns_missing",
+                missing=missing or "(none)",
+                columns=list(origins.columns),
+            )
         )
     if resolution <= 0:
-        raise InputDataError("write_population_raster: resolution must be > 0.")
+        raise InputDataError(Message("population.writer.bad_resolution"))
     points = origins.geometry if crs is None else origins.geometry.to_crs(crs)
     if len(points) == 0:
-        raise InputDataError("write_population_raster: the layer has no points to write.")
+        raise InputDataError(Message("population.writer.no_points"))
     if set(points.geom_type.unique()) - {"Point"}:
         points = points.centroid
     x, y = points.x.to_numpy(), points.y.to_numpy()

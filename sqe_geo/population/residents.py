@@ -25,6 +25,7 @@ import pandas as pd
 import rasterio
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
 from sqe_geo.population.origins import (
     AGE_GROUPS,
     assign_quarters,
@@ -50,10 +51,14 @@ def _band_groups(
         for i, name in enumerate(descriptions, start=1):
             if not name:
                 raise InputDataError(
-                    f"{path}: band {i} has no description; name the bands after the age groups "
-                    f"({', '.join(AGE_GROUPS)}) or pass band_groups={{{i}: 'total', ...}}."
+                    Message(
+                        "population.raster.band_without_name",
+                        path=str(path),
+                        band=i,
+                        groups=", ".join(AGE_GROUPS),
+                    )
                 )
-            check_group(name, where=f"{path}: band {i} description")
+            check_group(name, where=Message("population.raster.band_name", path=str(path), band=i))
             mapping[i] = name
     else:
         mapping = {}
@@ -62,23 +67,31 @@ def _band_groups(
             if isinstance(key, str):
                 if key not in descriptions:
                     raise InputDataError(
-                        f"{path}: no band is described as '{key}' (descriptions: "
-                        f"{list(descriptions)}); fix band_groups."
+                        Message(
+                            "population.raster.no_such_band_name",
+                            path=str(path),
+                            name=key,
+                            names=list(descriptions),
+                        )
                     )
                 index = list(descriptions).index(key) + 1
             else:
                 index = int(key)
                 if not 1 <= index <= len(descriptions):
                     raise InputDataError(
-                        f"{path}: band {index} does not exist (the file has "
-                        f"{len(descriptions)} bands; bands count from 1); fix band_groups."
+                        Message(
+                            "population.raster.no_such_band",
+                            path=str(path),
+                            band=index,
+                            n=len(descriptions),
+                        )
                     )
             mapping[index] = group
     groups = list(mapping.values())
     dup = {g for g in groups if groups.count(g) > 1}
     if dup:
         raise InputDataError(
-            f"{path}: several bands map to the age group(s) {sorted(dup)}; map each group once."
+            Message("population.raster.group_twice", path=str(path), groups=sorted(dup))
         )
     return mapping
 
@@ -123,17 +136,16 @@ def origins_from_raster(
     check_quarters(quarters)
     path = Path(path)
     if not path.exists():
-        raise InputDataError(f"{path}: population raster not found; check the path.")
+        raise InputDataError(Message("population.raster.not_found", path=str(path)))
     try:
         src_ctx = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        raise InputDataError(f"{path}: cannot be read as a raster ({exc}).") from exc
+        raise InputDataError(
+            Message("population.raster.unreadable", path=str(path), error=str(exc))
+        ) from exc
     with src_ctx as src:
         if src.crs is None:
-            raise InputDataError(
-                f"{path}: the raster has no CRS; write it with a CRS (e.g. EPSG:3035 for "
-                "Zensus grids)."
-            )
+            raise InputDataError(Message("population.raster.no_crs", path=str(path)))
         mapping = _band_groups(path, src.descriptions, band_groups)
         ignored = sorted(set(range(1, src.count + 1)) - set(mapping))
         bands = sorted(mapping)
@@ -143,16 +155,13 @@ def origins_from_raster(
         report.add(
             "bands_ignored",
             "population_raster",
-            f"{path.name}: bands {ignored} are not mapped to an age group and were not read.",
+            Message("population.raster.bands_ignored", file=path.name, bands=ignored),
             severity="info",
             items=ignored,
         )
     data = np.nan_to_num(data, nan=0.0)
     if (data < 0).any():
-        raise InputDataError(
-            f"{path}: the raster holds negative counts; set the file's nodata value or "
-            "clean the bands."
-        )
+        raise InputDataError(Message("population.raster.negative", path=str(path)))
     rows, cols = np.nonzero((data > 0).any(axis=0))
     # Explicit affine arithmetic: `Affine * coords` is deprecated in affine 3.
     cc, rr = cols + 0.5, rows + 0.5
@@ -162,9 +171,14 @@ def origins_from_raster(
     ids = ("r" + pd.Series(rows).astype(str) + "c" + pd.Series(cols).astype(str)).to_numpy()
     centres = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=raster_crs).to_crs(quarters.crs)
     quarter_id, ties = assign_quarters(centres.values, quarters)
-    report_ties(report, "population_raster", ties, "cell centres")
+    report_ties(report, "population_raster", ties, Message("population.what.cell_centres"))
     inside = split_outside(
-        ids, quarter_id, counts, report=report, layer="population_raster", what="cells"
+        ids,
+        quarter_id,
+        counts,
+        report=report,
+        layer="population_raster",
+        what=Message("population.what.cells"),
     )
     result = origins_frame(
         ids[inside],

@@ -19,11 +19,13 @@ import shapely
 from pyproj import CRS
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
 from sqe_geo.population.origins import (
     AGE_GROUPS,
     assign_quarters,
     attach_report,
     check_counts,
+    check_group,
     check_quarters,
     new_report,
     origins_frame,
@@ -49,33 +51,95 @@ def _resolution(cells: gpd.GeoDataFrame, resolution_m: float | None) -> float:
             metres = found[0].astype(int) * np.where(found[1] == "km", 1000, 1)
             if metres.nunique() == 1:
                 return float(metres.iloc[0])
-    raise InputDataError(
-        "zensus cells: cannot tell the cell size (no 'RESxxxm' in cell_id); pass resolution_m."
-    )
+    raise InputDataError(Message("population.zensus.no_resolution"))
 
 
 def _count_columns(cells: pd.DataFrame, count_columns: Mapping[str, str] | None) -> dict[str, str]:
     if count_columns is None:
         mapping = {g: g for g in AGE_GROUPS if g in cells.columns}
         if not mapping:
-            raise InputDataError(
-                "zensus cells: no age-group column (total, young, …); call "
-                "zensus_age_groups(cells) first or pass count_columns={'Einwohner': 'total'}."
-            )
+            raise InputDataError(Message("population.zensus.no_age_groups"))
         return mapping
     missing = [c for c in count_columns if c not in cells.columns]
     if missing:
         raise InputDataError(
-            f"zensus cells: column(s) {missing} not found (columns: {list(cells.columns)}); "
-            "fix count_columns."
+            Message(
+                "population.zensus.count_columns_missing",
+                missing=missing,
+                columns=list(cells.columns),
+            )
         )
     for column, group in count_columns.items():
-        if group not in AGE_GROUPS:
-            raise InputDataError(
-                f"count_columns[{column!r}]: '{group}' is not an age group; use one of "
-                f"{', '.join(AGE_GROUPS)}."
-            )
+        check_group(group, where=f"count_columns[{column!r}]")
     return dict(count_columns)
+
+
+def _centres_and_squares(
+    geoms: np.ndarray, crs: object, res: float, quarters_crs: object
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres and cell squares (from either) in the CRS of the quarters."""
+    if len(geoms) and shapely.get_type_id(geoms).max() == 0:  # points: build the squares
+        x, y = shapely.get_x(geoms), shapely.get_y(geoms)
+        squares = shapely.box(x - res / 2, y - res / 2, x + res / 2, y + res / 2)
+        centres = geoms
+    else:
+        squares = geoms
+        centres = shapely.centroid(geoms)
+    centres_q = gpd.GeoSeries(centres, crs=crs).to_crs(quarters_crs).values
+    squares_q = gpd.GeoSeries(squares, crs=crs).to_crs(quarters_crs).values
+    return np.asarray(centres_q), np.asarray(squares_q)
+
+
+def _share_inside_study(
+    squares: np.ndarray, inside: np.ndarray, quarters: gpd.GeoDataFrame
+) -> np.ndarray:
+    """Area share inside the quarters of each cell whose centre is outside every quarter.
+
+    Such cells lie wholly outside (neighbouring municipalities inside the reading bbox,
+    expected) or overlap a quarter partly (residents lost at the edge); 0 for the others.
+    """
+    frac = np.zeros(len(squares))
+    if not (~inside).any():
+        return frac
+    hits = np.flatnonzero(~inside)[
+        np.unique(quarters.sindex.query(squares[~inside], predicate="intersects")[0])
+    ]
+    if len(hits):
+        study = shapely.union_all(shapely.make_valid(quarters.geometry.to_numpy()))
+        sq = squares[hits]
+        frac[hits] = shapely.area(shapely.intersection(sq, study)) / shapely.area(sq)
+    return frac
+
+
+def _report_cut_cells(
+    report: QualityReport,
+    ids: np.ndarray,
+    counts: pd.DataFrame,
+    squares: np.ndarray,
+    quarter_id: np.ndarray,
+    quarters: gpd.GeoDataFrame,
+) -> None:
+    """Report cells (inside a quarter) cut by a quarter boundary, by area share outside."""
+    geom_by_id = pd.Series(
+        shapely.make_valid(quarters.geometry.to_numpy()), index=quarters["quarter_id"].to_numpy()
+    )
+    own = geom_by_id.loc[quarter_id].to_numpy()
+    frac_in = shapely.area(shapely.intersection(squares, own)) / shapely.area(squares)
+    cut = frac_in < 1 - 1e-6
+    if cut.any():
+        cut_counts = counts.loc[cut]
+        moved = cut_counts.mul(1 - frac_in[cut], axis=0)
+        report.add(
+            "zensus_cells_cut",
+            "zensus",
+            Message(
+                "population.zensus.cells_cut",
+                n=int(cut.sum()),
+                residents=residents_text(cut_counts),
+                across=residents_text(moved),
+            ),
+            items=ids[cut],
+        )
 
 
 def zensus_to_origins(
@@ -123,7 +187,7 @@ def zensus_to_origins(
     report, created = new_report(report)
     check_quarters(quarters)
     if cells.crs is None:
-        raise InputDataError("zensus cells: no CRS; Zensus grids are EPSG:3035 (set_crs).")
+        raise InputDataError(Message("population.zensus.cells_no_crs"))
     mapping = _count_columns(cells, count_columns)
     res = _resolution(cells, resolution_m)
     ids = (
@@ -139,49 +203,36 @@ def zensus_to_origins(
         report.add(
             "missing_counts",
             "zensus",
-            f"{int(n_nan.sum())} cells have missing (blocked or unreadable) counts in "
-            f"{[g for g in counts.columns if counts[g].isna().any()]}, read as 0.",
+            Message(
+                "population.zensus.missing_counts",
+                n=int(n_nan.sum()),
+                groups=[g for g in counts.columns if counts[g].isna().any()],
+            ),
             items=ids[n_nan],
         )
         counts = counts.fillna(0.0)
     has_people = (counts > 0).any(axis=1).to_numpy()
     ids, counts = ids[has_people], counts.loc[has_people].reset_index(drop=True)
-    geoms = cells.geometry.to_numpy()[has_people]
-    if len(geoms) and shapely.get_type_id(geoms).max() == 0:  # points: build the squares
-        x, y = shapely.get_x(geoms), shapely.get_y(geoms)
-        squares = shapely.box(x - res / 2, y - res / 2, x + res / 2, y + res / 2)
-        centres = geoms
-    else:
-        squares = geoms
-        centres = shapely.centroid(geoms)
-    centres_q = gpd.GeoSeries(centres, crs=cells.crs).to_crs(quarters.crs).values
-    squares_q = gpd.GeoSeries(squares, crs=cells.crs).to_crs(quarters.crs).values
+    centres_q, squares_q = _centres_and_squares(
+        cells.geometry.to_numpy()[has_people], cells.crs, res, quarters.crs
+    )
     quarter_id, ties = assign_quarters(centres_q, quarters)
-    report_ties(report, "zensus", ties, "cell centres")
+    report_ties(report, "zensus", ties, Message("population.what.cell_centres"))
 
     inside = pd.notna(quarter_id)
-    # Cells outside every quarter: wholly outside (neighbouring municipalities inside the
-    # reading bbox, expected) or overlapping a quarter partly (residents lost at the edge).
-    partly = np.zeros(len(ids), dtype=bool)
-    frac_partly = np.zeros(len(ids))
-    if (~inside).any():
-        hits = np.flatnonzero(~inside)[
-            np.unique(quarters.sindex.query(squares_q[~inside], predicate="intersects")[0])
-        ]
-        if len(hits):
-            study = shapely.union_all(shapely.make_valid(quarters.geometry.to_numpy()))
-            sq = squares_q[hits]
-            frac_partly[hits] = shapely.area(shapely.intersection(sq, study)) / shapely.area(sq)
-            partly = frac_partly > 1e-9  # squares merely touching a quarter are wholly outside
+    frac_partly = _share_inside_study(squares_q, inside, quarters)
+    partly = frac_partly > 1e-9  # squares merely touching a quarter are wholly outside
     if partly.any():
         lost = counts.loc[partly]
         report.add(
             "zensus_cells_partly_inside",
             "zensus",
-            f"{int(partly.sum())} cells overlap a quarter but have their centre outside every "
-            f"quarter and were dropped; residents in these cells: {residents_text(lost)}; by "
-            f"area about {residents_text(lost.mul(frac_partly[partly], axis=0))} of them live "
-            "inside.",
+            Message(
+                "population.zensus.cells_partly_inside",
+                n=int(partly.sum()),
+                residents=residents_text(lost),
+                inside=residents_text(lost.mul(frac_partly[partly], axis=0)),
+            ),
             items=ids[partly],
         )
     wholly = ~inside & ~partly
@@ -191,32 +242,18 @@ def zensus_to_origins(
         counts.loc[wholly],
         report=report,
         layer="zensus",
-        what="cells",
+        what=Message("population.what.cells"),
         severity="info",
-        hint="They lie wholly outside the quarters (expected when the bounding box covers "
-        "neighbouring municipalities).",
+        hint=Message("population.zensus.outside_hint"),
     )
-
-    # Cells cut by a boundary: share of the square inside its own quarter.
-    geom_by_id = pd.Series(
-        shapely.make_valid(quarters.geometry.to_numpy()), index=quarters["quarter_id"].to_numpy()
+    _report_cut_cells(
+        report,
+        ids[inside],
+        counts.loc[inside].reset_index(drop=True),
+        squares_q[inside],
+        quarter_id[inside],
+        quarters,
     )
-    own = geom_by_id.loc[quarter_id[inside]].to_numpy()
-    sq_in = squares_q[inside]
-    frac_in = shapely.area(shapely.intersection(sq_in, own)) / shapely.area(sq_in)
-    cut = frac_in < 1 - 1e-6
-    if cut.any():
-        cut_counts = counts.loc[inside].reset_index(drop=True).loc[cut]
-        moved = cut_counts.mul(1 - frac_in[cut], axis=0)
-        report.add(
-            "zensus_cells_cut",
-            "zensus",
-            f"{int(cut.sum())} cells are cut by a quarter boundary and were assigned wholly "
-            f"to the quarter of their centre; residents in these cells: "
-            f"{residents_text(cut_counts)}; by area about {residents_text(moved)} of them "
-            "live across the boundary.",
-            items=ids[inside][cut],
-        )
     result = origins_frame(
         ids[inside],
         quarter_id[inside],
@@ -263,7 +300,7 @@ def zensus_to_quarters(
     report.add(
         "zensus_cell_key",
         "zensus",
-        f"Quarter sums from the grid: {CELL_KEY_NOTE}",
+        Message("population.zensus.cell_key_quarters", note=CELL_KEY_NOTE),
         severity="info",
     )
     return attach_report(sums, report, created)
@@ -298,8 +335,7 @@ def zensus_to_raster(
     """
     if cells.crs is None or CRS.from_user_input(cells.crs) != CRS.from_user_input(ZENSUS_CRS):
         raise InputDataError(
-            f"zensus_to_raster: cells must be in {ZENSUS_CRS} (found {cells.crs}); the Zensus "
-            "grid is only a grid in its own CRS."
+            Message("population.zensus.raster_crs", crs=ZENSUS_CRS, found=str(cells.crs))
         )
     res = _resolution(cells, resolution_m)
     points = cells

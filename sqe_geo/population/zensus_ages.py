@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sqe_geo.i18n.messages import Message
 from sqe_geo.population.origins import AGE_GROUPS, attach_report, new_report
 from sqe_geo.quality import QualityReport
 
@@ -150,9 +151,13 @@ def zensus_age_groups(
         report.add(
             "zensus_age_groups",
             "zensus",
-            "Age groups derived from the Zensus grid: "
-            + "; ".join(f"{g} = {src}" for g, src in derived.items())
-            + (f". NON-DEFAULT definition: {definition}." if variant else "."),
+            Message(
+                "population.zensus_ages.derived_variant"
+                if variant
+                else "population.zensus_ages.derived",
+                derived="; ".join(f"{g} = {src}" for g, src in derived.items()),
+                definition=definition,
+            ),
             severity="warning" if variant else "info",
             items=list(derived),
         )
@@ -160,9 +165,7 @@ def zensus_age_groups(
         report.add(
             "zensus_age_groups_not_derivable",
             "zensus",
-            "The published age bands do not tile these groups exactly, so they were not "
-            f"derived: {', '.join(not_derivable)}. Use quarter demographics for them "
-            "(e.g. with sqe_geo.population.dasymetric.reallocate_to_year).",
+            Message("population.zensus_ages.not_derivable", groups=", ".join(not_derivable)),
             severity="info",
             items=not_derivable,
         )

@@ -17,6 +17,7 @@ each topic is perturbed on its own. Grid sums therefore need not add up to offic
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ import shapely
 from pyproj import CRS, Transformer
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
+from sqe_geo.io.table_numbers import to_numeric_column
 from sqe_geo.population.origins import attach_report, new_report
 from sqe_geo.quality import QualityReport
 
@@ -39,11 +42,13 @@ RESOLUTIONS: dict[str, int] = {"100m": 100, "1km": 1_000, "10km": 10_000}
 #: Values that mean "zero or blocked" (en dash; hyphen and em dash tolerated).
 BLOCKED_MARKS: tuple[str, ...] = ("–", "-", "—")
 
+#: The column of explanatory signs (``KLAMMERN``: limited reliability).
+FLAG_COLUMN = "werterlaeuternde_Zeichen"
 
-CELL_KEY_NOTE = (
-    "Zensus 2022 grid counts are perturbed by the cell-key method (each topic on its own): "
-    "sums over cells need not equal official totals and must not be presented as such."
-)
+#: The caveat on grid sums (cell-key perturbation), added to every reading and quarter sum.
+CELL_KEY_NOTE = Message("population.zensus.cell_key_note")
+
+_LAYER = "zensus"
 
 
 def _grid_columns(path: Path, columns: Sequence[str]) -> tuple[str, str, str, int]:
@@ -53,9 +58,7 @@ def _grid_columns(path: Path, columns: Sequence[str]) -> tuple[str, str, str, in
         if all(w in columns for w in wanted):
             return (*wanted, metres)
     raise InputDataError(
-        f"{path}: not a Zensus grid CSV: expected the columns GITTER_ID_100m, x_mp_100m, "
-        f"y_mp_100m (or _1km, _10km) separated by ';', found {list(columns)[:8]}. "
-        "Use the CSV from the Zensus 2022 ZIP unchanged."
+        Message("population.zensus.not_a_grid", path=str(path), found=list(columns)[:8])
     )
 
 
@@ -71,7 +74,7 @@ def _bbox_3035(
     if bbox is None:
         return None
     if len(bbox) != 4 or not (bbox[0] <= bbox[2] and bbox[1] <= bbox[3]):
-        raise InputDataError(f"bbox must be (minx, miny, maxx, maxy), got {tuple(bbox)}.")
+        raise InputDataError(Message("population.zensus.bad_bbox", bbox=tuple(bbox)))
     minx, miny, maxx, maxy = (float(v) for v in bbox)
     if bbox_crs is not None and CRS.from_user_input(bbox_crs) != CRS.from_user_input(ZENSUS_CRS):
         transformer = Transformer.from_crs(bbox_crs, ZENSUS_CRS, always_xy=True)
@@ -81,27 +84,130 @@ def _bbox_3035(
     return (minx - half_cell, miny - half_cell, maxx + half_cell, maxy + half_cell)
 
 
-def _to_number(text: pd.Series) -> pd.Series:
-    """Parse numbers with a decimal comma; unreadable text gives NaN."""
-    values = pd.to_numeric(text, errors="coerce")  # fast path: plain integers
-    retry = values.isna() & (text.astype(str).str.strip() != "")
-    if retry.any():
-        comma = text[retry].astype(str).str.strip().str.replace(",", ".", regex=False)
-        values = values.astype("float64")
-        values[retry] = pd.to_numeric(comma, errors="coerce")
-    return values.astype("float64")
-
-
 def _parse_values(text: pd.Series, blocked_value: float) -> tuple[pd.Series, int, int, pd.Series]:
-    """Parse one value column; return values, #blocked, #parenthesised, unparseable mask."""
+    """Parse one value column; return values, #blocked, #parenthesised, unparseable mask.
+
+    Numbers (decimal comma) are parsed by the package's table reader
+    (:func:`sqe_geo.io.table_numbers.to_numeric_column`); the Zensus marks ``–`` (zero or
+    blocked) and ``(…)`` (limited reliability) are handled here.
+    """
     s = text.fillna("").astype(str).str.strip()
     blocked = s.isin(BLOCKED_MARKS)
     paren = s.str.startswith("(") & s.str.endswith(")")
     s = s.str.strip("()").str.strip()
-    values = _to_number(s)
+    values, bad = to_numeric_column(s.astype("string"), ",")
     values = values.mask(blocked, blocked_value)
-    bad = values.isna() & ~blocked & (s != "")
-    return values.astype("float64"), int(blocked.sum()), int(paren.sum()), bad
+    return values.astype("float64"), int(blocked.sum()), int(paren.sum()), bad & ~blocked
+
+
+@dataclass
+class _Values:
+    """The parsed value columns of the cells and what was seen while parsing them."""
+
+    columns: dict[str, Any]
+    blocked: dict[str, int] = field(default_factory=dict)
+    n_paren: int = 0
+    unparseable: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    flagged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+def _parse_cells(frame: pd.DataFrame, chunks: _Chunks, blocked_value: float) -> _Values:
+    """Parse every value column of the kept cells (one pass per column, vectorised)."""
+    parsed = _Values(
+        columns={"cell_id": frame[chunks.id_col].astype("str").to_numpy()},
+        unparseable=np.zeros(len(frame), dtype=bool),
+        flagged=np.zeros(len(frame), dtype=bool),
+    )
+    for column in chunks.value_cols:
+        values, n_blocked, n_p, bad = _parse_values(frame[column], blocked_value)
+        parsed.columns[column] = values.to_numpy()
+        parsed.n_paren += n_p
+        parsed.unparseable |= bad.to_numpy()
+        if n_blocked:
+            parsed.blocked[column] = n_blocked
+    if FLAG_COLUMN in frame.columns:
+        flags = frame[FLAG_COLUMN].fillna("").astype(str).str.strip()
+        parsed.columns[FLAG_COLUMN] = flags.to_numpy()
+        parsed.flagged = flags.str.upper().str.contains("KLAMMER", regex=False).to_numpy()
+    return parsed
+
+
+def _check_arguments(path: Path, blocked_as: str, geometry: str, chunksize: int) -> None:
+    if not path.exists():
+        raise InputDataError(Message("population.zensus.not_found", path=str(path)))
+    if blocked_as not in ("zero", "missing"):
+        raise InputDataError(Message("population.zensus.bad_blocked_as", value=repr(blocked_as)))
+    if geometry not in ("centre", "cell"):
+        raise InputDataError(Message("population.zensus.bad_geometry", value=repr(geometry)))
+    if chunksize < 1:
+        raise InputDataError(Message("population.zensus.bad_chunksize"))
+
+
+def _drop_missing_xy(
+    frame: pd.DataFrame, id_col: str, path: Path, report: QualityReport
+) -> pd.DataFrame:
+    bad_xy = frame["_x"].isna() | frame["_y"].isna()
+    if not bad_xy.any():
+        return frame
+    report.add(
+        "zensus_missing_coordinates",
+        _LAYER,
+        Message("population.zensus.missing_coordinates", file=path.name, n=int(bad_xy.sum())),
+        items=frame.loc[bad_xy, id_col],
+    )
+    return frame.loc[~bad_xy]
+
+
+def _cell_geometry(frame: pd.DataFrame, geometry: str, res: int) -> Any:
+    x, y = frame["_x"].to_numpy("float64"), frame["_y"].to_numpy("float64")
+    if geometry == "centre":
+        return gpd.points_from_xy(x, y)
+    half = res / 2
+    return shapely.box(x - half, y - half, x + half, y + half)
+
+
+def _report_values(
+    report: QualityReport, path: Path, gdf: gpd.GeoDataFrame, parsed: _Values, blocked_as: str
+) -> None:
+    """Findings on the values: blocked (``–``), KLAMMERN and parentheses, not numbers."""
+    if parsed.blocked:
+        n_blocked = sum(parsed.blocked.values())
+        read_as = "0" if blocked_as == "zero" else Message("population.zensus.read_as_missing")
+        report.add(
+            "zensus_blocked_values",
+            _LAYER,
+            Message(
+                "population.zensus.blocked_values",
+                file=path.name,
+                n=n_blocked,
+                read_as=read_as,
+                listed=", ".join(f"{c}: {n}" for c, n in parsed.blocked.items()),
+            ),
+            count=n_blocked,
+            items=[f"{c}={n}" for c, n in parsed.blocked.items()],
+        )
+    if parsed.flagged.any() or parsed.n_paren:
+        report.add(
+            "zensus_klammern",
+            _LAYER,
+            Message(
+                "population.zensus.klammern",
+                file=path.name,
+                n=int(parsed.flagged.sum()),
+                n_paren=parsed.n_paren,
+            ),
+            count=int(parsed.flagged.sum()),
+            items=gdf.loc[parsed.flagged, "cell_id"],
+        )
+    if parsed.unparseable.any():
+        report.add(
+            "zensus_unparseable",
+            _LAYER,
+            Message(
+                "population.zensus.unparseable", file=path.name, n=int(parsed.unparseable.sum())
+            ),
+            items=gdf.loc[parsed.unparseable, "cell_id"],
+        )
 
 
 def read_zensus_grid(
@@ -160,104 +266,80 @@ def read_zensus_grid(
     """
     report, created = new_report(report)
     path = Path(path)
-    if not path.exists():
-        raise InputDataError(f"{path}: Zensus grid CSV not found; check the path.")
-    if blocked_as not in ("zero", "missing"):
-        raise InputDataError(f"blocked_as must be 'zero' or 'missing', got {blocked_as!r}.")
-    if geometry not in ("centre", "cell"):
-        raise InputDataError(f"geometry must be 'centre' or 'cell', got {geometry!r}.")
-    if chunksize < 1:
-        raise InputDataError("chunksize must be ≥ 1.")
+    _check_arguments(path, blocked_as, geometry, chunksize)
     blocked_value = 0.0 if blocked_as == "zero" else np.nan
     try:
-        result = _read_chunks(path, "utf-8-sig", bbox, bbox_crs, columns, chunksize)
+        chunks = _read_chunks(path, "utf-8-sig", bbox, bbox_crs, columns, chunksize)
     except UnicodeDecodeError:
-        result = _read_chunks(path, "cp1252", bbox, bbox_crs, columns, chunksize)
+        chunks = _read_chunks(path, "cp1252", bbox, bbox_crs, columns, chunksize)
         report.add(
             "zensus_encoding",
-            "zensus",
-            f"{path.name} is not valid UTF-8 and was read as cp1252 (Windows-1252).",
+            _LAYER,
+            Message("population.zensus.cp1252", file=path.name),
             severity="info",
         )
-    frame, id_col, value_cols, res, n_rows, n_chunks = result
-    flag_col = "werterlaeuternde_Zeichen"
-
-    n_missing_xy = int(frame["_x"].isna().sum() + frame["_y"].isna().sum())
-    if n_missing_xy:
-        bad_xy = frame["_x"].isna() | frame["_y"].isna()
-        report.add(
-            "zensus_missing_coordinates",
-            "zensus",
-            f"{path.name}: {int(bad_xy.sum())} rows without readable cell-centre coordinates "
-            "were dropped.",
-            items=frame.loc[bad_xy, id_col],
-        )
-        frame = frame.loc[~bad_xy]
-
-    out: dict[str, Any] = {"cell_id": frame[id_col].astype("str").to_numpy()}
-    blocked_counts: dict[str, int] = {}
-    n_paren = 0
-    unparseable = np.zeros(len(frame), dtype=bool)
-    for column in value_cols:  # one pass per topic column, vectorised over cells
-        values, n_blocked, n_p, bad = _parse_values(frame[column], blocked_value)
-        out[column] = values.to_numpy()
-        n_paren += n_p
-        unparseable |= bad.to_numpy()
-        if n_blocked:
-            blocked_counts[column] = n_blocked
-    flagged = np.zeros(len(frame), dtype=bool)
-    if flag_col in frame.columns:
-        flags = frame[flag_col].fillna("").astype(str).str.strip()
-        out[flag_col] = flags.to_numpy()
-        flagged = flags.str.upper().str.contains("KLAMMER", regex=False).to_numpy()
-    x, y = frame["_x"].to_numpy("float64"), frame["_y"].to_numpy("float64")
-    if geometry == "centre":
-        geoms = gpd.points_from_xy(x, y)
-    else:
-        half = res / 2
-        geoms = shapely.box(x - half, y - half, x + half, y + half)
-    gdf = gpd.GeoDataFrame(pd.DataFrame(out), geometry=geoms, crs=ZENSUS_CRS)
-    gdf.attrs["zensus_resolution_m"] = res
-
-    where = "inside the bounding box" if bbox is not None else "(no bounding box)"
+    frame = _drop_missing_xy(chunks.frame, chunks.id_col, path, report)
+    parsed = _parse_cells(frame, chunks, blocked_value)
+    gdf = gpd.GeoDataFrame(
+        pd.DataFrame(parsed.columns),
+        geometry=_cell_geometry(frame, geometry, chunks.res),
+        crs=ZENSUS_CRS,
+    )
+    gdf.attrs["zensus_resolution_m"] = chunks.res
     report.add(
         "zensus_read",
-        "zensus",
-        f"{path.name}: scanned {n_rows:,} rows in {n_chunks} chunk(s) of at most "
-        f"{chunksize:,} rows; kept {len(gdf):,} cells of {res} m {where}.",
+        _LAYER,
+        Message(
+            "population.zensus.read_bbox" if bbox is not None else "population.zensus.read_all",
+            file=path.name,
+            n_rows=chunks.n_rows,
+            n_chunks=chunks.n_chunks,
+            chunksize=chunksize,
+            n_cells=len(gdf),
+            res=chunks.res,
+        ),
         severity="info",
         count=len(gdf),
     )
-    if blocked_counts:
-        listed = ", ".join(f"{c}: {n}" for c, n in blocked_counts.items())
-        read_as = "0" if blocked_as == "zero" else "missing (NaN)"
-        report.add(
-            "zensus_blocked_values",
-            "zensus",
-            f"{path.name}: {sum(blocked_counts.values())} values are '–' (zero or blocked for "
-            f"confidentiality) and were read as {read_as} ({listed}).",
-            count=sum(blocked_counts.values()),
-            items=[f"{c}={n}" for c, n in blocked_counts.items()],
-        )
-    if flagged.any() or n_paren:
-        report.add(
-            "zensus_klammern",
-            "zensus",
-            f"{path.name}: {int(flagged.sum())} cells are flagged KLAMMERN and {n_paren} "
-            "values are in parentheses (limited reliability); they are used as published.",
-            count=int(flagged.sum()),
-            items=gdf.loc[flagged, "cell_id"],
-        )
-    if unparseable.any():
-        report.add(
-            "zensus_unparseable",
-            "zensus",
-            f"{path.name}: {int(unparseable.sum())} cells hold values that are not numbers; "
-            "they were read as missing (NaN).",
-            items=gdf.loc[unparseable, "cell_id"],
-        )
-    report.add("zensus_cell_key", "zensus", f"{path.name}: {CELL_KEY_NOTE}", severity="info")
+    _report_values(report, path, gdf, parsed, blocked_as)
+    report.add(
+        "zensus_cell_key",
+        _LAYER,
+        Message("population.zensus.cell_key_file", file=path.name, note=CELL_KEY_NOTE),
+        severity="info",
+    )
     return attach_report(gdf, report, created)
+
+
+@dataclass(frozen=True)
+class _Chunks:
+    """The cells of the CSV inside the bounding box, values still text."""
+
+    frame: pd.DataFrame
+    id_col: str
+    value_cols: list[str]
+    res: int
+    n_rows: int
+    n_chunks: int
+
+
+def _value_columns(
+    path: Path, header: list[str], fixed: Sequence[str], columns: Sequence[str] | None
+) -> list[str]:
+    value_cols = [c for c in header if c not in (*fixed, FLAG_COLUMN)]
+    if columns is None:
+        return value_cols
+    missing = [c for c in columns if c not in value_cols]
+    if missing:
+        raise InputDataError(
+            Message(
+                "population.zensus.columns_missing",
+                path=str(path),
+                missing=missing,
+                columns=value_cols,
+            )
+        )
+    return list(columns)
 
 
 def _read_chunks(
@@ -267,23 +349,14 @@ def _read_chunks(
     bbox_crs: Any,
     columns: Sequence[str] | None,
     chunksize: int,
-) -> tuple[pd.DataFrame, str, list[str], int, int, int]:
+) -> _Chunks:
     """Read the CSV chunk by chunk with one encoding; filter each chunk to the bbox."""
     header = _clean_header(
         pd.read_csv(path, sep=";", nrows=0, encoding=encoding, encoding_errors="strict").columns
     )
     id_col, x_col, y_col, res = _grid_columns(path, header)
-    flag_col = "werterlaeuternde_Zeichen"
-    value_cols = [c for c in header if c not in (id_col, x_col, y_col, flag_col)]
-    if columns is not None:
-        missing = [c for c in columns if c not in value_cols]
-        if missing:
-            raise InputDataError(
-                f"{path}: column(s) {missing} not in the file (value columns: {value_cols}); "
-                "fix columns=."
-            )
-        value_cols = list(columns)
-    keep = [id_col, x_col, y_col, *value_cols] + ([flag_col] if flag_col in header else [])
+    value_cols = _value_columns(path, header, (id_col, x_col, y_col), columns)
+    keep = [id_col, x_col, y_col, *value_cols] + ([FLAG_COLUMN] if FLAG_COLUMN in header else [])
     box = _bbox_3035(bbox, bbox_crs, res / 2)
     reader = pd.read_csv(
         path,
@@ -315,8 +388,14 @@ def _read_chunks(
             if isinstance(exc, UnicodeDecodeError):
                 raise
             raise InputDataError(
-                f"{path}: the cell-centre columns {x_col}/{y_col} hold values that are not "
-                f"numbers near row {n_rows + 2} ({exc}); use the CSV from the Zensus ZIP unchanged."
+                Message(
+                    "population.zensus.bad_centres",
+                    path=str(path),
+                    x=x_col,
+                    y=y_col,
+                    row=n_rows + 2,
+                    error=str(exc),
+                )
             ) from exc
     frame = (
         pd.concat(parts, ignore_index=True)
@@ -326,7 +405,14 @@ def _read_chunks(
             | {"_x": pd.Series(dtype="float64"), "_y": pd.Series(dtype="float64")}
         )
     )
-    return frame, id_col, value_cols, res, n_rows, n_chunks
+    return _Chunks(frame, id_col, value_cols, res, n_rows, n_chunks)
 
 
-__all__ = ["BLOCKED_MARKS", "RESOLUTIONS", "ZENSUS_CRS", "read_zensus_grid"]
+__all__ = [
+    "BLOCKED_MARKS",
+    "CELL_KEY_NOTE",
+    "FLAG_COLUMN",
+    "RESOLUTIONS",
+    "ZENSUS_CRS",
+    "read_zensus_grid",
+]

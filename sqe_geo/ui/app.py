@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from sqe_geo.i18n.messages import use_language
 from sqe_geo.ui import state
 from sqe_geo.ui.texts import t
 
@@ -63,7 +64,7 @@ def main() -> None:
             t("language", lang),
             "lang",
             options=list(state.LANGUAGES),
-            format_func=lambda code: {"de": "Deutsch", "en": "English"}[code],
+            format_func=lambda code: t(f"lang_{code}", lang),
             horizontal=True,
         )
     lang = st.session_state["lang"]
@@ -82,4 +83,6 @@ def main() -> None:
         st.session_state["_deep_linked"] = True
         if wanted in PAGES and PAGES[wanted].url_path != current.url_path:
             st.switch_page(PAGES[wanted], query_params=st.query_params.to_dict())
-    current.run()
+    # library messages (errors, findings) render in the UI's language during the page run
+    with use_language(lang):
+        current.run()

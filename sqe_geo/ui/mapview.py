@@ -1,83 +1,66 @@
-"""Showing folium maps in the app fast: built once per selection, Leaflet served once.
+"""Showing folium maps in the app with streamlit-folium's documented ``st_folium``.
 
-``st_folium`` rebuilds and re-renders a folium map on every rerun and ships Leaflet as
-the map's ``default_js`` (the vendored copy is a 200 KB data: URL) with every map. Here:
-
-* the arguments that ``st_folium`` hands its frontend (script, header, links …) are
-  computed once per map key with ``st.cache_resource`` and reused on every rerun;
-* the vendored Leaflet is registered as the static folder of a (never drawn) component,
-  so Streamlit serves ``leaflet.js``/``leaflet.css`` once as cacheable files next to the
-  ``st_folium`` frame; the in-app map loads them by URL instead of as data: URLs. The
-  downloadable HTML maps keep the embedded copy (they must work standalone).
+A map is built once per cache key (``st.cache_resource``) and handed to ``st_folium`` as a
+copy on every rerun (``st_folium`` renames the elements of the map it is given). Leaflet
+comes from the vendored copy (:func:`sqe_geo.outputs.maps.use_local_assets`), so the app
+works without a CDN. A map whose layers change (indicator, year) keeps its base in the
+browser: the layers go through ``st_folium``'s ``feature_group_to_add``, which swaps them
+in the existing map without reloading the frame, Leaflet and the service layers, so zoom
+and position stay.
 """
 
 from __future__ import annotations
 
-import threading
+import copy
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import folium
 import streamlit as st
-import streamlit.components.v1 as components
-import streamlit_folium
+from streamlit_folium import st_folium
 
 from sqe_geo.outputs import maps
 
-# Registers the Leaflet folder under /component/<this module>.sqe_leaflet/ (served with
-# "Cache-Control: public"); st_folium's frame lives at /component/streamlit_folium.st_folium/
-_LEAFLET_COMPONENT = components.declare_component("sqe_leaflet", path=str(maps.LEAFLET_DIR))
-LEAFLET_URL = f"../{__name__}.sqe_leaflet/"
-_COMPONENT = streamlit_folium._component_func
-_CAPTURE_LOCK = threading.Lock()
 
-
-def served_assets(fmap: folium.Map) -> folium.Map:
-    """Point the map's Leaflet at the served copy (falls back to the embedded one)."""
-    if (maps.LEAFLET_DIR / "leaflet.js").is_file():
-        fmap.default_js = [("leaflet", LEAFLET_URL + "leaflet.js")]
-        fmap.default_css = [("leaflet_css", LEAFLET_URL + "leaflet.css")]
-    else:
-        maps.use_local_assets(fmap)
+@st.cache_resource(show_spinner=False, max_entries=96)
+def _cached_map(cache_key: Hashable, _build: Callable[[], folium.Map]) -> folium.Map:
+    fmap = _build()
+    maps.use_local_assets(fmap)
     return fmap
 
 
-def _capture(
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _cached_layers(
+    cache_key: Hashable, _build: Callable[[], folium.FeatureGroup]
+) -> folium.FeatureGroup:
+    return _build()
+
+
+def _draw(
     fmap: folium.Map,
+    *,
+    key: str,
+    height: int,
     returned_objects: list[str] | None,
-    feature_group: folium.FeatureGroup | None = None,
-) -> dict[str, Any]:
-    """The keyword arguments st_folium passes to its frontend for this map."""
-    captured: dict[str, Any] = {}
+    on_value: Callable[[dict[str, Any] | None], None] | None,
+    layers: folium.FeatureGroup | None = None,
+) -> dict[str, Any] | None:
+    def changed() -> None:
+        # st_folium has copied the map's value into st.session_state[key]
+        if on_value is not None:
+            on_value(st.session_state.get(key))
 
-    def keep(**kwargs: Any) -> None:
-        captured.update(kwargs)
-
-    with _CAPTURE_LOCK:
-        original = streamlit_folium._component_func
-        streamlit_folium._component_func = keep
-        try:
-            # render=False: st_folium renders the map itself once more anyway
-            streamlit_folium.st_folium(
-                fmap,
-                height=560,
-                use_container_width=True,
-                returned_objects=returned_objects,
-                render=False,
-                feature_group_to_add=feature_group,
-            )
-        finally:
-            streamlit_folium._component_func = original
-    captured.pop("on_change", None)
-    return captured
-
-
-@st.cache_resource(show_spinner=False, max_entries=96)
-def _frontend_args(
-    cache_key: Hashable, _build: Callable[[], folium.Map], returned: tuple[str, ...] | None
-) -> dict[str, Any]:
-    fmap = served_assets(_build())
-    return _capture(fmap, list(returned) if returned is not None else None)
+    # copies: st_folium renames the elements of the objects it renders
+    value: dict[str, Any] | None = st_folium(
+        copy.deepcopy(fmap),
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=returned_objects,
+        feature_group_to_add=copy.deepcopy(layers) if layers is not None else None,
+        on_change=changed,
+    )
+    return value
 
 
 def show_map(
@@ -89,7 +72,7 @@ def show_map(
     returned_objects: list[str] | None = None,
     on_value: Callable[[dict[str, Any] | None], None] | None = None,
 ) -> dict[str, Any] | None:
-    """Draw a folium map like ``st_folium`` does, built only once per ``cache_key``.
+    """Draw a folium map with ``st_folium``, built only once per ``cache_key``.
 
     Parameters
     ----------
@@ -98,32 +81,22 @@ def show_map(
     build
         Builds the folium map (called only when ``cache_key`` is new).
     key
-        Widget key; the map's value (``returned_objects``) is also copied into
-        ``st.session_state[key]`` before the next rerun.
+        Widget key; the map's value (``returned_objects``) is also in
+        ``st.session_state[key]``.
+    height
+        Height of the map in pixels.
+    returned_objects
+        What the map reports back (``st_folium``'s parameter); ``[]`` for nothing.
     on_value
         Called with the new value when the map reports one (a click), before the rerun.
+
+    Returns
+    -------
+    dict or None
+        The map's value as ``st_folium`` returns it.
     """
-    returned = tuple(returned_objects) if returned_objects is not None else None
-    args = dict(_frontend_args(cache_key, build, returned))
-    hash_key = f"{key}_{args.pop('key')[:16]}"
-    args["height"] = height
-
-    def copy() -> None:
-        value = st.session_state.get(hash_key, {})
-        st.session_state[key] = value
-        if on_value is not None:
-            on_value(value)
-
-    value: dict[str, Any] | None = _COMPONENT(key=hash_key, on_change=copy, **args)
-    return value
-
-
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _layers_script(cache_key: Hashable, _build: Callable[[], folium.FeatureGroup]) -> str:
-    """The JavaScript that adds a feature group to the frontend's map (``map_div``)."""
-    carrier = folium.Map(tiles=None)  # only to name the map the group is added to
-    script: str = _capture(carrier, [], feature_group=_build())["feature_group"]
-    return script
+    fmap = _cached_map(cache_key, build)
+    return _draw(fmap, key=key, height=height, returned_objects=returned_objects, on_value=on_value)
 
 
 def show_layered_map(
@@ -139,22 +112,27 @@ def show_layered_map(
 ) -> dict[str, Any] | None:
     """A map whose base stays in the browser while its layers change.
 
-    The base (``build_base``, once per ``base_key``) is loaded once into the frame; the
-    layers (``build_layers``, once per ``layers_key``) are swapped in the existing map
-    (st_folium's ``feature_group_to_add``), so a new indicator or year does not reload
-    the frame, Leaflet and the service layers, and zoom and position stay.
+    Parameters
+    ----------
+    base_key, build_base
+        Cache key and builder of the base map (tiles, outlines, services).
+    layers_key, build_layers
+        Cache key and builder of the layers that change with the selection.
+    key, height, returned_objects, on_value
+        As for :func:`show_map`.
+
+    Returns
+    -------
+    dict or None
+        The map's value as ``st_folium`` returns it.
     """
-    returned = tuple(returned_objects) if returned_objects is not None else None
-    args = dict(_frontend_args(base_key, build_base, returned))
-    hash_key = f"{key}_{args.pop('key')[:16]}"
-    args["height"] = height
-    args["feature_group"] = _layers_script(layers_key, build_layers)
-
-    def copy() -> None:
-        value = st.session_state.get(hash_key, {})
-        st.session_state[key] = value
-        if on_value is not None:
-            on_value(value)
-
-    value: dict[str, Any] | None = _COMPONENT(key=hash_key, on_change=copy, **args)
-    return value
+    fmap = _cached_map(base_key, build_base)
+    layers = _cached_layers(layers_key, build_layers)
+    return _draw(
+        fmap,
+        key=key,
+        height=height,
+        returned_objects=returned_objects,
+        on_value=on_value,
+        layers=layers,
+    )

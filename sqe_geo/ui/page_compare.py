@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -69,34 +70,30 @@ def _bar_chart(frame: pd.DataFrame, label: str, unit: str, lang: str) -> alt.Lay
     return chart
 
 
-def render(results: Results) -> None:
-    """Draw the page."""
-    lang = state.language()
+def _controls(results: Results, lang: str) -> tuple[list[str], str, bool] | None:
+    """Indicator, year and sort widgets: (chosen indicators, sort key, descending)."""
     s = st.session_state
-    st.header(t("page_compare", lang))
-    st.caption(t("compare_intro", lang))
-    ids_all = state.ordered_indicators(results)
     if "compare_indicators" not in s:
         s["compare_indicators"] = default_indicators(results)
     cols = st.columns([4, 1])
     with cols[0]:
-        chosen = state.bound(
+        chosen: list[str] = state.bound(
             st.multiselect,
             t("indicators", lang),
             "compare_indicators",
-            options=ids_all,
+            options=state.ordered_indicators(results),
             format_func=lambda i: indicator_label(results, i, lang),
         )
     with cols[1]:
         state.bound(st.selectbox, t("year", lang), "year", options=results.years)
     if not chosen:
         st.info(t("pick_one", lang))
-        return
+        return None
     if s.get("compare_sort") not in ["", *chosen]:
         s["compare_sort"] = ""
     cols = st.columns([3, 1])
     with cols[0]:
-        sort_by = state.bound(
+        sort_by: str = state.bound(
             st.selectbox,
             t("sort_by", lang),
             "compare_sort",
@@ -108,82 +105,117 @@ def render(results: Results) -> None:
     with cols[1]:
         st.write("")
         descending = st.toggle(t("descending", lang), value=True, key="compare_desc")
-    comp = compare.comparison(results, s["year"], chosen)
+    return chosen, sort_by, descending
+
+
+def _table_tab(results: Results, comp: compare.Comparison, year: int, lang: str) -> None:
+    table = compare.display_table(results, comp, lang)
+    styles = compare.cell_styles(comp, lang)
+    st.dataframe(
+        table.style.apply(lambda _df: styles, axis=None),
+        hide_index=True,
+        width="stretch",
+        height=36 * (len(table) + 1) + 4,
+    )
+    csv_download(
+        compare.comparison_csv_frame(results, comp, lang),
+        f"planungsraeume_vergleich_{year}",
+        t("download_csv", lang),
+        key="compare_csv",
+    )
+
+
+def _charts_tab(
+    results: Results, comp: compare.Comparison, chosen: list[str], year: int, lang: str
+) -> None:
+    long = compare.long_frame(results, comp, lang)
+    st.caption(t("city_line", lang))
+    grid = list(st.columns(2))
+    for n, ind_id in enumerate(chosen):
+        ind = results.catalog[ind_id]
+        frame = long[long["indicator"] == ind_id]
+        with grid[n % 2]:
+            st.altair_chart(
+                _bar_chart(frame, ind.label(lang), ind.unit(lang), lang), width="stretch"
+            )
+    csv_download(
+        long,
+        f"planungsraeume_diagramme_{year}",
+        t("download_chart_data", lang),
+        key="compare_chart_csv",
+    )
+
+
+def _small_map(
+    results: Results, comp: compare.Comparison, areas: Any, ind_id: str, lang: str
+) -> tuple[str, str]:
+    """(SVG, caption) of one indicator's small map of the planning areas."""
+    ind = results.catalog[ind_id]
+    values = cast("pd.Series[float]", comp.values.loc[ind_id, comp.areas])
+    cls = classify.classify(values, "equal_interval", 3, direction=ind.direction)
+    fills = {a: color for a in comp.areas if (color := cls.color_of(a))}
+    hatched = {a for a in comp.areas if comp.suppressed.loc[ind_id, a]}
+    tips = {
+        a: f"{a}: {format_number(values[a], ind.decimals, lang)} {ind.unit(lang)}"
+        for a in comp.areas
+    }
+    svg = svg_maps.svg_map(
+        areas, fills, width=260, title=ind.label(lang), labels=tips, hatched=hatched
+    )
+    city = format_number(comp.values.loc[ind_id, CITY_ID], ind.decimals, lang)
+    caption = f"{ind.label(lang)} – {compare.CITY_LABEL[lang]}: {city} {ind.unit(lang)}"
+    return svg, caption
+
+
+def _maps_tab(
+    results: Results, comp: compare.Comparison, chosen: list[str], year: int, lang: str
+) -> None:
+    st.caption(t("small_maps_help", lang))
+    areas = results.planning_areas_geo(year)
+    svgs = []
+    grid = list(st.columns(3))
+    for n, ind_id in enumerate(chosen):
+        svg, caption = _small_map(results, comp, areas, ind_id, lang)
+        svgs.append(f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>")
+        with grid[n % 3]:
+            st.markdown(svg, unsafe_allow_html=True)
+            st.caption(caption)
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+        f"{html.escape(t('small_multiples', lang))} {year}</title><style>"
+        "body{font-family:system-ui,sans-serif} figure{display:inline-block;margin:8px;"
+        "width:270px;vertical-align:top} figcaption{font-size:12px}</style></head><body>"
+        + "".join(svgs)
+        + "</body></html>"
+    )
+    st.download_button(
+        t("download_svg", lang),
+        page.encode("utf-8"),
+        file_name=f"planungsraeume_karten_{year}.html",
+        mime="text/html",
+        key="compare_maps_download",
+    )
+
+
+def render(results: Results) -> None:
+    """Draw the page."""
+    lang = state.language()
+    st.header(t("page_compare", lang))
+    st.caption(t("compare_intro", lang))
+    controls = _controls(results, lang)
+    if controls is None:
+        return
+    chosen, sort_by, descending = controls
+    year = st.session_state["year"]
+    comp = compare.comparison(results, year, chosen)
     if sort_by:
         comp = compare.sort_areas(comp, sort_by, descending=descending)
-
     tab_table, tab_charts, tab_maps = st.tabs(
         [t("table", lang), t("charts", lang), t("small_multiples", lang)]
     )
     with tab_table:
-        table = compare.display_table(results, comp, lang)
-        styles = compare.cell_styles(comp, lang)
-        st.dataframe(
-            table.style.apply(lambda _df: styles, axis=None),
-            hide_index=True,
-            width="stretch",
-            height=36 * (len(table) + 1) + 4,
-        )
-        csv_download(
-            compare.comparison_csv_frame(results, comp, lang),
-            f"planungsraeume_vergleich_{s['year']}",
-            t("download_csv", lang),
-            key="compare_csv",
-        )
-    long = compare.long_frame(results, comp, lang)
+        _table_tab(results, comp, year, lang)
     with tab_charts:
-        st.caption(t("city_line", lang))
-        grid = list(st.columns(2))
-        for n, ind_id in enumerate(chosen):
-            ind = results.catalog[ind_id]
-            frame = long[long["indicator"] == ind_id]
-            with grid[n % 2]:
-                st.altair_chart(
-                    _bar_chart(frame, ind.label(lang), ind.unit(lang), lang),
-                    width="stretch",
-                )
-        csv_download(
-            long,
-            f"planungsraeume_diagramme_{s['year']}",
-            t("download_chart_data", lang),
-            key="compare_chart_csv",
-        )
+        _charts_tab(results, comp, chosen, year, lang)
     with tab_maps:
-        st.caption(t("small_maps_help", lang))
-        areas = results.planning_areas_geo(s["year"])
-        svgs = []
-        grid = list(st.columns(3))
-        for n, ind_id in enumerate(chosen):
-            ind = results.catalog[ind_id]
-            values = comp.values.loc[ind_id, comp.areas]
-            cls = classify.classify(values, "equal_interval", 3, direction=ind.direction)
-            fills = {a: color for a in comp.areas if (color := cls.color_of(a))}
-            hatched = {a for a in comp.areas if comp.suppressed.loc[ind_id, a]}
-            tips = {
-                a: f"{a}: {format_number(values[a], ind.decimals, lang)} {ind.unit(lang)}"
-                for a in comp.areas
-            }
-            svg = svg_maps.svg_map(
-                areas, fills, width=260, title=ind.label(lang), labels=tips, hatched=hatched
-            )
-            city = format_number(comp.values.loc[ind_id, CITY_ID], ind.decimals, lang)
-            caption = f"{ind.label(lang)} – {compare.CITY_LABEL[lang]}: {city} {ind.unit(lang)}"
-            svgs.append(f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>")
-            with grid[n % 3]:
-                st.markdown(svg, unsafe_allow_html=True)
-                st.caption(caption)
-        page = (
-            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
-            f"{html.escape(t('small_multiples', lang))} {s['year']}</title><style>"
-            "body{font-family:system-ui,sans-serif} figure{display:inline-block;margin:8px;"
-            "width:270px;vertical-align:top} figcaption{font-size:12px}</style></head><body>"
-            + "".join(svgs)
-            + "</body></html>"
-        )
-        st.download_button(
-            t("download_svg", lang),
-            page.encode("utf-8"),
-            file_name=f"planungsraeume_karten_{s['year']}.html",
-            mime="text/html",
-            key="compare_maps_download",
-        )
+        _maps_tab(results, comp, chosen, year, lang)

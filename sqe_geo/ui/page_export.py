@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -47,19 +48,36 @@ def csv_download(frame: pd.DataFrame, stem: str, label: str, *, key: str) -> Non
     st.download_button(label, data, file_name=f"{stem}.csv", mime="text/csv", key=key)
 
 
-def build_file(
-    results: Results,
-    fmt: str,
-    *,
-    level: str,
-    indicators: list[str],
-    years: list[int],
-    language: str,
-    scheme: str = "quantiles",
-    k: int = 5,
-    map_indicator: str | None = None,
-) -> tuple[str, bytes, str]:
+@dataclass(frozen=True)
+class ExportRequest:
+    """What the export page asks for.
+
+    Attributes
+    ----------
+    level
+        ``"quarter"``, ``"planning_area"`` or ``"city"``.
+    indicators, years
+        The chosen indicators and years.
+    language
+        Language of labels (``"de"`` or ``"en"``).
+    scheme, k, map_indicator
+        Classification, number of classes and indicator of the HTML map.
+    """
+
+    level: str
+    indicators: list[str]
+    years: list[int]
+    language: str
+    scheme: str = "quantiles"
+    k: int = 5
+    map_indicator: str | None = None
+
+
+def build_file(results: Results, fmt: str, request: ExportRequest) -> tuple[str, bytes, str]:
     """(file name, bytes, MIME type) of one export."""
+    level, indicators, years = request.level, request.indicators, request.years
+    language, scheme, k = request.language, request.scheme, request.k
+    map_indicator = request.map_indicator
     # Any: None is ruled out for every format but "map", which does not use it
     export: Any = _export_module()
     if export is None and fmt != "map":
@@ -127,10 +145,15 @@ def render(results: Results) -> None:
         ids,
         default=ids,
         key="export_indicators",
+        placeholder=t("choose_options", lang),
         format_func=lambda i: indicator_label(results, i, lang),
     )
     years = st.multiselect(
-        t("years", lang), results.years, default=results.years, key="export_years"
+        t("years", lang),
+        results.years,
+        default=results.years,
+        key="export_years",
+        placeholder=t("choose_options", lang),
     )
     fmt = st.radio(
         t("format", lang),
@@ -147,11 +170,9 @@ def render(results: Results) -> None:
     if s.get("export_key") != wanted:
         s.pop("export_file", None)  # made with other settings
     if st.button(t("create_file", lang), key="export_create", type="primary"):
-        with st.spinner("…"):
+        with st.spinner(t("working", lang)):
             s["export_key"] = wanted
-            s["export_file"] = build_file(
-                results,
-                fmt,
+            request = ExportRequest(
                 level=level,
                 indicators=indicators,
                 years=years,
@@ -160,6 +181,7 @@ def render(results: Results) -> None:
                 k=s["k"],
                 map_indicator=s["indicator"],
             )
+            s["export_file"] = build_file(results, fmt, request)
     ready = s.get("export_file")
     if ready:
         name, data, mime = ready

@@ -167,6 +167,11 @@ def bound(
             state[key] = options[0]
         kwargs["options"] = options
     state[wkey] = state.get(key)
+    if widget is st.selectbox or widget is st.multiselect:
+        kwargs.setdefault(
+            "placeholder",
+            t("choose_options" if widget is st.multiselect else "choose_option", language()),
+        )
 
     def copy() -> None:
         state[key] = state[wkey]

@@ -1,294 +1,34 @@
-"""UI strings in German (default) and English."""
+"""UI texts: the ``ui`` section of the message catalog (``sqe_geo/i18n/<lang>/ui.toml``)."""
 
 from __future__ import annotations
 
-TEXTS: dict[str, dict[str, str]] = {
-    "de": {
-        "app_title": "Altern und Erreichbarkeit im Quartier",
-        "page_map": "Karte",
-        "page_compare": "Planungsräume vergleichen",
-        "page_profile": "Quartiersprofil",
-        "page_export": "Export",
-        "page_data": "Daten & Methodik",
-        "language": "Sprache / Language",
-        "demo": "Demo-Daten",
-        "demo_help": "Die Werte sind teils synthetisch – nicht für Entscheidungen verwenden.",
-        "schematic": "schematische Grenzen",
-        "schematic_help": "Die Quartiersgrenzen sind vereinfacht und nicht amtlich.",
-        "study": "Studie",
-        "uploaded": "hochgeladene Studie",
-        "back_to_default": "Zur Standardstudie zurück",
-        "computing": "Indikatoren werden berechnet …",
-        "internal_error": "Interner Fehler: diese Ansicht konnte nicht erstellt werden. Ihre "
-        "Daten sind unverändert. Bitte melden Sie den Fehler mit der Uhrzeit ({time} UTC); "
-        "die Einzelheiten stehen im Protokoll des Servers.",
-        "indicator": "Indikator",
-        "year": "Jahr",
-        "scheme": "Klassifizierung",
-        "classes": "Anzahl Klassen",
-        "quarter": "Quartier",
-        "planning_area": "Planungsraum",
-        "open_profile": "Profil öffnen",
-        "pick_quarter": "Quartier wählen (oder in der Karte anklicken)",
-        "map_help": "Quartier anklicken, um sein Profil zu öffnen. Einrichtungen lassen sich "
-        "über das Ebenen-Symbol oben rechts einblenden.",
-        "download_map": "Karte als HTML herunterladen",
-        "group_ageing": "Alterung",
-        "group_access": "Erreichbarkeit",
-        "compare_intro": "Die sechs Planungsräume im Vergleich mit der Gesamtstadt. Rot: mehr "
-        "Handlungsbedarf als im Stadtdurchschnitt, blau: weniger (nach der Richtung des "
-        "Indikators). In Klammern die Abweichung von der Stadt.",
-        "indicators": "Indikatoren",
-        "sort_by": "Planungsräume sortieren nach",
-        "descending": "absteigend",
-        "table": "Tabelle",
-        "charts": "Balkendiagramme",
-        "small_multiples": "Kleine Karten",
-        "download_csv": "Tabelle als CSV herunterladen",
-        "download_chart_data": "Diagrammdaten als CSV",
-        "download_svg": "Kleine Karten als HTML herunterladen",
-        "city_line": "Linie = Stadt",
-        "key_figures": "Kennzahlen",
-        "vs_city": "ggü. Stadt",
-        "age_structure": "Altersstruktur",
-        "accessibility": "Erreichbarkeit zu Fuß",
-        "no_accessibility": "Für diese Studie liegen keine Erreichbarkeitsindikatoren vor "
-        "(keine Einrichtungen oder Erreichbarkeit nicht berechnet).",
-        "comparison": "Vergleich mit Planungsraum und Stadt",
-        "origins_map": "Wohnorte nach Fußweg zur nächsten Einrichtung",
-        "origins_help": "Jeder Punkt ist ein Wohnort (Rasterzelle) im Quartier, gefärbt nach "
-        "dem Fußweg zur nächsten Einrichtung dieser Art; der Tooltip nennt Entfernung, "
-        "Gehzeit und Einwohner 65+ (kleine Anzahlen nur als „< 3“).",
-        "location": "Lage",
-        "download_report": "Profil als HTML-Bericht herunterladen",
-        "export_intro": "Indikatortabellen für Vorlagen und GIS. Zurückgehaltene Werte "
-        "erscheinen in deutschen Tabellen als „.“, nicht berechnete (Datenlücke) als „n. b.“ "
-        "mit dem Grund in der Spalte „Status“.",
-        "level": "Ebene",
-        "years": "Jahre",
-        "format": "Format",
-        "create_file": "Datei erstellen",
-        "download_file": "Herunterladen",
-        "file_ready": "Datei erstellt: {name} ({size})",
-        "fmt_csv_de": "CSV (deutsch: ; und Dezimalkomma)",
-        "fmt_csv": "CSV (technisch: , und Dezimalpunkt)",
-        "fmt_xlsx": "Excel (XLSX: alle Ebenen, Definitionen, Metadaten)",
-        "fmt_gpkg": "GeoPackage (alle Ebenen, ein Jahr)",
-        "fmt_geojson": "GeoJSON (eine Ebene, ein Jahr)",
-        "fmt_map": "Aktuelle Karte als HTML",
-        "one_year": "GeoPackage, GeoJSON und Karte gelten für ein Jahr: {year}.",
-        "no_export_module": "Das Exportmodul ist noch nicht verfügbar.",
-        "pick_one": "Bitte mindestens einen Indikator und ein Jahr wählen.",
-        "definitions": "Indikatoren und Definitionen",
-        "sources": "Datenquellen und Lizenzen",
-        "parameters": "Parameter der Berechnung",
-        "quality": "Datenqualität",
-        "quality_none": "Keine Auffälligkeiten.",
-        "upload": "Eigene Studie hochladen",
-        "upload_intro": "Grenzen (GeoPackage, GeoJSON oder gezipptes Shapefile) und "
-        "Einwohnertabelle (CSV oder XLSX) hochladen, Spalten zuordnen und die Studie "
-        "berechnen. Die Dateien bleiben in einem temporären Ordner und werden nicht "
-        "gespeichert. Höchstgröße je Datei: {mb} MB.",
-        "boundaries_file": "Quartiersgrenzen",
-        "demographics_file": "Einwohnertabelle",
-        "services_file": "Einrichtungen (optional, Punkte)",
-        "mapping": "Spalten zuordnen",
-        "id_column": "Quartiers-ID",
-        "name_column": "Quartiersname",
-        "area_column": "Planungsraum-Spalte (optional)",
-        "crs": "Koordinatensystem, falls die Datei keines angibt (z. B. EPSG:25832)",
-        "key_column": "Schlüsselspalte (Quartiers-ID oder -Name)",
-        "year_column": "Jahresspalte",
-        "single_year": "Jahr (wenn es keine Jahresspalte gibt)",
-        "total_column": "Spalte Einwohner insgesamt",
-        "band_columns": "Altersgruppen-Spalten",
-        "band_range": "Altersspanne für {col} (z. B. 0-19, 65+)",
-        "category_column": "Kategorie-Spalte",
-        "service_name_column": "Namensspalte (optional)",
-        "capacity_column": "Kapazitätsspalte (optional)",
-        "title": "Titel der Studie",
-        "compute_upload": "Studie berechnen",
-        "upload_ok": "Studie geladen: {n} Quartiere, Jahre {years}. Alle Seiten zeigen jetzt "
-        "diese Studie.",
-        "upload_warnings": "Hinweise aus der Datenprüfung (siehe Datenqualität):",
-        "none": "(keine)",
-        "parameter": "Parameter",
-        "value": "Wert",
-        "catalog_order": "(Reihenfolge der Planungsräume beibehalten)",
-        "small_maps_help": "Je Indikator drei gleiche Intervalle zwischen dem kleinsten und "
-        "größten Wert der Planungsräume; dunkler = mehr Handlungsbedarf (blau: ohne Wertung), "
-        "schraffiert = zurückgehalten.",
-        "dir_higher_is_worse": "höher = mehr Bedarf",
-        "dir_higher_is_better": "höher = besser versorgt",
-        "dir_neutral": "ohne Wertung",
-    },
-    "en": {
-        "app_title": "Ageing and accessibility by quarter",
-        "page_map": "Map",
-        "page_compare": "Compare planning areas",
-        "page_profile": "Quarter profile",
-        "page_export": "Export",
-        "page_data": "Data & methods",
-        "language": "Sprache / Language",
-        "demo": "Demo data",
-        "demo_help": "Values are partly synthetic – not for decisions.",
-        "schematic": "schematic boundaries",
-        "schematic_help": "Quarter boundaries are simplified and not official.",
-        "study": "Study",
-        "uploaded": "uploaded study",
-        "back_to_default": "Back to the default study",
-        "computing": "Computing indicators …",
-        "internal_error": "Internal error: this view could not be built. Your data is "
-        "unchanged. Please report the error with the time ({time} UTC); the details are in "
-        "the server log.",
-        "indicator": "Indicator",
-        "year": "Year",
-        "scheme": "Classification",
-        "classes": "Number of classes",
-        "quarter": "Quarter",
-        "planning_area": "Planning area",
-        "open_profile": "Open profile",
-        "pick_quarter": "Pick a quarter (or click it on the map)",
-        "map_help": "Click a quarter to open its profile. Services can be switched on with "
-        "the layer icon at the top right.",
-        "download_map": "Download map as HTML",
-        "group_ageing": "Ageing",
-        "group_access": "Accessibility",
-        "compare_intro": "The six planning areas compared with the whole city. Red: more need "
-        "than the city average, blue: less (by the indicator's direction). In parentheses the "
-        "deviation from the city.",
-        "indicators": "Indicators",
-        "sort_by": "Sort planning areas by",
-        "descending": "descending",
-        "table": "Table",
-        "charts": "Bar charts",
-        "small_multiples": "Small maps",
-        "download_csv": "Download table as CSV",
-        "download_chart_data": "Chart data as CSV",
-        "download_svg": "Download small maps as HTML",
-        "city_line": "line = city",
-        "key_figures": "Key figures",
-        "vs_city": "vs. city",
-        "age_structure": "Age structure",
-        "accessibility": "Walking accessibility",
-        "no_accessibility": "No accessibility indicators for this study (no services, or "
-        "accessibility not computed).",
-        "comparison": "Comparison with planning area and city",
-        "origins_map": "Residents' locations by walk to the nearest service",
-        "origins_help": "Each dot is a residents' location (grid cell) in the quarter, "
-        "coloured by the walk to the nearest service of this kind; the tooltip gives distance, "
-        "walking time and residents 65+ (small counts only as “< 3”).",
-        "location": "Location",
-        "download_report": "Download profile as HTML report",
-        "export_intro": "Indicator tables for council papers and GIS. Withheld values appear "
-        'as "." in German tables, values not computed (a gap in the data) as "n. b." with the '
-        'reason in the "Status" column.',
-        "level": "Level",
-        "years": "Years",
-        "format": "Format",
-        "create_file": "Create file",
-        "download_file": "Download",
-        "file_ready": "File created: {name} ({size})",
-        "fmt_csv_de": "CSV (German: ; and decimal comma)",
-        "fmt_csv": "CSV (technical: , and decimal point)",
-        "fmt_xlsx": "Excel (XLSX: all levels, definitions, metadata)",
-        "fmt_gpkg": "GeoPackage (all levels, one year)",
-        "fmt_geojson": "GeoJSON (one level, one year)",
-        "fmt_map": "Current map as HTML",
-        "one_year": "GeoPackage, GeoJSON and map are for one year: {year}.",
-        "no_export_module": "The export module is not available yet.",
-        "pick_one": "Pick at least one indicator and one year.",
-        "definitions": "Indicators and definitions",
-        "sources": "Data sources and licences",
-        "parameters": "Parameters of the computation",
-        "quality": "Data quality",
-        "quality_none": "Nothing to report.",
-        "upload": "Upload your own study",
-        "upload_intro": "Upload boundaries (GeoPackage, GeoJSON or zipped Shapefile) and a "
-        "residents table (CSV or XLSX), map the columns and compute the study. Files stay in "
-        "a temporary folder and are not stored. Maximum size per file: {mb} MB.",
-        "boundaries_file": "Quarter boundaries",
-        "demographics_file": "Residents table",
-        "services_file": "Services (optional, points)",
-        "mapping": "Map the columns",
-        "id_column": "Quarter id",
-        "name_column": "Quarter name",
-        "area_column": "Planning-area column (optional)",
-        "crs": "Coordinate system if the file declares none (e.g. EPSG:25832)",
-        "key_column": "Key column (quarter id or name)",
-        "year_column": "Year column",
-        "single_year": "Year (when there is no year column)",
-        "total_column": "Total residents column",
-        "band_columns": "Age band columns",
-        "band_range": "Age range of {col} (e.g. 0-19, 65+)",
-        "category_column": "Category column",
-        "service_name_column": "Name column (optional)",
-        "capacity_column": "Capacity column (optional)",
-        "title": "Study title",
-        "compute_upload": "Compute study",
-        "upload_ok": "Study loaded: {n} quarters, years {years}. All pages now show this study.",
-        "upload_warnings": "Findings of the data checks (see data quality):",
-        "none": "(none)",
-        "parameter": "Parameter",
-        "value": "Value",
-        "catalog_order": "(keep the order of the planning areas)",
-        "small_maps_help": "Per indicator three equal intervals between the smallest and "
-        "largest value of the planning areas; darker = more need (blue: no judgement), "
-        "hatched = withheld.",
-        "dir_higher_is_worse": "higher = more need",
-        "dir_higher_is_better": "higher = better served",
-        "dir_neutral": "no judgement",
-    },
-}
+from sqe_geo.i18n.messages import catalog, has_text, text
 
 
-#: Severity and input layer of data-quality findings, as the report table shows them.
-FINDING_LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "error": "Fehler",
-        "warning": "Warnung",
-        "info": "Hinweis",
-        "demographics": "Einwohnertabelle",
-        "quarters": "Quartiere",
-        "planning_areas": "Planungsräume",
-        "services": "Einrichtungen",
-        "network": "Wegenetz",
-        "origins": "Wohnorte",
-        "population_grid": "Wohnorte",
-        "zensus": "Zensus-Gitter",
-        "indicators": "Indikatoren",
-        "accessibility": "Erreichbarkeit",
-        "study": "Studie",
-        "upload": "Upload",
-        "fetch": "Download",
-    },
-    "en": {
-        "error": "error",
-        "warning": "warning",
-        "info": "note",
-        "demographics": "demographics",
-        "quarters": "quarters",
-        "planning_areas": "planning areas",
-        "services": "services",
-        "network": "walking network",
-        "origins": "residents' locations",
-        "population_grid": "residents' locations",
-        "zensus": "Zensus grid",
-        "indicators": "indicators",
-        "accessibility": "accessibility",
-        "study": "study",
-        "upload": "upload",
-        "fetch": "download",
-    },
-}
+def t(key: str, language: str = "de", **kwargs: object) -> str:
+    """The UI text ``ui.<key>`` in ``language``, filled in with ``kwargs``."""
+    return text(f"ui.{key}", language, **kwargs)
 
 
 def finding_label(value: str, language: str = "de") -> str:
     """A finding's severity or layer in the UI language (the value itself when unknown)."""
-    return FINDING_LABELS.get(language, FINDING_LABELS["de"]).get(value, value)
+    for section in ("common.severity", "common.layer"):
+        if has_text(f"{section}.{value}"):
+            return text(f"{section}.{value}", language)
+    return value
 
 
-def t(key: str, language: str = "de", **kwargs: object) -> str:
-    """The UI text ``key`` in ``language`` (German when the key lacks a translation)."""
-    text = TEXTS.get(language, TEXTS["de"]).get(key) or TEXTS["de"].get(key, key)
-    return text.format(**kwargs) if kwargs else text
+def parameter_name(name: str, language: str = "de") -> str:
+    """A computation parameter's name (a key of ``Results.parameters``) in ``language``."""
+    key = f"ui.parameter_names.{name}"
+    return text(key, language) if has_text(key) else name
+
+
+def column_names(table: str, language: str) -> dict[str, str]:
+    """Column id -> header of a table shown on the data page (``ui.<table>_columns``)."""
+    prefix = f"ui.{table}_columns."
+    return {
+        key.removeprefix(prefix): text(key, language)
+        for key in catalog("en")
+        if key.startswith(prefix)
+    }

@@ -18,7 +18,8 @@ import shapely
 import sqe_geo
 from sqe_geo.io.layers import read_vector
 from sqe_geo.quality import QualityReport
-from sqe_geo.study import Study, check_quarter_geometry, load_study
+from sqe_geo.study import Study, load_study
+from sqe_geo.study_quarters import check_quarter_geometry
 
 pytestmark = pytest.mark.realdata
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import sqe_geo
 from sqe_geo.config_layers import ServicesConfig
 from sqe_geo.quality import QualityReport
-from sqe_geo.study import read_services
+from sqe_geo.study_services import read_services
 
 
 def _points(path: Path, categories: list[str]) -> Path:

@@ -27,7 +27,8 @@ from shapely.geometry import box
 import sqe_geo
 from sqe_geo._errors import InputDataError, StudyConfigError
 from sqe_geo.quality import QualityReport
-from sqe_geo.study import UNASSIGNED, check_quarter_geometry, load_study
+from sqe_geo.study import load_study
+from sqe_geo.study_quarters import UNASSIGNED, check_quarter_geometry
 
 X0, Y0 = 455_000.0, 5_427_000.0
 KM = 1000.0

@@ -1,0 +1,200 @@
+"""Loading a study's demographics: the residents table, or sums of the Zensus grid.
+
+:func:`read_demographics` reads the table named in ``[demographics]`` (wide, long,
+Transparenzportal) into the canonical per-quarter, per-year table of age groups, or sums
+the Zensus 2022 grid cells of :func:`read_grid_cells` per quarter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from sqe_geo._errors import InputDataError
+from sqe_geo.config import StudyConfig
+from sqe_geo.config_layers import DemographicsConfig
+from sqe_geo.io.keys import add_quarter_ids
+from sqe_geo.io.layers import is_zensus_grid
+from sqe_geo.io.portal import read_portal_bands
+from sqe_geo.io.tables import TableLayout, read_table
+from sqe_geo.population.demographics import canonical_counts, to_wide
+from sqe_geo.population.zensus import zensus_to_quarters
+from sqe_geo.population.zensus_ages import zensus_age_groups
+from sqe_geo.population.zensus_csv import ZENSUS_CRS, read_zensus_grid
+from sqe_geo.quality import QualityReport
+from sqe_geo.study_quarters import drop_empty_keys
+
+
+def read_grid_cells(
+    config: StudyConfig, quarters: gpd.GeoDataFrame, report: QualityReport
+) -> gpd.GeoDataFrame | None:
+    """Zensus 2022 grid cells of the study area when the population grid is Zensus CSVs.
+
+    Every topic file is read only within the quarters' bounding box and merged on the cell
+    id; the age groups the published bands tile exactly are added.
+    """
+    grid = config.population_grid
+    if grid is None or not is_zensus_grid(grid.path):
+        return None
+    bbox = quarters.to_crs(ZENSUS_CRS).total_bounds
+    cells: gpd.GeoDataFrame | None = None
+    for path in [Path(grid.path), *map(Path, grid.additional_paths)]:
+        part = read_zensus_grid(path, bbox=bbox, report=report)
+        if cells is None:
+            cells = part
+            continue
+        new = [c for c in part.columns if c not in cells.columns or c == "cell_id"]
+        merged = cells.merge(pd.DataFrame(part[new]), on="cell_id", how="outer")
+        # cells missing from one topic still need their geometry
+        geometry = merged.geometry.fillna(merged["cell_id"].map(part.set_index("cell_id").geometry))
+        cells = gpd.GeoDataFrame(merged, geometry=geometry, crs=ZENSUS_CRS)
+    assert cells is not None
+    ranges = config.age_groups.ranges()
+    return zensus_age_groups(
+        cells,
+        working_age_from=ranges["working_age"][0],
+        older_from=ranges["older"][0],
+        report=report,
+    )
+
+
+def _zensus_demographics(
+    config: StudyConfig,
+    quarters: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame | None,
+    report: QualityReport,
+) -> pd.DataFrame:
+    """Demographics as sums of the Zensus grid per quarter (year 2022 unless stated)."""
+    if cells is None:
+        raise InputDataError(
+            "demographics: layout 'zensus' sums the Zensus grid per quarter, but "
+            "[population_grid] names no Zensus 2022 grid CSV. Point its 'path' at the "
+            "100 m table (e.g. Zensus2022_Bevoelkerungszahl_100m-Gitter.csv)."
+        )
+    sums = zensus_to_quarters(cells, quarters[["quarter_id", "geometry"]], report=report)
+    sums = sums.reset_index()
+    sums.insert(1, "year", config.demographics.year or 2022)
+    report.add(
+        "demographics_from_zensus",
+        "demographics",
+        "Residents per quarter are sums of Zensus 2022 grid cells (cells assigned by their "
+        "centre; counts perturbed by the cell-key method): use them as estimates, not as "
+        "official quarter totals.",
+    )
+    return sums
+
+
+def read_demographics(
+    config: StudyConfig,
+    quarters: gpd.GeoDataFrame,
+    report: QualityReport,
+    cells: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """Read the demographics table into the canonical per-quarter, per-year table."""
+    dc = config.demographics
+    if dc.layout == "zensus":
+        return _zensus_demographics(config, quarters, cells, report)
+    if dc.layout == "portal":
+        assert dc.files is not None
+        source = ", ".join(Path(f).name for f in dc.files)
+        wide = read_portal_bands(
+            dc.files, value_column=dc.value_column or "Personen", report=report
+        )
+        # the portal reader names its key and year columns itself
+        dc = dc.model_copy(update={"key_column": "quarter_key", "year_column": "year"})
+    else:
+        assert dc.path is not None
+        source = Path(dc.path).name
+        if dc.layout == "long":
+            count_columns = [dc.value_column]
+            text = [dc.key_column, dc.band_column]
+        else:
+            count_columns = [dc.total_column, *dc.bands]
+            text = [dc.key_column]
+        raw = read_table(
+            dc.path,
+            TableLayout(sheet=dc.layer or dc.sheet, header_row=dc.header_row),
+            text_columns=[c for c in text if c],
+            numeric_columns=[c for c in (*count_columns, dc.year_column) if c],
+            count_columns=[c for c in count_columns if c],
+            report=report,
+            keys=_demographics_keys(dc),
+        )
+        raw = drop_empty_keys(raw, dc.key_column, source, report, "demographics", count_columns)
+        _check_years(raw, dc.year_column, source)
+        wide = to_wide(raw, dc, source=source)
+    assert dc.key_column is not None  # required by the study model (the portal sets its own)
+    wide = add_quarter_ids(
+        wide, quarters, key_column=dc.key_column, report=report, layer="demographics",
+        source=source,
+    )  # fmt: skip
+    unmatched = wide["quarter_id"].isna()
+    if unmatched.all():
+        raise InputDataError(
+            f"demographics: no key of column {dc.key_column!r} in {source} matches a quarter "
+            f"id or name (e.g. {wide[_key_in(wide, dc.key_column)].iloc[0]!r}). Check "
+            "'key_column'."
+        )
+    wide = wide.loc[~unmatched]
+    counts = canonical_counts(
+        wide, dc, config.age_groups.model_dump(), source=source, report=report
+    )
+    duplicated = counts.duplicated(["quarter_id", "year"], keep=False)
+    if duplicated.any():
+        rows = counts.loc[duplicated, ["quarter_id", "year"]].drop_duplicates()
+        raise InputDataError(
+            f"demographics: {source} has several rows for the same quarter and year "
+            f"({', '.join(f'{q}/{y}' for q, y in rows.itertuples(index=False))}). "
+            "Keep one row per quarter and year (or check the key matching in the report)."
+        )
+    for year, sub in counts.groupby("year"):
+        absent = sorted(set(quarters["quarter_id"]) - set(sub["quarter_id"]))
+        if absent:
+            report.add(
+                "quarter_without_demographics",
+                "demographics",
+                f"{source}, {year}: {len(absent)} quarter(s) have no row; their indicators "
+                "are missing and they are left out of sums.",
+                items=absent,
+            )
+    return counts.sort_values(["year", "quarter_id"]).reset_index(drop=True)
+
+
+def _demographics_keys(dc: DemographicsConfig) -> dict[str, str]:
+    """Column -> the [demographics] key naming it (for messages about missing columns)."""
+    named = {
+        dc.key_column: "key_column",
+        dc.year_column: "year_column",
+        dc.total_column: "total_column",
+        dc.band_column: "band_column",
+        dc.value_column: "value_column",
+    }
+    keys = {c: f"[demographics] {k}" for c, k in named.items() if c}
+    keys.update({c: "[demographics.bands]" for c in dc.bands if c not in keys})
+    return keys
+
+
+def _key_in(wide: pd.DataFrame, key_column: str | None) -> str:
+    """The column holding the table's keys (add_quarter_ids renames a key quarter_id)."""
+    return "quarter_key" if key_column == "quarter_id" else str(key_column)
+
+
+def _check_years(table: pd.DataFrame, column: str | None, source: str) -> None:
+    """Refuse a year column with cells that are not whole years (never guessed or cut)."""
+    if column is None or column not in table.columns:
+        return
+    years = pd.to_numeric(table[column], errors="coerce")
+    bad = (years.isna() | (years != years.round()) | ~years.between(1800, 2200)).to_numpy()
+    if not bad.any():
+        return
+    lines = np.flatnonzero(bad) + int(table.attrs.get("first_line", 2))
+    shown = ", ".join(f"line {ln}" for ln in lines[:10]) + (" …" if len(lines) > 10 else "")
+    raise InputDataError(
+        f"demographics: {source}: column {column!r} (year_column) must hold whole years, "
+        f"but {int(bad.sum())} row(s) do not ({shown}; empty, text, fractions or beyond "
+        "1800–2200). Write the year, e.g. 2023, in every row; for a single-year table remove "
+        "year_column and set year = 2023 in [demographics]."
+    )

@@ -1,0 +1,299 @@
+"""Loading a study's quarters: boundaries, planning areas and their geometry checks.
+
+:func:`read_quarters` reads the quarter layer (a polygon file or an OpenStreetMap file)
+named in the study file, with each quarter's planning area; :func:`check_quarter_geometry`
+reports overlaps and gaps between quarters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from sqe_geo._errors import InputDataError, listing
+from sqe_geo.config import StudyConfig
+from sqe_geo.io.keys import match_keys
+from sqe_geo.io.layers import is_osm, read_vector
+from sqe_geo.io.osm_boundaries import read_osm_boundaries
+from sqe_geo.io.tables import TableLayout, clean_control_characters, read_table
+from sqe_geo.quality import QualityReport
+
+#: Planning area of quarters that no planning-area entry names.
+UNASSIGNED = "ohne Zuordnung"
+
+
+#: Overlaps and gaps between quarters smaller than this (m²) are slivers, not findings.
+SLIVER_M2 = 100.0
+
+
+def _normalise_ids(values: pd.Series) -> pd.Series:
+    """Quarter ids as strings; integer ids zero-padded so they sort ("01" … "27")."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all() and (numeric == numeric.round()).all():
+        ints = numeric.astype(int)
+        width = max(2, len(str(ints.max())))
+        return ints.astype(str).str.zfill(width)
+    return values.astype(str).str.strip()
+
+
+def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame:
+    """Read the quarter boundaries: ``quarter_id``, ``name``, ``planning_area``, geometry."""
+    qc = config.quarters
+    if is_osm(qc.path):
+        boundaries = read_osm_boundaries(qc.path, admin_level=qc.admin_level, report=report)
+        raw = boundaries.to_crs(config.analysis_crs)
+    else:
+        raw = read_vector(
+            qc.path, target_crs=config.analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
+            report=report,
+        )  # fmt: skip
+    if qc.bbox is not None:
+        raw = _within_bbox(raw, qc.bbox, Path(qc.path).name, report)
+    columns = [qc.id_column, qc.name_column]
+    if qc.planning_area_column:
+        columns.append(qc.planning_area_column)
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise InputDataError(
+            f"quarters: {Path(qc.path).name} has no column(s) {missing}; its columns "
+            f"are {listing(c for c in raw.columns if c != raw.geometry.name)}. Fix "
+            "'id_column', 'name_column' or 'planning_area_column' in [quarters]."
+        )
+    if raw[qc.id_column].isna().any():
+        rows = np.flatnonzero(raw[qc.id_column].isna())
+        raise InputDataError(
+            f"quarters: {Path(qc.path).name} has features without {qc.id_column!r} "
+            f"(feature numbers {rows[:10].tolist()}). Give every quarter an id."
+        )
+    source = Path(qc.path).name
+    ids = clean_control_characters(
+        raw[qc.id_column], source=source, column=qc.id_column, report=report, layer="quarters"
+    )
+    names = clean_control_characters(
+        raw[qc.name_column].astype(str).str.strip(),
+        source=source,
+        column=qc.name_column,
+        report=report,
+        layer="quarters",
+    )
+    quarters = gpd.GeoDataFrame(
+        {
+            "quarter_id": _normalise_ids(ids),
+            "name": names,
+        },
+        geometry=raw.geometry.values,
+        crs=raw.crs,
+    )
+    duplicated = quarters["quarter_id"].duplicated(keep=False)
+    if duplicated.any():
+        raise InputDataError(
+            f"quarters: {Path(qc.path).name} repeats quarter ids "
+            f"{sorted(set(quarters.loc[duplicated, 'quarter_id']))} in column "
+            f"{qc.id_column!r}. Each quarter needs a unique id (dissolve multi-part quarters)."
+        )
+    located = ~(quarters.geometry.isna() | quarters.geometry.is_empty)
+    if not located.all():
+        # no geometry: an empty area (reported by read_vector as empty_geometry)
+        geoms = quarters.geometry.values.copy()
+        geoms[~located.to_numpy()] = shapely.Polygon()
+        quarters = quarters.set_geometry(geoms)
+    polygonal = quarters.geom_type.isin(["Polygon", "MultiPolygon"]) | ~located
+    if not polygonal.all():
+        raise InputDataError(
+            f"quarters: {Path(qc.path).name} has non-polygon features "
+            f"({quarters.loc[~polygonal, 'quarter_id'].tolist()[:10]}). Quarters must be areas: "
+            "use the boundary polygons, not centre points or outlines."
+        )
+    quarters["planning_area"] = _planning_areas(config, quarters, raw, report)
+    check_quarter_geometry(quarters, report)
+    return quarters.sort_values("quarter_id").reset_index(drop=True)
+
+
+def _within_bbox(
+    raw: gpd.GeoDataFrame,
+    bbox: tuple[float, float, float, float],
+    source: str,
+    report: QualityReport,
+) -> gpd.GeoDataFrame:
+    """Keep the features whose inner point lies in a WGS84 bounding box (reported)."""
+    inner = raw.geometry.representative_point().to_crs("EPSG:4326")
+    keep = inner.x.between(bbox[0], bbox[2]) & inner.y.between(bbox[1], bbox[3])
+    if not keep.any():
+        raise InputDataError(
+            f"quarters: no feature of {source} lies in bbox {list(bbox)} (lon_min, lat_min, "
+            "lon_max, lat_max in WGS84). Check the order of the numbers."
+        )
+    report.add(
+        "quarters_outside_bbox",
+        "quarters",
+        f"{source}: {int((~keep).sum())} feature(s) outside the study's bbox are not part of "
+        f"the study; {int(keep.sum())} kept.",
+        severity="info",
+        count=int((~keep).sum()),
+    )
+    return raw.loc[keep.to_numpy()]
+
+
+def _planning_areas(
+    config: StudyConfig, quarters: gpd.GeoDataFrame, raw: gpd.GeoDataFrame, report: QualityReport
+) -> pd.Series:
+    qc, pc = config.quarters, config.planning_areas
+    if qc.planning_area_column:
+        areas = raw[qc.planning_area_column].astype("string").str.strip()
+        areas.index = quarters.index
+    elif pc is None:
+        report.add(
+            "no_planning_areas",
+            "planning_areas",
+            "The study assigns no planning areas; all quarters form one planning area "
+            f"{UNASSIGNED!r}. Add a [planning_areas] section to compare areas.",
+            severity="info",
+        )
+        return pd.Series(UNASSIGNED, index=quarters.index)
+    else:
+        if pc.mapping is not None:
+            pairs = [(key, area) for area, keys in pc.mapping.items() for key in keys]
+            table = pd.DataFrame(pairs, columns=["quarter_key", "planning_area"])
+            source = "[planning_areas] mapping"
+        else:
+            assert pc.path is not None
+            source = Path(pc.path).name
+            raw_table = read_table(
+                pc.path,
+                TableLayout(header_row=pc.header_row),
+                text_columns=[pc.quarter_column, pc.area_column],
+                numeric_columns=[],
+                report=report,
+                layer="planning_areas",
+                keys={
+                    pc.quarter_column: "[planning_areas] quarter_column",
+                    pc.area_column: "[planning_areas] area_column",
+                },
+            )
+            raw_table = drop_empty_keys(
+                raw_table, pc.quarter_column, source, report, "planning_areas"
+            )
+            missing = [c for c in (pc.quarter_column, pc.area_column) if c not in raw_table]
+            if missing:
+                raise InputDataError(
+                    f"planning_areas: {source} has no column(s) {missing}; its columns "
+                    f"are {listing(raw_table.columns)}. Fix 'quarter_column'/'area_column'."
+                )
+            table = pd.DataFrame(
+                {
+                    "quarter_key": raw_table[pc.quarter_column],
+                    "planning_area": raw_table[pc.area_column].astype(str).str.strip(),
+                }
+            )
+        mapping, _ = match_keys(
+            table["quarter_key"], quarters, report=report, layer="planning_areas", source=source
+        )
+        table["quarter_id"] = table["quarter_key"].map(mapping)
+        twice = table.dropna(subset=["quarter_id"]).drop_duplicates(["quarter_id", "planning_area"])
+        twice = twice[twice["quarter_id"].duplicated(keep=False)]
+        if len(twice):
+            raise InputDataError(
+                f"planning_areas: {source} puts quarter(s) "
+                f"{sorted(set(twice['quarter_id']))} into more than one planning area. "
+                "Each quarter belongs to exactly one."
+            )
+        lookup = table.dropna(subset=["quarter_id"]).set_index("quarter_id")["planning_area"]
+        areas = quarters["quarter_id"].map(lookup.to_dict()).astype("string")
+    unassigned = areas.isna() | (areas == "")
+    if unassigned.any():
+        report.add(
+            "quarter_without_planning_area",
+            "planning_areas",
+            f"{int(unassigned.sum())} quarter(s) belong to no planning area; they are grouped "
+            f"as {UNASSIGNED!r}.",
+            items=quarters.loc[unassigned, "name"],
+        )
+        areas = areas.mask(unassigned, UNASSIGNED)
+    names: pd.Series = areas.astype(str)
+    return names
+
+
+def check_quarter_geometry(
+    quarters: gpd.GeoDataFrame, report: QualityReport, *, tolerance_m2: float = SLIVER_M2
+) -> None:
+    """Report overlaps between quarters and gaps inside the union of quarters."""
+    geoms = quarters.geometry.values
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if len(left):
+        area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        big = area > tolerance_m2
+        if big.any():
+            ids = quarters["quarter_id"].to_numpy()
+            report.add(
+                "quarter_overlap",
+                "quarters",
+                f"{int(big.sum())} pair(s) of quarters overlap by more than {tolerance_m2:g} m²; "
+                "residents and services in the overlap may be counted twice.",
+                items=[
+                    f"{ids[a]}/{ids[b]}: {s:,.0f} m²"
+                    for a, b, s in zip(left[big], right[big], area[big], strict=True)
+                ],
+            )
+    union = shapely.union_all(geoms)
+    holes = [
+        shapely.Polygon(ring)
+        for part in shapely.get_parts(union)
+        for ring in shapely.get_interior_ring(part, range(shapely.get_num_interior_rings(part)))
+    ]
+    gaps = [h for h in holes if h.area > tolerance_m2]
+    if gaps:
+        report.add(
+            "quarter_gap",
+            "quarters",
+            f"{len(gaps)} gap(s) larger than {tolerance_m2:g} m² lie between the quarters; "
+            "residents there belong to no quarter.",
+            items=[
+                f"{g.area:,.0f} m² at {g.representative_point().x:.0f},"
+                f"{g.representative_point().y:.0f}"
+                for g in gaps
+            ],
+        )
+
+
+def drop_empty_keys(
+    table: pd.DataFrame,
+    key_column: str | None,
+    source: str,
+    report: QualityReport,
+    layer: str,
+    counts: list[str | None] | None = None,
+) -> pd.DataFrame:
+    """Leave out rows without a key, listing each with its line and residents (never silent)."""
+    if key_column is None or key_column not in table.columns:
+        return table
+    keys = table[key_column]
+    empty = (keys.isna() | (keys.astype("string").str.strip() == "")).fillna(True).to_numpy(bool)
+    if not empty.any():
+        return table
+    first_line = int(table.attrs.get("first_line", 2))
+    lines = np.flatnonzero(empty) + first_line
+    items = [f"line {ln}" for ln in lines]
+    total = next((c for c in counts or () if c and c in table.columns), None)
+    lost = ""
+    if total is not None:
+        values = pd.to_numeric(table.loc[empty, total], errors="coerce")
+        items = [
+            f"line {ln} ({total}={v:,.0f})" if v == v else f"line {ln}"
+            for ln, v in zip(lines, values, strict=True)
+        ]
+        lost = f" ({values.sum():,.0f} in column {total!r})"
+    report.add(
+        "empty_keys",
+        layer,
+        f"{source}: {int(empty.sum())} row(s) have an empty key column {key_column!r}; "
+        f"they belong to no quarter and are not used{lost}. Fill in the quarter id or name.",
+        severity="warning",
+        items=items,
+    )
+    return table.loc[~empty]

@@ -1,0 +1,229 @@
+"""Loading a study's services: locations, categories and capacities.
+
+:func:`read_services` reads the service layer named in ``[services]`` (a vector file, an
+OpenStreetMap file or a JSON place list) and assigns each service its category;
+:func:`check_service_extent` reports quarters outside the area the layer covers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from sqe_geo._errors import InputDataError, listing
+from sqe_geo.config import StudyConfig
+from sqe_geo.config_layers import ServicesConfig
+from sqe_geo.io.keys import normalize_name
+from sqe_geo.io.layers import is_json_list, is_osm, read_vector
+from sqe_geo.io.osm import read_osm_services
+from sqe_geo.io.osm_json import read_service_list_json
+from sqe_geo.io.tables import clean_control_characters
+from sqe_geo.quality import QualityReport
+
+#: Common German names of the default categories, accepted like their labels.
+CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "food": ("Supermarkt", "Lebensmittelmarkt", "Lebensmittelgeschäft", "Nahversorger"),
+    "pharmacy": ("Apotheken",),
+    "gp": ("Hausärztin", "Hausarztpraxis", "Allgemeinmedizin", "Allgemeinarzt"),
+    "transit_stop": ("Haltestelle", "Bushaltestelle", "Straßenbahnhaltestelle", "ÖPNV"),
+    "meeting_place": (
+        "Begegnungsstätte",
+        "Seniorenbegegnungsstätte",
+        "Seniorentreff",
+        "Bürgerzentrum",
+        "Mehrgenerationenhaus",
+        "Familienzentrum",
+    ),
+    "care_home": ("Altenheim", "Altenpflegeheim", "Seniorenheim", "Pflegeeinrichtung"),
+    "bench": ("Bank", "Ruhebank", "Parkbank"),
+}
+
+
+def _match_categories(
+    values: pd.Series, sc: ServicesConfig, source: str, report: QualityReport
+) -> pd.Series:
+    """The category key of every service, or NaN for values no category claims.
+
+    A category's ``values`` are matched exactly. A category without ``values`` takes its
+    key, and also — case, umlauts and spaces aside — its German and English label and the
+    common names in :data:`CATEGORY_SYNONYMS` ("Apotheke", "Supermarkt", "Haltestelle");
+    those loose matches are reported.
+    """
+    exact = {value: key for key, cat in sc.categories.items() for value in (cat.values or [key])}
+    loose: dict[str, str] = {}
+    for key, cat in sc.categories.items():
+        if cat.values:
+            continue
+        for name in (key, cat.label_de, cat.label_en, *CATEGORY_SYNONYMS.get(key, ())):
+            loose.setdefault(normalize_name(name), key)
+    category = values.map(exact)
+    open_rows = category.isna()
+    by_name = values[open_rows].map(lambda v: loose.get(normalize_name(v)))
+    matched = by_name.notna()
+    if matched.any():
+        pairs = pd.DataFrame({"value": values[open_rows][matched], "key": by_name[matched]})
+        counts = pairs.value_counts()
+        report.add(
+            "service_category_by_label",
+            "services",
+            f"{source}: {int(matched.sum())} service(s) were matched to a category by its "
+            "label or a common name; give the category 'values' to match exactly instead.",
+            severity="info",
+            # (value, key) pairs: the MultiIndex of value_counts
+            items=[f"{v} → {k} ({n})" for (v, k), n in zip(counts.index, counts, strict=True)],
+            count=int(matched.sum()),
+        )
+        category[by_name[matched].index] = by_name[matched]
+    return category
+
+
+def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame | None:
+    """Read the services: ``service_id``, ``category``, ``name``, ``capacity``, points."""
+    sc = config.services
+    if sc is None:
+        return None
+    source = Path(sc.path).name
+    if is_osm(sc.path) or is_json_list(sc.path):
+        if is_osm(sc.path):
+            raw = read_osm_services(sc.path, overrides=sc.osm_presets, report=report)
+        else:
+            raw = read_service_list_json(
+                sc.path,
+                categories=sc.json_categories,
+                category_field=sc.json_category_field,
+                report=report,
+            )
+        raw = raw.to_crs(config.analysis_crs)
+        # these readers deliver the services contract's column names
+        sc = sc.model_copy(
+            update={
+                "id_column": "service_id",
+                "category_column": "category",
+                "name_column": "name",
+                "capacity_column": "capacity",
+            }
+        )
+    else:
+        raw = read_vector(
+            sc.path, target_crs=config.analysis_crs, what="services", layer=sc.layer,
+            crs=sc.crs, x_column=sc.x_column, y_column=sc.y_column, report=report,
+        )  # fmt: skip
+    named = [sc.category_column, sc.id_column, sc.name_column, sc.capacity_column]
+    missing = [c for c in named if c is not None and c not in raw.columns]
+    if missing:
+        raise InputDataError(
+            f"services: {source} has no column(s) {missing}; its columns are "
+            f"{listing(c for c in raw.columns if c != raw.geometry.name)}. Fix the [services] "
+            "keys."
+        )
+    if sc.id_column:
+        ids = raw[sc.id_column].astype(str)
+        duplicated = ids.duplicated(keep=False)
+        if duplicated.any():
+            raise InputDataError(
+                f"services: {source} repeats ids in column {sc.id_column!r}: "
+                f"{sorted(set(ids[duplicated]))[:10]}. Service ids must be unique."
+            )
+    else:
+        ids = pd.Series([f"s{i + 1}" for i in range(len(raw))], index=raw.index)
+    category = _match_categories(raw[sc.category_column].astype(str), sc, source, report)
+    unknown = category.isna()
+    if unknown.any():
+        counts = raw.loc[unknown, sc.category_column].astype(str).value_counts()
+        report.add(
+            "service_category_unknown",
+            "services",
+            f"{source}: {int(unknown.sum())} service(s) have a category that the study does "
+            "not define; they are not used. Add the value to a category's 'values' to use it.",
+            items=[f"{v} ({n})" for v, n in counts.items()],
+            count=int(unknown.sum()),
+        )
+    geoms = raw.geometry.values
+    not_point = ~shapely.is_empty(geoms) & (shapely.get_type_id(geoms) != 0)
+    if not_point.any():
+        report.add(
+            "service_as_point",
+            "services",
+            f"{source}: {int(not_point.sum())} service(s) are lines or areas; their "
+            "representative point is used.",
+            severity="info",
+            count=int(not_point.sum()),
+        )
+        geoms = np.where(not_point, shapely.point_on_surface(geoms), geoms)
+    capacity = (
+        pd.to_numeric(raw[sc.capacity_column], errors="coerce")
+        if sc.capacity_column
+        else pd.Series(np.nan, index=raw.index)
+    )
+    services = gpd.GeoDataFrame(
+        {
+            "service_id": ids.to_numpy(),
+            "category": category.to_numpy(),
+            "name": clean_control_characters(
+                raw[sc.name_column].astype(str),
+                source=source,
+                column=sc.name_column,
+                report=report,
+                layer="services",
+            ).to_numpy()
+            if sc.name_column
+            else "",
+            "capacity": capacity.to_numpy(),
+        },
+        geometry=geoms,
+        crs=raw.crs,
+    )
+    services = services.loc[~unknown.to_numpy()].reset_index(drop=True)
+    for key, cat in sc.categories.items():
+        if cat.capacity:
+            sub = services[services["category"] == key]
+            no_cap = sub["capacity"].isna()
+            if no_cap.any():
+                report.add(
+                    "service_capacity_missing",
+                    "services",
+                    f"{source}: {int(no_cap.sum())} {cat.label_en} service(s) lack a capacity "
+                    f"in column {sc.capacity_column!r}; they count with capacity 0 in E2SFCA.",
+                    items=sub.loc[no_cap, "service_id"],
+                )
+    return services
+
+
+def check_service_extent(
+    services: gpd.GeoDataFrame,
+    quarters: gpd.GeoDataFrame,
+    report: QualityReport,
+    *,
+    min_share: float = 0.5,
+) -> None:
+    """Report quarters that lie mostly outside the area the service layer covers.
+
+    A service file that was cut to part of the city (an extract, a POI list of the centre)
+    makes accessibility there look worse than it is. The covered area is the convex hull of
+    all services; a quarter with less than ``min_share`` of its area inside is reported.
+    """
+    points = services.geometry.values
+    points = points[~shapely.is_empty(points)]
+    if len(points) < 3:
+        return
+    hull = shapely.convex_hull(shapely.multipoints(points))
+    areas = shapely.area(quarters.geometry.values)
+    inside = shapely.area(shapely.intersection(quarters.geometry.values, hull))
+    share = np.divide(inside, areas, out=np.zeros_like(areas), where=areas > 0)
+    outside = share < min_share
+    if outside.any():
+        report.add(
+            "quarter_outside_service_extent",
+            "services",
+            f"{int(outside.sum())} quarter(s) lie mostly outside the area the service layer "
+            "covers (convex hull of all services); their accessibility may be understated "
+            "because services there are missing from the file, not from the quarter.",
+            items=[
+                f"{n} ({s:.0%} covered)"
+                for n, s in zip(quarters.loc[outside, "name"], share[outside], strict=True)
+            ],
+        )

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.config import AGE_GROUPS, DemographicsConfig, format_age_range, parse_age_range
+from sqe_geo.config import AGE_GROUPS
+from sqe_geo.config_layers import DemographicsConfig, format_age_range, parse_age_range
 from sqe_geo.i18n.messages import Message, text
 from sqe_geo.quality import QualityReport
 

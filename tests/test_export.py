@@ -15,12 +15,12 @@ import pytest
 import sqe_geo
 from sqe_geo._errors import ExportError
 from sqe_geo.outputs.export import (
-    INTERNAL_NOTE,
     WITHHELD,
     csv_bytes,
     export_table,
     geojson_bytes,
     gpkg_bytes,
+    internal_note,
     write_atomic,
     write_outputs,
     xlsx_bytes,
@@ -72,9 +72,9 @@ def test_xlsx_has_the_expected_sheets_and_rows(demo_results):
     assert book["Stadt"].max_row == 1 + years
     assert book["Indikatoren"].max_row == 1 + len(demo_results.catalog)
     meta = {row[0].value: row[1].value for row in book["Metadaten"].iter_rows(min_row=2)}
-    assert meta["walking speed (m/s)"] == "0.8"
-    assert meta["threshold food (Lebensmittel)"] == "500 m"
-    assert any(str(k).startswith("source: Einwohner") for k in meta)
+    assert meta["Gehgeschwindigkeit (m/s)"] == "0.8"
+    assert meta["Schwellenwert food (Lebensmittel)"] == "500 m"
+    assert any(str(k).startswith("Quelle: Einwohner") for k in meta)
 
 
 def test_gpkg_and_geojson_open_with_pyogrio(demo_results, tmp_path: Path):
@@ -125,7 +125,7 @@ def test_outputs_say_so_when_disclosure_control_is_off(demo_study):
     )
     results = sqe_geo.run(dataclasses.replace(demo_study, config=config), accessibility=False)
     table = export_table(results, "quarter")
-    assert (table["Hinweis"] == INTERNAL_NOTE["de"][1]).all()
+    assert (table["Hinweis"] == internal_note("de")[1]).all()
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(results)))
     for sheet in ("Quartiere", "Planungsräume", "Stadt"):
         header = [c.value for c in book[sheet][1]]

@@ -88,7 +88,7 @@ def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
     case.damage(toml.parent)
     before = tree_hash(toml.parent)
     out = tmp_path / "out"
-    code = _run(toml, out)
+    code = _run(toml, out, "--lang", "en")  # messages and data-quality sheet in English
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
     if case.outcome == "error":
@@ -104,7 +104,8 @@ def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
         _assert_complete(out)
         if case.outcome == "finding":
             # the finding reaches the data-quality sheet of the published workbook
-            report = pd.read_excel(out / "sqe_indikatoren.xlsx", sheet_name="Datenqualität")
+            report = pd.read_excel(out / "sqe_indikatoren.xlsx", sheet_name=-1)  # data quality
+            report.columns = ["severity", "layer", "check", "count", "message", "items"]
             found = report[report["check"] == case.check]
             assert len(found), f"no {case.check!r} finding in {report['check'].tolist()}"
             text = " ".join(

@@ -15,7 +15,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sqe_geo.outputs import classify, compare, maps, origins_map, report_html, svg_maps
+from sqe_geo.i18n.formatting import format_number
+from sqe_geo.outputs import (
+    classify,
+    compare,
+    compare_maps,
+    map_data,
+    maps,
+    origins_map,
+    report_html,
+    svg_maps,
+)
 from sqe_geo.pipeline import Results
 from sqe_geo.stats.aggregate import CITY_ID
 
@@ -83,12 +93,12 @@ def test_classes_clamped_to_3_to_7():
 
 
 def test_format_number_rounds_half_up():
-    assert maps.format_number(1.25, 1) == "1,3"
-    assert maps.format_number(12.35, 1, "en") == "12.4"
-    assert maps.format_number(-1.25, 1) == "-1,3"
-    assert maps.format_number(2.5, 0) == "3"
-    assert maps.format_number(1234567.891, 2) == "1.234.567,89"
-    assert maps.format_number(float("nan")) == "" and maps.format_number(None) == ""
+    assert format_number(1.25, 1) == "1,3"
+    assert format_number(12.35, 1, "en") == "12.4"
+    assert format_number(-1.25, 1) == "-1,3"
+    assert format_number(2.5, 0) == "3"
+    assert format_number(1234567.891, 2) == "1.234.567,89"
+    assert format_number(float("nan")) == "" and format_number(None) == ""
 
 
 def test_legend_labels_are_german_numbers():
@@ -129,17 +139,17 @@ def test_darkest_quarter_is_most_need(demo_results: Results):
 
 
 def test_quarter_layer_tooltip_fields(demo_results_ageing: Results):
-    layer = maps.quarter_layer(demo_results_ageing, "share_older", YEAR, "de")
+    layer = map_data.quarter_layer(demo_results_ageing, "share_older", YEAR, "de")
     assert layer.crs.to_epsg() == 4326
     assert len(layer) == 27
     table = demo_results_ageing.table("quarter", year=YEAR).set_index("unit_id")
     row = layer.set_index("unit_id").loc["03"]
     assert row["name"] == "Südstadt"
     assert row["planning_area"] == table.loc["03", "planning_area"]
-    assert row["value_text"] == maps.format_number(table.loc["03", "share_older"], 1) + " %"
+    assert row["value_text"] == format_number(table.loc["03", "share_older"], 1) + " %"
     rank = int(table["share_older"].rank(ascending=False, method="min")["03"])
     assert row["rank_text"] == f"{rank} von 27 (1 = höchster Wert)"
-    english = maps.quarter_layer(demo_results_ageing, "share_older", YEAR, "en")
+    english = map_data.quarter_layer(demo_results_ageing, "share_older", YEAR, "en")
     assert english.set_index("unit_id").loc["03", "rank_text"].endswith("(1 = highest value)")
 
 
@@ -166,12 +176,12 @@ def test_map_tooltip_legend_and_layers(demo_results: Results):
 
 
 def test_suppressed_and_missing_drawn_distinctly(withheld: Results):
-    fmap = maps.choropleth(withheld, "share_older", YEAR, services=False)
+    fmap = maps.choropleth(withheld, "share_older", YEAR, base=maps.BaseMap(services=False))
     html = maps.map_html(fmap).decode("utf-8")
     assert html.count(maps.HATCH_FILL) >= 1
     assert "sqe-hatch" in html  # the pattern definition
     assert "zurückgehalten (Geheimhaltung)" in html and "keine Daten" in html
-    layer = maps.quarter_layer(withheld, "share_older", YEAR).set_index("unit_id")
+    layer = map_data.quarter_layer(withheld, "share_older", YEAR).set_index("unit_id")
     assert layer.loc["03", "suppressed"] and layer.loc["03", "value_text"] == (
         "zurückgehalten (Geheimhaltung)"
     )
@@ -193,7 +203,7 @@ def test_suppressed_and_missing_drawn_distinctly(withheld: Results):
 
 def test_map_without_withheld_values_has_no_hatch_legend(demo_results_ageing: Results):
     html = maps.map_html(
-        maps.choropleth(demo_results_ageing, "share_older", YEAR, services=False)
+        maps.choropleth(demo_results_ageing, "share_older", YEAR, base=maps.BaseMap(services=False))
     ).decode("utf-8")
     assert "sqe-legend-suppressed" not in html and "sqe-legend-missing" not in html
 
@@ -215,6 +225,20 @@ def test_svg_map(withheld: Results):
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count("<path") == 6
     assert 'fill="#ff0000"' in svg and "url(#sqe-hatch)" in svg and "<title>Nord: 1</title>" in svg
+    # names from data are escaped by the template
+    odd = svg_maps.svg_map(areas, labels={"Nord": "<b>Nord</b> & Co"}, title='"T"')
+    assert "&lt;b&gt;Nord&lt;/b&gt; &amp; Co" in odd and "<b>" not in odd
+
+
+def test_small_maps_page(withheld: Results):
+    comp = compare.comparison(withheld, YEAR, ["share_older", "population"])
+    small = [compare_maps.small_map(withheld, comp, i, "de") for i in comp.values.index]
+    assert small[0].svg.startswith("<svg") and "Stadt: " in small[0].caption
+    page = compare_maps.small_maps_html(small, YEAR, "en")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert f"<title>Small maps {YEAR}</title>" in page and page.count("<figure><svg") == 2
+    assert "&lt;svg" not in page  # the maps are not escaped twice
+    assert "<script" not in page
 
 
 # --- comparison ------------------------------------------------------------------------
@@ -264,7 +288,7 @@ def test_profile_key_figures(demo_results: Results):
     assert profile.name == "Südstadt"
     figures = {f.indicator_id: f for f in profile.key_figures}
     population = demo_results.values["quarter"].loc[("03", YEAR), "population"]
-    assert figures["population"].text == maps.format_number(population, 0)
+    assert figures["population"].text == format_number(population, 0)
     assert figures["share_older"].unit == "%"
     assert 1 <= figures["share_older"].rank <= 27
     ages = profile.age_structure
@@ -287,7 +311,7 @@ def test_profile_html_report(withheld: Results):
     assert "Quartiersprofil: Südstadt" in html
     assert "Demo-Daten" in html and "schematische Grenzen" in html
     population = withheld.values["quarter"].loc[("03", YEAR), "population"]
-    assert maps.format_number(population, 0) in html
+    assert format_number(population, 0) in html
     assert "<svg" in html and "<style>" in html
     # self-contained: no scripts, no external stylesheets, images or fonts
     assert "<script" not in html and "src=" not in html and "<link" not in html
@@ -309,7 +333,9 @@ def test_map_html_is_standalone(demo_results_ageing: Results):
     title = maps.map_title(demo_results_ageing, "share_older", YEAR)
     assert title.startswith("Anteil 65+ (2023) · ") and "Demo-Daten" in title
     data = maps.map_html(
-        maps.choropleth(demo_results_ageing, "share_older", YEAR, tiles=None, title=title)
+        maps.choropleth(
+            demo_results_ageing, "share_older", YEAR, base=maps.BaseMap(tiles=None, title=title)
+        )
     )
     text = data.decode("utf-8")
     assert "sqe-title" in text and "Anteil 65+ (2023)" in text
@@ -482,7 +508,7 @@ def test_change_in_the_base_year_says_so(demo_results: Results):
     row = profile.comparison[profile.comparison.iloc[:, 0].str.startswith("Veränderung")]
     assert set(row.iloc[:, 2:].to_numpy().ravel()) == {"kein Wert im Basisjahr"}
     ind = demo_results.catalog["change_older_abs"]
-    assert maps.value_text(float("nan"), ind, "en", status="base_year") == (
+    assert map_data.value_text(float("nan"), ind, "en", status="base_year") == (
         "no value in the base year"
     )
-    assert maps.value_text(float("nan"), ind, "de", status="base_year", marks=True) == "x"
+    assert map_data.value_text(float("nan"), ind, "de", status="base_year", marks=True) == "x"

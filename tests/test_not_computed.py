@@ -282,27 +282,27 @@ def test_geopackage_carries_the_status(results, tmp_path):
 
 
 def test_maps_grey_with_the_reason_in_the_legend(results):
-    from sqe_geo.outputs import classify, maps
+    from sqe_geo.outputs import classify, map_data, maps
 
-    layer = maps.quarter_layer(results, "coverage_food_older", 2023).set_index("unit_id")
+    layer = map_data.quarter_layer(results, "coverage_food_older", 2023).set_index("unit_id")
     assert layer.loc["C", "value_text"] == "nicht berechnet (Einwohner nicht verortet)"
     assert layer.loc["B", "status"] == UNREACHABLE_SHARE
     assert np.isnan(layer.loc["B", "value"])
     assert layer.loc["A", "value_text"] == "66,7 %"
-    page = maps.map_html(maps.choropleth(results, "coverage_food_older", 2023, tiles=None))
+    base = maps.BaseMap(tiles=None)
+    page = maps.map_html(maps.choropleth(results, "coverage_food_older", 2023, base=base))
     page = page.decode("utf-8")
     assert "nicht berechnet (Einwohner nicht verortet)" in page
     assert "nicht berechnet (zu viele Ältere ohne Anbindung ans Wegenetz)" in page
     assert classify.NOT_COMPUTED_COLOR in page
     assert "Entfernungen: Netzdistanz" in page
     ind = results.catalog["coverage_food_older"]
-    assert maps.value_text(12.34, ind, status=PARTIAL) == (
+    assert map_data.value_text(12.34, ind, status=PARTIAL) == (
         "12,3 % (nur aus den berechneten Quartieren)"
     )
-    assert maps.value_text(float("nan"), ind, withheld=True, status=NOT_LOCATED, marks=True) == (
-        "n. b."
-    )
-    assert maps.value_text(5.0, ind, withheld=True, marks=True) == "."
+    shown = map_data.value_text(float("nan"), ind, withheld=True, status=NOT_LOCATED, marks=True)
+    assert shown == "n. b."
+    assert map_data.value_text(5.0, ind, withheld=True, marks=True) == "."
 
 
 def test_profile_and_comparison_show_the_marker(results):
@@ -377,9 +377,9 @@ def test_straight_line_is_named_in_every_label(study_file):
 
 
 def test_network_method_and_access_legs_in_the_metadata(results):
-    from sqe_geo.outputs.export import _metadata
+    from sqe_geo.outputs.export_sheets import metadata_frame
 
-    meta = dict(_metadata(results, "de").itertuples(index=False))
+    meta = dict(metadata_frame(results, "de").itertuples(index=False))
     assert meta["distance method"] == "Netzdistanz"
     # legs of the 6 snapped address points: 10, 10 (A), 10, 10, 10 (B island), 100.5 (B)
     assert meta["access legs (to the network)"] == (

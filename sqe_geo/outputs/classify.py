@@ -19,6 +19,7 @@ import pandas as pd
 
 from sqe_geo._errors import missing_extra
 from sqe_geo.i18n.formatting import format_number
+from sqe_geo.i18n.messages import text
 
 try:  # the core install (pip install sqe-geo) has no map libraries: sqe-geo[app] does
     import mapclassify
@@ -34,18 +35,13 @@ SCHEMES: dict[str, type] = {
     "fisher_jenks": mapclassify.FisherJenks,
     "equal_interval": mapclassify.EqualInterval,
 }
-SCHEME_LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "quantiles": "Quantile (gleich viele Quartiere je Klasse)",
-        "fisher_jenks": "Natürliche Brüche (Fisher-Jenks)",
-        "equal_interval": "Gleiche Intervalle",
-    },
-    "en": {
-        "quantiles": "Quantiles (equal count per class)",
-        "fisher_jenks": "Natural breaks (Fisher-Jenks)",
-        "equal_interval": "Equal intervals",
-    },
-}
+
+
+def scheme_label(scheme: str, language: str = "de") -> str:
+    """The name of a classification scheme for people, e.g. "Quantile (…)"."""
+    return text(f"outputs.scheme.{scheme}", language)
+
+
 MIN_CLASSES, MAX_CLASSES = 3, 7
 
 #: Fill of quarters without a value (no data) and of withheld values (hatched).

@@ -14,14 +14,24 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 
-from sqe_geo.i18n.formatting import format_number
+from sqe_geo.i18n.formatting import WITHHELD_MARK, format_number
+from sqe_geo.i18n.messages import as_language, text
 from sqe_geo.stats.aggregate import CITY_ID, Level
 from sqe_geo.stats.status import BASE_YEAR, NOT_COMPUTED_MARK, is_not_computed, status_label
 
 if TYPE_CHECKING:
     from sqe_geo.results import Results
 
-CITY_LABEL = {"de": "Stadt", "en": "City"}
+
+def city_label(language: str = "de") -> str:
+    """The column label of the city in comparison tables ("Stadt", "City")."""
+    return text("outputs.compare.city", language)
+
+
+def _column(col: str, language: str) -> str:
+    return city_label(language) if col == CITY_ID else col
+
+
 #: Cell colours: worse than the city (more need), better, and withheld.
 WORSE_BG, BETTER_BG = "#f8c9b8", "#cfe3f1"
 
@@ -123,38 +133,38 @@ def display_table(results: Results, comp: Comparison, language: str = "de") -> p
     for ind_id in comp.values.index:
         ind = results.catalog[ind_id]
         unit = f" ({ind.unit(language)})" if ind.unit(language) else ""
-        row = {"Indikator" if language == "de" else "Indicator": ind.label(language) + unit}
+        row = {text("outputs.compare.indicator", language): ind.label(language) + unit}
         for col in comp.values.columns:
-            label = CITY_LABEL[language] if col == CITY_ID else col
+            label = _column(col, language)
             level: Level = "city" if col == CITY_ID else "planning_area"
             code = cast(str, results.status_of(level).at[(col, comp.year), ind_id])  # a code
             if code == BASE_YEAR:  # a change in its base year: nothing to compare with
                 row[label] = status_label(code, language)
                 continue
             if is_not_computed(code):  # a gap in the data: the reason, never a number
-                row[label] = NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
+                row[label] = NOT_COMPUTED_MARK[as_language(language)]
                 continue
             if comp.suppressed.loc[ind_id, col]:
-                row[label] = "."
+                row[label] = WITHHELD_MARK
                 continue
             value = comp.values.loc[ind_id, col]
-            text = format_number(value, ind.decimals, language)
+            shown = format_number(value, ind.decimals, language)
             if col != CITY_ID and not pd.isna(value):
                 dev = comp.deviation.loc[ind_id, col]
                 if not pd.isna(dev):
                     sign = "+" if dev > 0 else ("±" if dev == 0 else "−")
-                    text += f" ({sign}{format_number(abs(dev), ind.decimals, language)})"
-            row[label] = text
+                    shown += f" ({sign}{format_number(abs(dev), ind.decimals, language)})"
+            row[label] = shown
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def cell_styles(comp: Comparison, language: str = "de") -> pd.DataFrame:
     """CSS per cell of :func:`display_table` (worse than the city red, better blue)."""
-    table_cols = ["Indikator" if language == "de" else "Indicator"]
+    table_cols = [text("outputs.compare.indicator", language)]
     styles = pd.DataFrame("", index=range(len(comp.values)), columns=table_cols)
     for col in comp.values.columns:
-        label = CITY_LABEL[language] if col == CITY_ID else col
+        label = _column(col, language)
         if col == CITY_ID:
             styles[label] = "font-weight: bold"
             continue
@@ -199,31 +209,29 @@ def comparison_csv_frame(results: Results, comp: Comparison, language: str = "de
     out = pd.DataFrame(
         {
             "indicator_id": comp.values.index,
-            "Indikator" if language == "de" else "indicator": [
+            text("outputs.compare.indicator_column", language): [
                 results.catalog[i].label(language) for i in comp.values.index
             ],
-            "Einheit" if language == "de" else "unit": [
+            text("outputs.compare.unit_column", language): [
                 results.catalog[i].unit(language) for i in comp.values.index
             ],
         }
     )
     for col in comp.values.columns:
-        label = CITY_LABEL[language] if col == CITY_ID else col
-        out[label] = comp.values[col].to_numpy()
-    withheld_text = "gesperrt (Geheimhaltung)" if language == "de" else "withheld (confidentiality)"
+        out[_column(col, language)] = comp.values[col].to_numpy()
+    withheld_text = text("outputs.compare.withheld", language)
     for col in comp.values.columns:
         level: Level = "city" if col == CITY_ID else "planning_area"
         codes = results.status_of(level).xs((col, comp.year))
-        text = [
+        notes = [
             status_label(str(codes.get(ind_id, "")), language)
             if str(codes.get(ind_id, ""))
             else (withheld_text if comp.suppressed.loc[ind_id, col] else "")
             for ind_id in comp.values.index
         ]
-        if any(text):
-            label = CITY_LABEL[language] if col == CITY_ID else col
-            out[f"{label}: Status"] = text
-    diff = "Abweichung von Stadt" if language == "de" else "deviation from city"
+        if any(notes):
+            out[text("outputs.compare.status", language, label=_column(col, language))] = notes
+    diff = text("outputs.compare.deviation", language)
     for area in comp.areas:
         out[f"{area}: {diff}"] = comp.deviation[area].to_numpy()
     return out

@@ -17,19 +17,25 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from pandas.api.extensions import ExtensionDtype
 
 from sqe_geo._errors import ExportError
-from sqe_geo.i18n.formatting import round_half_up
+from sqe_geo.i18n.formatting import WITHHELD_MARK, round_half_up
+from sqe_geo.i18n.messages import Message, as_language, text
 from sqe_geo.io.hashing import sha256_hex
+from sqe_geo.outputs.export_sheets import (
+    metadata_frame,
+    quality_frame,
+    style_sheet,
+    text_not_formulas,
+)
+from sqe_geo.outputs.geo_layers import geo_layers
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import LEVEL_LABELS, LEVELS, Level
 from sqe_geo.stats.status import (
@@ -40,26 +46,19 @@ from sqe_geo.stats.status import (
     status_note,
 )
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-
 #: The mark of a withheld value in German tables.
-WITHHELD = "."
-#: Written beside every row when a study switched disclosure control off.
-INTERNAL_NOTE = {
-    "de": ("Hinweis", "Geheimhaltung ausgeschaltet – nur für den internen Gebrauch"),
-    "en": ("Note", "Disclosure control switched off – internal use only"),
-}
-
-_COLUMN_LABELS = {
-    "de": {"unit_id": "ID", "name": "Name", "planning_area": "Planungsraum", "year": "Jahr"},
-    "en": {"unit_id": "ID", "name": "Name", "planning_area": "Planning area", "year": "Year"},
-}
+WITHHELD = WITHHELD_MARK
 _FILE_STEMS: dict[Level, tuple[str, str]] = {
     "quarter": ("quartiere", "quarters"),
     "planning_area": ("planungsraeume", "planning_areas"),
     "city": ("stadt", "city"),
 }
+_KEY_COLUMNS = ("unit_id", "name", "planning_area", "year")
+
+
+def internal_note(language: str = "de") -> tuple[str, str]:
+    """(column, text) written beside every row when a study switched disclosure control off."""
+    return text("outputs.export.note_column", language), text("outputs.export.internal", language)
 
 
 def export_table(
@@ -104,54 +103,72 @@ def export_table(
         labels, a *Status* column explains not-computed, partial and approximate values.
     """
     if not_computed == "":
-        not_computed = (
-            NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
-            if withheld is not None
-            else None
-        )
+        not_computed = NOT_COMPUTED_MARK[as_language(language)] if withheld is not None else None
     ids = list(indicators) if indicators is not None else results.catalog.ids
     unknown = [i for i in ids if i not in results.catalog]
     if unknown:
         raise ExportError(
-            f"unknown indicator id(s) {unknown}; available: {', '.join(results.catalog.ids)}"
+            Message(
+                "outputs.export.unknown_indicators",
+                ids=str(unknown),
+                available=", ".join(results.catalog.ids),
+            )
         )
     table = results.table(level)
     if years is not None:
-        wanted = set(years)
-        table = table[table["year"].isin(wanted)]
+        table = table[table["year"].isin(set(years))]
     table = table.reset_index(drop=True)
-    mask = results.suppressed[level].reset_index()
-    mask = table[["unit_id", "year"]].merge(mask, on=["unit_id", "year"], how="left")
-    status = results.status_of(level).reset_index()
-    status = table[["unit_id", "year"]].merge(status, on=["unit_id", "year"], how="left")
-    key_columns = [c for c in ("unit_id", "name", "planning_area", "year") if c in table]
-    out = table[key_columns].copy()
+    mask = _aligned(table, results.suppressed[level])
+    status = _aligned(table, results.status_of(level))
+    out = table[[c for c in _KEY_COLUMNS if c in table]].copy()
+    marks = _Marks(withheld, not_computed)
     for ind_id in ids:
         ind = results.catalog[ind_id]
-        values = round_half_up(table[ind_id], ind.decimals)
-        if ind.decimals == 0:
-            values = values.astype("Int64")
-        if withheld is not None:
-            values = values.astype(object).where(~mask[ind_id].fillna(False), withheld)
         codes = status[ind_id].fillna("") if ind_id in status else pd.Series("", index=table.index)
-        if not_computed is not None:
-            values = values.astype(object).where(~is_not_computed(codes), not_computed)
-            values = values.where(codes != BASE_YEAR, NOT_MEANINGFUL_MARK)
-        name = f"{ind.label(language)} ({ind.unit(language)})" if labels else ind_id
-        out[name] = values
+        values = marks.apply(
+            round_half_up(table[ind_id], ind.decimals), ind.decimals, mask[ind_id], codes
+        )
+        out[f"{ind.label(language)} ({ind.unit(language)})" if labels else ind_id] = values
         if not_computed is None and (codes != "").any():
             out[f"status_{ind_id}"] = codes.to_numpy()
     if labels:
         row_codes = status[[i for i in ids if i in status]].fillna("")
         notes = [status_note(sorted(set(row)), language) for row in row_codes.to_numpy()]
         if any(notes):
-            out["Status"] = notes
+            out[text("outputs.export.status", language)] = notes
     if not results.study.config.disclosure.enabled:
-        column, text = INTERNAL_NOTE.get(language, INTERNAL_NOTE["en"])
-        out[column if labels else "note"] = text
+        column, note = internal_note(language)
+        out[column if labels else "note"] = note
     if labels:
-        out = out.rename(columns=_COLUMN_LABELS.get(language, _COLUMN_LABELS["en"]))
+        out = out.rename(columns={c: text(f"outputs.export.{c}", language) for c in _KEY_COLUMNS})
     return out.reset_index(drop=True)
+
+
+def _aligned(table: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (indexed by unit and year) in the row order of ``table``."""
+    keys = table[["unit_id", "year"]]
+    return keys.merge(frame.reset_index(), on=["unit_id", "year"], how="left")
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """The texts written instead of withheld and not-computed values (None: left empty)."""
+
+    withheld: str | None
+    not_computed: str | None
+
+    def apply(
+        self, values: pd.Series, decimals: int, withheld: pd.Series, codes: pd.Series
+    ) -> pd.Series:
+        """Rounded ``values`` with the marks put in; a not-computed mark wins over withheld."""
+        if decimals == 0:
+            values = values.astype("Int64")
+        if self.withheld is not None:
+            values = values.astype(object).where(~withheld.fillna(False), self.withheld)
+        if self.not_computed is not None:
+            values = values.astype(object).where(~is_not_computed(codes), self.not_computed)
+            values = values.where(codes != BASE_YEAR, NOT_MEANINGFUL_MARK)
+        return values
 
 
 #: Text starting with one of these is run as a formula by spreadsheet programs.
@@ -182,47 +199,13 @@ def csv_bytes(table: pd.DataFrame, *, german: bool) -> bytes:
                     ("" if v != v else str(v).replace(".", ",")) if isinstance(v, float) else v
                 )
             )
-        text = table.to_csv(index=False, sep=";", decimal=",")
-        return text.encode("utf-8-sig")
+        german_csv = table.to_csv(index=False, sep=";", decimal=",")
+        return german_csv.encode("utf-8-sig")
     return table.to_csv(index=False, sep=",", decimal=".").encode("utf-8")
 
 
 def _is_text_dtype(dtype: np.dtype[Any] | ExtensionDtype) -> bool:
     return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
-
-
-def _metadata(results: Results, language: str) -> pd.DataFrame:
-    config = results.study.config
-    rows: list[tuple[str, str]] = list(results.parameters.items())
-    acc = config.accessibility
-    rows += [
-        ("walking speed (m/s)", f"{acc.walking_speed_mps:g}"),
-        ("maximum snap distance (m)", f"{acc.max_snap_m:g}"),
-        ("detour factor without network", f"{acc.detour_factor:g}"),
-    ]
-    if config.services is not None:
-        for key, cat in config.services.categories.items():
-            threshold = (
-                f"{cat.threshold_min:g} min" if cat.threshold_min else f"{cat.threshold_m:g} m"
-            )
-            rows.append((f"threshold {key} ({cat.label_de})", threshold))
-    rows += [
-        ("maximum share of older residents off the network", f"{acc.max_unlocated_share:.0%}"),
-        ("residents without a location", acc.unlocated_residents),
-    ]
-    codes = set()
-    for level in LEVELS:
-        codes |= set(np.unique(results.status_of(level).to_numpy(dtype=str)))
-    note = status_note(sorted(codes - {""}), language)
-    if note:
-        rows.append(("Status" if language == "de" else "status", note))
-    if config.demo:
-        rows.append(("note", "DEMO DATA – schematic boundaries, partly synthetic figures"))
-    for source in config.sources:
-        text = "; ".join(p for p in (source.licence, source.url, source.date, source.note) if p)
-        rows.append((f"source: {source.name}", text))
-    header = ("Angabe", "Wert") if language == "de" else ("Item", "Value")
-    return pd.DataFrame(rows, columns=list(header))
 
 
 def xlsx_bytes(
@@ -247,80 +230,25 @@ def xlsx_bytes(
         definitions = results.catalog.definitions(language)
         if indicators is not None:
             definitions = definitions[definitions["id"].isin(indicators)]
-        definitions.to_excel(
-            writer, sheet_name="Indikatoren" if language == "de" else "Indicators", index=False
+        sheet = "outputs.export.sheet_"
+        definitions.to_excel(writer, sheet_name=text(f"{sheet}indicators", language), index=False)
+        metadata_frame(results, language).to_excel(
+            writer, sheet_name=text(f"{sheet}metadata", language), index=False
         )
-        _metadata(results, language).to_excel(
-            writer, sheet_name="Metadaten" if language == "de" else "Metadata", index=False
+        quality_frame(results.report, language).to_excel(
+            writer, sheet_name=text(f"{sheet}quality", language), index=False
         )
-        results.report.to_frame().to_excel(
-            writer, sheet_name="Datenqualität" if language == "de" else "Data quality", index=False
-        )
-        for sheet in writer.book.worksheets:
-            _style_sheet(sheet)
-            _text_not_formulas(sheet)
+        for worksheet in writer.book.worksheets:
+            style_sheet(worksheet)
+            text_not_formulas(worksheet)
     return buffer.getvalue()
-
-
-def _text_not_formulas(sheet: Worksheet) -> None:
-    """Store every cell openpyxl took for a formula (text starting with ``=``) as text."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-
-
-def _style_sheet(sheet: Worksheet) -> None:
-    header_fill = PatternFill("solid", fgColor="DDE5F0")
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "B2"
-    for idx, column in enumerate(sheet.iter_cols(min_row=1, max_row=min(sheet.max_row, 60)), 1):
-        width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-        sheet.column_dimensions[get_column_letter(idx)].width = min(max(10, width + 2), 60)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if cell.value in (WITHHELD, *NOT_COMPUTED_MARK.values()):
-                cell.alignment = Alignment(horizontal="right")
-
-
-def _geo_layers(
-    results: Results, year: int, indicators: Sequence[str] | None
-) -> dict[str, gpd.GeoDataFrame]:
-    ids = list(indicators) if indicators is not None else results.catalog.ids
-    quarters = _with_status(results, "quarter", results.quarters_geo(year), year, ids)
-    areas = _with_status(results, "planning_area", results.planning_areas_geo(year), year, ids)
-    keep_q = ["unit_id", "name", "planning_area", *ids]
-    keep_a = ["unit_id", "name", *ids]
-    status = [c for c in quarters.columns if c.startswith("status_")]
-    keep_q += [c for c in status if c[len("status_") :] in ids]
-    status = [c for c in areas.columns if c.startswith("status_")]
-    keep_a += [c for c in status if c[len("status_") :] in ids]
-    return {
-        "quartiere": quarters[[*keep_q, "geometry"]],
-        "planungsraeume": areas[[*keep_a, "geometry"]],
-    }
-
-
-def _with_status(
-    results: Results, level: Level, geo: gpd.GeoDataFrame, year: int, ids: list[str]
-) -> gpd.GeoDataFrame:
-    """Add a ``status_{id}`` column (reason codes) for indicators with any status."""
-    status = results.status_of(level).xs(year, level="year")
-    status = status[[i for i in ids if i in status.columns and (status[i] != "").any()]]
-    if status.empty or not len(status.columns):
-        return geo
-    status = status.add_prefix("status_")
-    return geo.merge(status, left_on="unit_id", right_index=True, how="left")
 
 
 def gpkg_bytes(results: Results, *, year: int, indicators: Sequence[str] | None = None) -> bytes:
     """A GeoPackage with layers ``quartiere`` and ``planungsraeume`` for one year."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.gpkg"
-        for layer, frame in _geo_layers(results, year, indicators).items():
+        for layer, frame in geo_layers(results, year, indicators).items():
             frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
         return path.read_bytes()
 
@@ -330,11 +258,11 @@ def geojson_bytes(
 ) -> bytes:
     """One level's geometries and values as GeoJSON in EPSG:4326."""
     if level == "city":
-        raise ExportError("GeoJSON is written for quarters or planning areas, not the city.")
-    layers = _geo_layers(results, year, indicators)
+        raise ExportError(Message("outputs.export.geojson_city"))
+    layers = geo_layers(results, year, indicators)
     frame = layers["quartiere" if level == "quarter" else "planungsraeume"]
-    text: str = frame.to_crs("EPSG:4326").to_json(drop_id=True)
-    return text.encode("utf-8")
+    data: str = frame.to_crs("EPSG:4326").to_json(drop_id=True)
+    return data.encode("utf-8")
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
@@ -362,14 +290,10 @@ def check_output_folder(out_dir: str | Path, input_paths: Iterable[Path]) -> Pat
         folders = {Path(item).absolute().parent.resolve(), Path(item).resolve().parent}
         if any(out == folder or folder in out.parents for folder in folders):
             raise ExportError(
-                f"Output folder {out} is (inside) the folder of the study input "
-                f"{Path(item).name}. Choose a separate folder with --out (inputs are never "
-                "written over)."
+                Message("outputs.export.output_in_input", out=str(out), name=Path(item).name)
             )
     if out.exists() and not out.is_dir():
-        raise ExportError(
-            f"Output path {out} exists and is not a folder; choose a folder with --out."
-        )
+        raise ExportError(Message("outputs.export.output_not_folder", out=str(out)))
     return out
 
 
@@ -417,8 +341,7 @@ def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de"
         return _publish(blobs, out)
     except OSError as exc:
         raise ExportError(
-            f"Cannot write outputs to {out}: {exc}. Nothing was written; free space or choose "
-            "another folder with --out."
+            Message("outputs.export.cannot_write", out=str(out), error=str(exc))
         ) from None
 
 

@@ -9,7 +9,6 @@ are shown as "< 3".
 
 from __future__ import annotations
 
-import html
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ import pandas as pd
 
 from sqe_geo._errors import missing_extra
 from sqe_geo.i18n.formatting import format_number
+from sqe_geo.i18n.messages import text
 
 try:  # the core install has no map libraries: sqe-geo[app] does
     import folium
@@ -26,14 +26,11 @@ except ImportError as exc:
     raise missing_extra(exc.name) from None
 
 from sqe_geo.outputs.classify import OUTLINE_COLOR
-from sqe_geo.outputs.maps import (
-    Legend,
-    MetricScale,
-    points_geojson,
-    service_color,
-    to_web,
-    use_local_assets,
-)
+from sqe_geo.outputs.map_data import points_geojson, to_web
+from sqe_geo.outputs.map_elements import Legend, MetricScale
+from sqe_geo.outputs.map_services import service_color
+from sqe_geo.outputs.maps import use_local_assets
+from sqe_geo.outputs.templating import render
 from sqe_geo.stats.privacy import SUPPRESSED_MARK
 
 if TYPE_CHECKING:
@@ -54,48 +51,10 @@ UNREACHABLE_STYLE = {
 #: Quarter outline of the origins map.
 QUARTER_OUTLINE_COLOR = "#0055ff"
 
-ORIGIN_TEXT: dict[str, dict[str, str]] = {
-    "de": {
-        "title": "{label}: Fußweg zur nächsten Einrichtung ({year})",
-        "within": "bis {t}",
-        "within_2x": "über {t} bis {t2}",
-        "farther": "über {t2}",
-        "unreachable": "nicht erreichbar (kein Fußweg bis {cutoff})",
-        "distance": "Fußweg",
-        "older": "Einwohner 65+",
-        "class": "Klasse",
-        "services": "{label} (Einrichtung)",
-        "points": "Punkte = Wohnorte der Einwohner (Rasterzellen), Farbe = Entfernung",
-        "network": "Entfernung über das Fußwegenetz, {speed} m/s",
-        "straight": "Entfernung: Luftlinie × Umwegfaktor {factor} (kein Wegenetz)",
-        "disclosure": "Einwohner je Wohnort in Klassen (unter 10, 10 bis unter 50 …); „.“ = "
-        "gesperrt, weil Werte des Quartiers der Geheimhaltung unterliegen",
-        "none": "keine",
-        "layer_origins": "Wohnorte",
-        "layer_others": "Nachbarquartiere",
-        "quarter": "Quartier",
-    },
-    "en": {
-        "title": "{label}: walk to the nearest service ({year})",
-        "within": "up to {t}",
-        "within_2x": "over {t} to {t2}",
-        "farther": "over {t2}",
-        "unreachable": "unreachable (no footpath within {cutoff})",
-        "distance": "Walk",
-        "older": "Residents 65+",
-        "class": "Class",
-        "services": "{label} (service)",
-        "points": "dots = residents' locations (grid cells), colour = distance",
-        "network": "distance along the footpath network, {speed} m/s",
-        "straight": "distance: straight line × detour factor {factor} (no network)",
-        "disclosure": "residents per location in classes (under 10, 10 to under 50 …); “.” = "
-        "withheld because figures of the quarter are confidential",
-        "none": "none",
-        "layer_origins": "Residents' locations",
-        "layer_others": "Neighbouring quarters",
-        "quarter": "Quarter",
-    },
-}
+
+def _text(key: str, language: str, /, **params: object) -> str:
+    # errors (ValueError, KeyError) use text() without a language: the reader's language
+    return text(f"outputs.origins.{key}", language, **params)
 
 
 def distance_class(distance_m: float, threshold_m: float) -> str:
@@ -134,19 +93,14 @@ def disclosed_count(value: float, min_count: int | None, language: str = "de") -
         return format_number(number, 0, language)
     if number <= 0:
         return "0"
-    words = (
-        ("unter", "bis unter", "und mehr")
-        if language == "de"
-        else ("under", "to under", "and more")
-    )
     bounds = [b for b in COUNT_CLASSES if b > number]
     if not bounds:
-        return f"{COUNT_CLASSES[-1]} {words[2]}"
+        return _text("count_above", language, lower=COUNT_CLASSES[-1])
     upper = bounds[0]
     lower = max([b for b in COUNT_CLASSES if b <= number], default=None)
     if lower is None:
-        return f"{words[0]} {upper}"
-    return f"{lower} {words[1]} {upper}"
+        return _text("count_under", language, upper=upper)
+    return _text("count_between", language, lower=lower, upper=upper)
 
 
 def _withheld_quarter(results: Results, quarter_id: str, category: str, year: int) -> bool:
@@ -180,10 +134,12 @@ def origin_layer(
     is on) and ``class_text``; EPSG:4326.
     """
     if year not in results.origins or year not in results.distances:
-        raise ValueError(f"no residents' locations for {year}; accessibility not computed")
+        raise ValueError(text("outputs.origins.no_origins", year=year))
     distances = results.distances[year]
     if category not in distances.columns:
-        raise ValueError(f"no distances to {category!r}; known: {list(distances.columns)}")
+        raise ValueError(
+            text("outputs.origins.no_distances", category=category, known=list(distances.columns))
+        )
     origins = results.origins[year]
     origins = origins[origins["quarter_id"].astype(str) == str(quarter_id)]
     config = results.study.config
@@ -198,7 +154,6 @@ def origin_layer(
     )
     min_count = config.disclosure.min_count if config.disclosure.enabled else None
     classes = [distance_class(m, threshold) for m in metres]
-    text = ORIGIN_TEXT[language]
     if config.disclosure.enabled and _withheld_quarter(results, quarter_id, category, year):
         # The quarter's counts for this category are withheld: no location tells its
         # residents (not even as a class, nor by the size of its dot).
@@ -210,7 +165,7 @@ def origin_layer(
             "distance_class": classes,
             "older": older,
             "distance_text": [
-                _metres_minutes(m, speed, language) if math.isfinite(m) else text["none"]
+                _metres_minutes(m, speed, language) if math.isfinite(m) else _text("none", language)
                 for m in metres
             ],
             "older_text": [
@@ -228,16 +183,17 @@ def origin_layer(
 
 
 def _class_labels(results: Results, threshold: float, language: str) -> dict[str, str]:
-    text = ORIGIN_TEXT[language]
     speed = results.study.config.accessibility.walking_speed_mps
     cutoff = max(results.study.config.accessibility.cutoff_m, threshold)
     t1 = _metres_minutes(threshold, speed, language)
     t2 = _metres_minutes(2 * threshold, speed, language)
     return {
-        "within": text["within"].format(t=t1),
-        "within_2x": text["within_2x"].format(t=t1, t2=t2),
-        "farther": text["farther"].format(t2=t2),
-        "unreachable": text["unreachable"].format(cutoff=f"{format_number(cutoff, 0, language)} m"),
+        "within": _text("within", language, t=t1),
+        "within_2x": _text("within_2x", language, t=t1, t2=t2),
+        "farther": _text("farther", language, t2=t2),
+        "unreachable": _text(
+            "unreachable", language, cutoff=f"{format_number(cutoff, 0, language)} m"
+        ),
     }
 
 
@@ -255,61 +211,51 @@ def _origin_style(distance_cls: str, has_older: bool) -> dict[str, Any]:
 
 
 def origins_legend_html(results: Results, category: str, year: int, language: str = "de") -> str:
-    """Legend of the origins map: the distance classes, unreachable, services, notes."""
+    """Legend of the origins map: the distance classes, unreachable, services, notes.
+
+    Parameters
+    ----------
+    results
+        :class:`sqe_geo.pipeline.Results` computed with accessibility.
+    category, year
+        The service category and year of the map.
+    language
+        ``"de"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        HTML of the legend's body (texts escaped).
+    """
     from sqe_geo.outputs.report_html import category_label
 
-    text = ORIGIN_TEXT[language]
     config = results.study.config
     label = category_label(results, category, language)
-    threshold = _category_threshold(results, category)
-    labels = _class_labels(results, threshold, language)
-    rows = [
-        "<div style='font-weight:600;margin-bottom:4px'>"
-        + html.escape(text["title"].format(label=label, year=year))
-        + "</div>"
-    ]
-    dot = (
-        "<span style='display:inline-block;width:11px;height:11px;border-radius:50%;"
-        "margin-right:6px;vertical-align:middle;{style}'></span>"
-    )
-    for cls in DISTANCE_CLASSES:
-        if cls == "unreachable":
-            style = "border:2px dashed #000;background:#fff;width:9px;height:9px"
-        else:
-            style = f"background:{DISTANCE_COLORS[cls]};border:1px solid #333"
-        rows.append(
-            f"<div class='sqe-legend-{cls}'>"
-            + dot.format(style=style)
-            + html.escape(labels[cls])
-            + "</div>"
-        )
-    service = service_color(category, 0)
-    rows.append(
-        "<div class='sqe-legend-service'>"
-        + dot.format(style=f"background:{service};border:2px solid #fff;outline:1px solid #333")
-        + html.escape(text["services"].format(label=label))
-        + "</div>"
-    )
-    notes = [text["points"]]
+    labels = _class_labels(results, _category_threshold(results, category), language)
+    classes = [(cls, _legend_dot(cls), labels[cls]) for cls in DISTANCE_CLASSES]
+    notes = [_text("points", language)]
     if config.network is not None:
-        notes.append(
-            text["network"].format(
-                speed=format_number(config.accessibility.walking_speed_mps, 1, language)
-            )
-        )
+        speed = format_number(config.accessibility.walking_speed_mps, 1, language)
+        notes.append(_text("network", language, speed=speed))
     else:
-        notes.append(
-            text["straight"].format(
-                factor=format_number(config.accessibility.detour_factor, 1, language)
-            )
-        )
+        factor = format_number(config.accessibility.detour_factor, 1, language)
+        notes.append(_text("straight", language, factor=factor))
     if config.disclosure.enabled:
-        notes.append(text["disclosure"].format(n=config.disclosure.min_count))
-    rows.extend(
-        f"<div style='color:#555;margin-top:3px;font-style:italic'>{html.escape(n)}</div>"
-        for n in notes
+        notes.append(_text("disclosure", language))
+    return render(
+        "origins_legend.html.j2",
+        title=_text("title", language, label=label, year=year),
+        classes=classes,
+        service_color=service_color(category, 0),
+        service=_text("services", language, label=label),
+        notes=notes,
     )
-    return "\n".join(rows)
+
+
+def _legend_dot(cls: str) -> str:
+    if cls == "unreachable":
+        return "border:2px dashed #000;background:#fff;width:9px;height:9px"
+    return f"background:{DISTANCE_COLORS[cls]};border:1px solid #333"
 
 
 def origins_map(
@@ -345,12 +291,11 @@ def origins_map(
     """
     from sqe_geo.outputs.report_html import category_label
 
-    text = ORIGIN_TEXT[language]
     points = origin_layer(results, quarter_id, category, year, language)
     quarters = results.study.quarters
     quarter = quarters[quarters["quarter_id"].astype(str) == str(quarter_id)]
     if quarter.empty:
-        raise KeyError(f"unknown quarter {quarter_id!r}")
+        raise KeyError(text("outputs.origins.unknown_quarter", quarter=quarter_id))
     threshold = _category_threshold(results, category)
     label = category_label(results, category, language)
     outline = to_web(quarter[["quarter_id", "name", "geometry"]])
@@ -369,7 +314,7 @@ def origins_map(
     if len(others):
         folium.GeoJson(
             to_web(others[["quarter_id", "name", "geometry"]]).to_json(),
-            name=text["layer_others"],
+            name=_text("layer_others", language),
             style_function=lambda _f: {
                 "color": OUTLINE_COLOR, "weight": 0.8, "fill": False, "dashArray": "4 3",
             },
@@ -377,7 +322,7 @@ def origins_map(
         ).add_to(fmap)  # fmt: skip
     folium.GeoJson(
         outline.to_json(),
-        name=text["quarter"],
+        name=_text("quarter", language),
         style_function=lambda _f: {
             "color": QUARTER_OUTLINE_COLOR, "weight": 3, "fillOpacity": 0.04,
         },
@@ -398,14 +343,14 @@ def origins_map(
         columns = [c for c in frame.columns if c != "geometry"]
         folium.GeoJson(
             points_geojson(frame, columns),
-            name=text["layer_origins"],
+            name=_text("layer_origins", language),
             marker=folium.CircleMarker(radius=4, fill=True),
             style_function=lambda f: styles[
                 (f["properties"]["distance_class"], bool(f["properties"]["has_older"]))
             ],
             tooltip=folium.GeoJsonTooltip(
                 fields=["distance_text", "older_text", "class_text"],
-                aliases=[text["distance"], text["older"], text["class"]],
+                aliases=[_text(k, language) for k in ("distance", "older", "class")],
             ),
         ).add_to(fmap)
 
@@ -418,7 +363,7 @@ def origins_map(
             data = gpd.GeoDataFrame({"name": names}, geometry=sub.geometry)
             folium.GeoJson(
                 points_geojson(data, ["name"]),
-                name=text["services"].format(label=label),
+                name=_text("services", language, label=label),
                 marker=folium.CircleMarker(
                     radius=6, weight=2, color="#ffffff", fill=True,
                     fill_color=service_color(category, 0), fill_opacity=1,

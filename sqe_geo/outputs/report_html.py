@@ -8,18 +8,20 @@ document (inline CSS, inline SVG map and chart, no scripts, no external files).
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from sqe_geo._version import __version__
-from sqe_geo.i18n.formatting import format_number
+from sqe_geo.i18n.formatting import WITHHELD_MARK, format_number
+from sqe_geo.i18n.messages import as_language, catalog
 from sqe_geo.outputs.classify import classify, ranks
 from sqe_geo.outputs.svg_maps import svg_map
+from sqe_geo.outputs.templating import render
 from sqe_geo.stats.aggregate import CITY_ID, Level
 from sqe_geo.stats.status import (
     BASE_YEAR,
@@ -48,58 +50,13 @@ AGE_STRUCTURE = (
     ("young", "working_age", "older"),
 )
 
-TEXT = {
-    "de": {
-        "title": "Quartiersprofil",
-        "planning_area": "Planungsraum",
-        "year": "Jahr",
-        "key_figures": "Kennzahlen",
-        "age_structure": "Altersstruktur",
-        "age_group": "Altersgruppe",
-        "persons": "Personen",
-        "share": "Anteil (%)",
-        "accessibility": "Erreichbarkeit zu Fuß",
-        "no_accessibility": "Für diese Studie wurden keine Erreichbarkeitsindikatoren berechnet.",
-        "comparison": "Vergleich mit Planungsraum und Stadt",
-        "indicator": "Indikator",
-        "unit": "Einheit",
-        "quarter": "Quartier",
-        "city": "Stadt",
-        "rank": "Rang unter {n} Quartieren (1 = höchster Wert)",
-        "map": "Lage im Stadtgebiet",
-        "demo": "Demo-Daten – nicht für Entscheidungen verwenden",
-        "schematic": "schematische Grenzen",
-        "withheld": "„.“ = aus Gründen der Geheimhaltung zurückgehalten",
-        "sources": "Quellen und Lizenzen",
-        "generated": "Erstellt mit sqe-geo {version} am {date}",
-        "age_withheld": "zurückgehalten",
-    },
-    "en": {
-        "title": "Quarter profile",
-        "planning_area": "Planning area",
-        "year": "Year",
-        "key_figures": "Key figures",
-        "age_structure": "Age structure",
-        "age_group": "Age group",
-        "persons": "Persons",
-        "share": "Share (%)",
-        "accessibility": "Walking accessibility",
-        "no_accessibility": "No accessibility indicators were computed for this study.",
-        "comparison": "Comparison with planning area and city",
-        "indicator": "Indicator",
-        "unit": "Unit",
-        "quarter": "Quarter",
-        "city": "City",
-        "rank": "rank among {n} quarters (1 = highest value)",
-        "map": "Location in the city",
-        "demo": "Demo data – not for decisions",
-        "schematic": "schematic boundaries",
-        "withheld": '"." = withheld for confidentiality',
-        "sources": "Sources and licences",
-        "generated": "Generated with sqe-geo {version} on {date}",
-        "age_withheld": "withheld",
-    },
-}
+_SECTION = "outputs.profile."
+
+
+def _texts(language: str) -> dict[str, str]:
+    """The profile's texts (catalog section ``outputs.profile``) without the prefix."""
+    texts = catalog(as_language(language))
+    return {k.removeprefix(_SECTION): v for k, v in texts.items() if k.startswith(_SECTION)}
 
 
 @dataclass
@@ -153,9 +110,9 @@ def _text(value: float, withheld: bool | str, decimals: int, language: str) -> s
     if withheld == BASE_YEAR:  # a change in its base year: nothing to compare with
         return status_label(BASE_YEAR, language)
     if isinstance(withheld, str):  # not computed: its own marker, never a number
-        return NOT_COMPUTED_MARK.get(language, NOT_COMPUTED_MARK["en"])
+        return NOT_COMPUTED_MARK[as_language(language)]
     if withheld:
-        return "."
+        return WITHHELD_MARK
     return format_number(value, decimals, language) if not pd.isna(value) else "–"
 
 
@@ -181,7 +138,7 @@ def age_structure(
     counts = results.counts["quarter"]
     key = (quarter_id, year)
     labels = results.study.config.age_groups.labels()
-    text = TEXT[language]
+    text = _texts(language)
     for groups in AGE_STRUCTURE:
         if key in counts.index and all(g in counts.columns for g in groups):
             break
@@ -227,7 +184,7 @@ def quarter_profile(
         raise KeyError(f"unknown quarter {quarter_id!r}")
     name = str(units.loc[quarter_id, "name"])
     area = str(units.loc[quarter_id, "planning_area"])
-    text = TEXT[language]
+    text = _texts(language)
     catalog = results.catalog
     quarter_values = results.values["quarter"].xs(year, level="year")
     quarter_mask = results.suppressed["quarter"].xs(year, level="year")
@@ -335,75 +292,32 @@ def location_svg(
     )
 
 
-def _age_bars_svg(table: pd.DataFrame, language: str) -> str:
-    text = TEXT[language]
+def _age_bars(table: pd.DataFrame, language: str) -> dict[str, object] | None:
+    """Geometry and labels of the age-structure bar chart (drawn by the template)."""
+    if not len(table):
+        return None
     width, bar_h, gap, label_w = 420, 18, 6, 70
-    height = len(table) * (bar_h + gap) + gap
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
-        f"<title>{html.escape(text['age_structure'])}</title>"
-    ]
-    shares = table[text["share"]].astype(float)
+    shares = table.iloc[:, 2].astype(float)
     top = max(float(shares.max()) if shares.notna().any() else 1.0, 1.0)
-    for i, row in enumerate(table.itertuples(index=False)):
-        group, persons, share = row
+    rows = []
+    for i, (group, persons, share) in enumerate(table.itertuples(index=False)):
         y = gap + i * (bar_h + gap)
-        out.append(
-            f'<text x="0" y="{y + bar_h - 4}" font-size="12">{html.escape(str(group))}</text>'
-        )
+        bar: dict[str, object] = {"group": str(group), "y": y, "text_y": y + bar_h - 4}
         if pd.isna(share):
-            out.append(
-                f'<text x="{label_w}" y="{y + bar_h - 4}" font-size="12" fill="#666">'
-                f"{html.escape(text['age_withheld'])}</text>"
-            )
-            continue
-        w = (width - label_w - 120) * float(share) / top
-        out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#fc8d59"/>')
-        label = f"{format_number(share, 1, language)} % ({format_number(persons, 0, language)})"
-        out.append(
-            f'<text x="{label_w + w + 6:.1f}" y="{y + bar_h - 4}" font-size="12">{label}</text>'
-        )
-    out.append("</svg>")
-    return "".join(out)
+            bar["width"] = None
+        else:
+            bar["width"] = (width - label_w - 120) * float(share) / top
+            share_text = format_number(share, 1, language)
+            bar["label"] = f"{share_text} % ({format_number(persons, 0, language)})"
+        rows.append(bar)
+    height = len(table) * (bar_h + gap) + gap
+    return {"width": width, "height": height, "bar_h": bar_h, "label_w": label_w, "rows": rows}
 
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #222;
-       max-width: 900px; margin: 24px auto; padding: 0 16px; font-size: 14px; }
-h1 { font-size: 24px; margin-bottom: 0; } h2 { font-size: 17px; margin-top: 26px;
-     border-bottom: 1px solid #ccc; padding-bottom: 3px; }
-.sub { color: #555; margin-top: 4px; }
-.banner { background: #fff3cd; border: 1px solid #e0c36b; padding: 6px 10px; margin: 10px 0;
-          font-weight: 600; }
-.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr));
-           gap: 10px; }
-.figure { border: 1px solid #ddd; border-radius: 4px; padding: 8px 10px; }
-.figure .v { font-size: 20px; font-weight: 600; } .figure .l { color: #444; }
-.figure .r { color: #777; font-size: 12px; }
-table { border-collapse: collapse; width: 100%; margin-top: 6px; }
-th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 6px; text-align: left; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.row2 { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
-footer { margin-top: 30px; color: #666; font-size: 12px; border-top: 1px solid #ccc;
-         padding-top: 6px; }
-@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; }
-               table, .figures, svg { page-break-inside: avoid; } }
-"""
-
-
-def _table_html(frame: pd.DataFrame, numeric_from: int = 2) -> str:
-    head = "".join(
-        f'<th class="{"num" if i >= numeric_from else ""}">{html.escape(str(c))}</th>'
-        for i, c in enumerate(frame.columns)
-    )
-    body = []
-    for row in frame.itertuples(index=False):
-        cells = "".join(
-            f'<td class="{"num" if i >= numeric_from else ""}">{html.escape(str(v))}</td>'
-            for i, v in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _frame(table: pd.DataFrame) -> dict[str, list[Any]]:
+    """A table as header and rows of text for the template."""
+    rows = [[str(v) for v in row] for row in table.itertuples(index=False)]
+    return {"columns": [str(c) for c in table.columns], "rows": rows}
 
 
 def profile_html(
@@ -416,6 +330,10 @@ def profile_html(
 ) -> str:
     """The quarter profile as one self-contained, printable HTML document.
 
+    Rendered by the template ``profile.html.j2`` with autoescape: withheld values show
+    ".", values that could not be computed their mark ("n. b."), explained under the
+    tables.
+
     Parameters
     ----------
     results
@@ -426,74 +344,47 @@ def profile_html(
         ``"de"`` or ``"en"``.
     indicator_id
         Colour the location map by this indicator (plain outline map when None).
+
+    Returns
+    -------
+    str
+        The HTML document.
     """
-    text = TEXT[language]
+    texts = _texts(language)
     profile = quarter_profile(results, quarter_id, year, language)
     config = results.study.config
-    esc = html.escape
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{language}"><head><meta charset="utf-8">',
-        f"<title>{esc(text['title'])}: {esc(profile.name)} ({year})</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>{esc(text['title'])}: {esc(profile.name)}</h1>",
-        f'<p class="sub">{esc(text["planning_area"])}: {esc(profile.planning_area)} · '
-        f"{esc(text['year'])}: {year}"
-        + (f" · {esc(config.title)}" if config.title else "")
-        + "</p>",
-    ]
-    if config.demo or config.schematic_boundaries:
-        flags = [text["demo"]] if config.demo else []
-        if config.schematic_boundaries:
-            flags.append(text["schematic"])
-        parts.append(f'<div class="banner">{esc(" · ".join(flags))}</div>')
-    parts.append(f"<h2>{esc(text['key_figures'])}</h2><div class='figures'>")
-    for fig in profile.key_figures:
-        rank = (
-            f'<div class="r">{fig.rank}. – {esc(text["rank"].format(n=profile.n_quarters))}</div>'
-            if fig.rank
-            else ""
-        )
-        parts.append(
-            f'<div class="figure"><div class="v">{esc(fig.text)} '
-            f'<small>{esc(fig.unit)}</small></div><div class="l">{esc(fig.label)}</div>'
-            f"{rank}</div>"
-        )
-    parts.append("</div>")
-    parts.append('<div class="row2"><div>')
-    parts.append(f"<h2>{esc(text['age_structure'])}</h2>")
-    if len(profile.age_structure):
-        parts.append(_age_bars_svg(profile.age_structure, language))
-    parts.append("</div><div>")
-    parts.append(f"<h2>{esc(text['map'])}</h2>")
-    parts.append(location_svg(results, quarter_id, year, indicator_id, width=300))
-    parts.append("</div></div>")
-    parts.append(f"<h2>{esc(text['comparison'])}</h2>")
-    parts.append(_table_html(profile.comparison))
-    parts.append(f"<h2>{esc(text['accessibility'])}</h2>")
-    if profile.accessibility:
-        for label, table in profile.accessibility.items():
-            parts.append(f"<h3>{esc(label)}</h3>")
-            parts.append(_table_html(table))
-    else:
-        parts.append(f"<p>{esc(text['no_accessibility'])}</p>")
-    parts.append(f"<p class='sub'>{esc(text['withheld'])}</p>")
+    flags = [texts["demo"]] if config.demo else []
+    if config.schematic_boundaries:
+        flags.append(texts["schematic"])
     codes = {
         str(c)
         for level in ("quarter", "planning_area", "city")
         for c in np.unique(results.status_of(level).to_numpy(dtype=str))
     }
-    note = status_note(sorted(codes - {""}), language)
-    if note:  # what "n. b." and partial figures mean, as in the exported tables
-        parts.append(f"<p class='sub'>{esc(note)}</p>")
-    if config.sources:
-        parts.append(f"<h2>{esc(text['sources'])}</h2><ul>")
-        for src in config.sources:
-            bits = [src.name, src.licence, src.date, src.url, src.note]
-            parts.append(f"<li>{esc(' – '.join(b for b in bits if b))}</li>")
-        parts.append("</ul>")
-    generated = text["generated"].format(
+    sources = [
+        " – ".join(b for b in (s.name, s.licence, s.date, s.url, s.note) if b)
+        for s in config.sources
+    ]
+    generated = texts["generated"].format(
         version=__version__, date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     )
-    parts.append(f"<footer>{esc(generated)}</footer></body></html>")
-    return "\n".join(parts)
+    return render(
+        "profile.html.j2",
+        language=language,
+        t=texts,
+        name=profile.name,
+        planning_area=profile.planning_area,
+        year=year,
+        study_title=config.title or "",
+        flags=flags,
+        figures=profile.key_figures,
+        rank_text=texts["rank"].format(n=profile.n_quarters),
+        bars=_age_bars(profile.age_structure, language),
+        location_svg=Markup(location_svg(results, quarter_id, year, indicator_id, width=300)),
+        comparison=_frame(profile.comparison),
+        accessibility=[(label, _frame(t)) for label, t in profile.accessibility.items()],
+        # what "n. b." and partial figures mean, as in the exported tables
+        status_note=status_note(sorted(codes - {""}), language),
+        sources=sources,
+        generated=generated,
+    )

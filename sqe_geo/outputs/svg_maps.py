@@ -7,9 +7,9 @@ quarter profile.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -18,6 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sqe_geo.outputs.classify import MISSING_COLOR, SUPPRESSED_COLOR
+from sqe_geo.outputs.templating import render
 
 #: Map coordinates (x, y arrays) -> SVG pixel coordinates.
 _Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -39,19 +40,45 @@ def _geometry_path(geom: BaseGeometry, transform: _Transform) -> str:
     return " ".join(parts)
 
 
+@dataclass(frozen=True)
+class SvgLayout:
+    """How :func:`svg_map` draws: ids, height, outline colour and simplification.
+
+    Attributes
+    ----------
+    id_column
+        Column of the unit ids (keys of fills, labels, hatched and highlight).
+    height
+        Height in pixels; follows the aspect ratio when None.
+    stroke
+        Outline colour of the polygons.
+    simplify_m
+        Tolerance of the simplification that keeps the SVG small (0: none).
+    """
+
+    id_column: str = "unit_id"
+    height: int | None = None
+    stroke: str = "#555555"
+    simplify_m: float = 20.0
+
+
+@dataclass(frozen=True)
+class _Shape:
+    d: str
+    fill: str
+    tip: str | None
+
+
 def svg_map(
     frame: gpd.GeoDataFrame,
     fills: Mapping[Any, str] | None = None,
     *,
-    id_column: str = "unit_id",
     width: int = 240,
-    height: int | None = None,
     title: str | None = None,
     highlight: object | None = None,
-    stroke: str = "#555555",
     labels: Mapping[Any, str] | None = None,
     hatched: AbstractSet[Any] | None = None,
-    simplify_m: float = 20.0,
+    layout: SvgLayout | None = None,
 ) -> str:
     """Draw polygons as a self-contained inline SVG.
 
@@ -61,8 +88,8 @@ def svg_map(
         Polygons in a metric CRS (the analysis CRS).
     fills
         Unit id -> fill colour; units not listed are light grey.
-    width, height
-        Size in pixels; the height follows the aspect ratio when None.
+    width
+        Width in pixels.
     title
         Text for the SVG ``<title>`` (shown as tooltip and read by screen readers).
     highlight
@@ -71,18 +98,24 @@ def svg_map(
         Unit id -> tooltip text of that polygon.
     hatched
         Unit ids filled with a hatch pattern (withheld values).
-    simplify_m
-        Tolerance of the simplification that keeps the SVG small.
+    layout
+        Id column, height, outline colour and simplification (see :class:`SvgLayout`).
+
+    Returns
+    -------
+    str
+        The ``<svg>`` element; texts are escaped by the template.
     """
+    layout = layout or SvgLayout()
     fills = fills or {}
     labels = labels or {}
     hatched = hatched or set()
-    geoms = frame.geometry.simplify(simplify_m) if simplify_m else frame.geometry
+    simplify = layout.simplify_m
+    geoms = frame.geometry.simplify(simplify) if simplify else frame.geometry
     minx, miny, maxx, maxy = frame.total_bounds
     span_x, span_y = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
     pad = 4
-    if height is None:
-        height = round(width * span_y / span_x)
+    height = layout.height if layout.height is not None else round(width * span_y / span_x)
     scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
     off_x = (width - scale * span_x) / 2
     off_y = (height - scale * span_y) / 2
@@ -90,33 +123,24 @@ def svg_map(
     def transform(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return off_x + (x - minx) * scale, height - off_y - (y - miny) * scale
 
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">'
-    ]
-    if title:
-        out.append(f"<title>{html.escape(title)}</title>")
-    if hatched:
-        out.append(
-            '<defs><pattern id="sqe-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
-            f'<rect width="3" height="6" fill="{SUPPRESSED_COLOR}"/></pattern></defs>'
-        )
+    shapes = []
     top = None
-    for uid, geom in zip(frame[id_column], geoms, strict=True):
+    for uid, geom in zip(frame[layout.id_column], geoms, strict=True):
         if geom is None or geom.is_empty:
             continue
         d = _geometry_path(geom, transform)
         fill = "url(#sqe-hatch)" if uid in hatched else fills.get(uid, MISSING_COLOR)
-        tip = f"<title>{html.escape(labels[uid])}</title>" if uid in labels else ""
-        element = (
-            f'<path d="{d}" fill="{fill}" stroke="{stroke}" stroke-width="0.7" '
-            f'fill-rule="evenodd">{tip}</path>'
-        )
+        shapes.append(_Shape(d, fill, labels.get(uid)))
         if uid == highlight:
-            top = f'<path d="{d}" fill="none" stroke="#0055ff" stroke-width="2.5"/>'
-        out.append(element)
-    if top:
-        out.append(top)
-    out.append("</svg>")
-    return "".join(out)
+            top = d
+    return render(
+        "svg_map.svg.j2",
+        width=width,
+        height=height,
+        title=title,
+        hatched=bool(hatched),
+        hatch_color=SUPPRESSED_COLOR,
+        shapes=shapes,
+        stroke=layout.stroke,
+        top=top,
+    )

@@ -57,7 +57,7 @@ def _bar_chart(frame: pd.DataFrame, label: str, unit: str, lang: str) -> alt.Lay
             tooltip=[
                 alt.Tooltip("area:N", title=t("planning_area", lang)),
                 alt.Tooltip("value:Q", title=f"{label} ({unit})" if unit else label, format=".1f"),
-                alt.Tooltip("city:Q", title=compare.CITY_LABEL[lang], format=".1f"),
+                alt.Tooltip("city:Q", title=compare.city_label(lang), format=".1f"),
             ],
         )
     )
@@ -163,7 +163,7 @@ def _small_map(
         areas, fills, width=260, title=ind.label(lang), labels=tips, hatched=hatched
     )
     city = format_number(comp.values.loc[ind_id, CITY_ID], ind.decimals, lang)
-    caption = f"{ind.label(lang)} – {compare.CITY_LABEL[lang]}: {city} {ind.unit(lang)}"
+    caption = f"{ind.label(lang)} – {compare.city_label(lang)}: {city} {ind.unit(lang)}"
     return svg, caption
 
 

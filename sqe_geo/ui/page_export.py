@@ -113,7 +113,7 @@ def build_file(results: Results, fmt: str, request: ExportRequest) -> tuple[str,
         scheme=scheme,
         k=k,
         language=language,
-        title=maps.map_title(results, ind, year, language),
+        base=maps.BaseMap(title=maps.map_title(results, ind, year, language)),
     )
     return f"karte_{ind}_{year}.html", maps.map_html(fmap), MIME["map"]
 

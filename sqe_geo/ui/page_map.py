@@ -41,7 +41,7 @@ def selection_controls(results: Results, lang: str, *, scheme: bool = True) -> N
                 t("scheme", lang),
                 "scheme",
                 options=list(classify.SCHEMES),
-                format_func=lambda s: classify.SCHEME_LABELS[lang][s],
+                format_func=lambda s: classify.scheme_label(s, lang),
             )
         with cols[3]:
             state.bound(
@@ -65,7 +65,7 @@ def _map_html(
         scheme=scheme,
         k=k,
         language=lang,
-        title=maps.map_title(results, indicator, year, lang),
+        base=maps.BaseMap(title=maps.map_title(results, indicator, year, lang)),
     )
     return maps.map_html(fmap)
 

@@ -127,7 +127,9 @@ def worker_ours(data: Path, out: Path) -> dict:
 
     from sqe_geo.access.accessibility import nearest_distances
     from sqe_geo.access.catchment import enhanced_two_step_fca
-    from sqe_geo.access.network import build_network, snap_points
+    from sqe_geo.access.network import build_network
+    from sqe_geo.access.snapping import snap_points
+    from sqe_geo.access.walking import Origins, Walking
 
     d = dict(np.load(data))
     lines = gpd.GeoDataFrame(
@@ -144,7 +146,7 @@ def worker_ours(data: Path, out: Path) -> dict:
     snap = snap_points(net, d["origins"], max_snap_m=MAX_SNAP_M)
     t2 = time.perf_counter()
     dist = nearest_distances(
-        net, d["origins"], services, CATEGORIES, cutoff_m=CUTOFF_M, origin_snap=snap
+        net, Origins(d["origins"], snap=snap), services, CATEGORIES, walking=Walking(CUTOFF_M)
     )
     t3 = time.perf_counter()
     capacity = services["category"] == CATEGORIES[-1]
@@ -170,7 +172,7 @@ def worker_ours(data: Path, out: Path) -> dict:
     )
     t5 = time.perf_counter()
     node_dist = nearest_distances(
-        net, net.node_xy[o_node], services_on_nodes, CATEGORIES, cutoff_m=CUTOFF_M
+        net, net.node_xy[o_node], services_on_nodes, CATEGORIES, walking=Walking(CUTOFF_M)
     )
     t6 = time.perf_counter()
     np.savez(

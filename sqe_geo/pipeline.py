@@ -118,9 +118,11 @@ def run(
     access_status = pd.DataFrame()
     access_parameters: dict[str, str] = {}
     if accessibility and study.services is not None:
+        from sqe_geo.access.study_inputs import AccessInputs, AccessSettings
         from sqe_geo.study_access import accessibility_counts
 
-        acc = accessibility_counts(study, report)
+        data = AccessInputs(study.quarters, study.demographics, study.services, study.grid_cells)
+        acc = accessibility_counts(data, AccessSettings.from_config(config), report)
         quarter_counts = quarter_counts.join(acc.counts, how="left")
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
         access_status = acc.status

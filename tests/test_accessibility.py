@@ -20,17 +20,20 @@ from sqe_geo.access.accessibility import (
     METHOD_NETWORK,
     METHOD_STRAIGHT_LINE,
     nearest_distances,
-    nearest_distances_straight,
     walking_minutes,
 )
 from sqe_geo.access.catchment import (
+    Decay,
     decay_weights,
     enhanced_two_step_fca,
     fca_distances,
     two_step_fca,
 )
 from sqe_geo.access.coverage import quarter_counts, weighted_median
-from sqe_geo.access.network import build_network, snap_points
+from sqe_geo.access.network import build_network
+from sqe_geo.access.snapping import snap_points
+from sqe_geo.access.straight_line import nearest_distances_straight
+from sqe_geo.access.walking import Origins, ServiceLayer, Walking
 from sqe_geo.quality import QualityReport
 
 CRS = "EPSG:25832"
@@ -99,7 +102,9 @@ def oracle_nearest(net, o_snap, s_snap, s_mask, cutoff):
 def test_same_edge_by_hand():
     net = build_network(lines_gdf([LineString(shift([(0, 0), (100, 0)]))]))
     services = services_gdf(shift([(70, -3)]), ["food"])
-    d = nearest_distances(net, np.array(shift([(20, 5), (95, 1)])), services, cutoff_m=None)
+    d = nearest_distances(
+        net, np.array(shift([(20, 5), (95, 1)])), services, walking=Walking(cutoff_m=None)
+    )
     np.testing.assert_allclose(d["food"], [5 + 50 + 3, 1 + 25 + 3])
     assert d.attrs["method"] == METHOD_NETWORK
 
@@ -109,7 +114,9 @@ def test_path_around_the_block_by_hand():
     square = LineString(shift([(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)]))
     net = build_network(lines_gdf([square]))
     services = services_gdf(shift([(30, 102)]), ["pharmacy"])
-    d = nearest_distances(net, np.array(shift([(20, -1)])), services, cutoff_m=1000)
+    d = nearest_distances(
+        net, np.array(shift([(20, -1)])), services, walking=Walking(cutoff_m=1000)
+    )
     # 1 (leg) + 20 (to corner 0,0) + 100 (up) + 30 (along top) + 2 (leg) = 153
     assert d.loc[0, "pharmacy"] == pytest.approx(153.0)
     walk = walking_minutes(d, 0.8)
@@ -137,7 +144,12 @@ def test_nearest_matches_networkx(seed):
     cutoff = 350.0
     report = QualityReport()
     ours = nearest_distances(
-        net, origins, services, ["a", "b", "c"], cutoff_m=cutoff, max_snap_m=60, report=report
+        net,
+        origins,
+        services,
+        ["a", "b", "c"],
+        walking=Walking(cutoff_m=cutoff, max_snap_m=60),
+        report=report,
     )
     o_snap = snap_points(net, origins, max_snap_m=60)
     s_snap = snap_points(net, s_xy, max_snap_m=60)
@@ -157,7 +169,7 @@ def test_unlimited_cutoff_and_other_component():
     origins = np.array([[X0 + 930, Y0 + 901], [X0 + 100, Y0 + 80]])
     services = services_gdf([[X0 + 5, Y0 + 2]], ["food"])
     report = QualityReport()
-    d = nearest_distances(net, origins, services, cutoff_m=None, report=report)
+    d = nearest_distances(net, origins, services, walking=Walking(cutoff_m=None), report=report)
     assert np.isnan(d.loc[0, "food"])  # island: no path
     assert np.isfinite(d.loc[1, "food"])
     assert report.by_check("origin_unreached")[0].count == 1
@@ -202,7 +214,9 @@ def test_requested_category_without_services_is_reported():
 def test_duplicate_service_ids_raise():
     services = services_gdf(shift([(50, 1), (60, 1)]), ["food", "food"], sid=["x", "x"])
     with pytest.raises(InputDataError, match=r"duplicate ids.*'sid'"):
-        nearest_distances(small_net(), np.array(shift([(10, 0)])), services, id_column="sid")
+        nearest_distances(
+            small_net(), np.array(shift([(10, 0)])), services, layer=ServiceLayer(id_column="sid")
+        )
     services.index = [7, 7]
     with pytest.raises(InputDataError, match="duplicate ids in its index"):
         nearest_distances(small_net(), np.array(shift([(10, 0)])), services)
@@ -225,7 +239,7 @@ def test_origin_snap_of_other_points_raises():
     snap = snap_points(net, np.array(shift([(10, 0), (20, 0)])))
     services = services_gdf(shift([(50, 1)]), ["food"])
     with pytest.raises(InputDataError, match="origin_snap"):
-        nearest_distances(net, np.array(shift([(10, 0)])), services, origin_snap=snap)
+        nearest_distances(net, Origins(np.array(shift([(10, 0)])), snap=snap), services)
 
 
 def test_missing_category_column_raises():
@@ -240,7 +254,7 @@ def test_missing_category_column_raises():
 def test_straight_line_fallback_by_hand():
     services = services_gdf(shift([(0, 0), (300, 400)]), ["food", "gp"])
     origins = np.array([*shift([(30, 40), (300, 0)]), [np.nan, np.nan]])
-    d = nearest_distances_straight(origins, services, cutoff_m=550)
+    d = nearest_distances_straight(origins, services, walking=Walking(cutoff_m=550))
     assert d.attrs["method"] == METHOD_STRAIGHT_LINE == "Luftlinie × Umwegfaktor"
     np.testing.assert_allclose(d["food"], [50 * 1.3, 300 * 1.3, np.nan])
     # 450 m × 1.3 = 585 m > 550 m cut-off → NaN; 400 m × 1.3 = 520 m
@@ -341,7 +355,7 @@ def test_e2sfca_and_2sfca_match_pysal_access(use_network):
 
     from access import weights
 
-    ours = enhanced_two_step_fca(o_xy, demand, s_xy, supply, bands=bands, network=network)
+    ours = enhanced_two_step_fca(o_xy, demand, s_xy, supply, decay=Decay(bands), network=network)
     theirs = run_access(
         o_xy,
         demand,
@@ -365,9 +379,7 @@ def test_e2sfca_and_2sfca_match_pysal_access(use_network):
         demand,
         s_xy,
         supply,
-        bands=None,
-        gaussian_sigma_m=200.0,
-        catchment_m=400.0,
+        decay=Decay(bands=None, gaussian_sigma_m=200.0, catchment_m=400.0),
         network=network,
     )
     theirs3 = run_access(
@@ -401,7 +413,9 @@ def test_fca_input_errors():
     with pytest.raises(InputDataError, match="negative"):
         two_step_fca(np.zeros((1, 2)), [-1.0], np.zeros((1, 2)), [1.0], catchment_m=10)
     with pytest.raises(InputDataError, match="catchment_m"):
-        enhanced_two_step_fca(np.zeros((1, 2)), [1.0], np.zeros((1, 2)), [1.0], bands=None)
+        enhanced_two_step_fca(
+            np.zeros((1, 2)), [1.0], np.zeros((1, 2)), [1.0], decay=Decay(bands=None)
+        )
 
 
 # ---------------------------------------------------------------------------- grid city
@@ -428,7 +442,7 @@ def grid_city():
 
 def test_grid_city_coverage_by_hand():
     net, o_xy, origins, services = grid_city()
-    d = nearest_distances(net, o_xy, services, ["food"], cutoff_m=500)
+    d = nearest_distances(net, o_xy, services, ["food"], walking=Walking(cutoff_m=500))
     # hand: access leg + along-street distance to the nearer corner service, e.g.
     # (350,10): to (0,0) 10 + 350 = 360, to (400,400) 10 + 50 + 400 = 460 → 360;
     # (50,390) snaps to y=400: to (400,400) 10 + 350 = 360;
@@ -440,8 +454,7 @@ def test_grid_city_coverage_by_hand():
         origins,
         d,
         {"food": 300.0},
-        services_quarter=service_q,
-        services_category=services["category"],
+        services=pd.DataFrame({"quarter_id": service_q, "category": services["category"]}),
         quarter_ids=["NE", "NW", "SE", "SW", "XX"],
     )
     # within 300 m: origins 0 (60 m), 1 (160 m), 2 (260 m), 5 (60 m)
@@ -514,8 +527,7 @@ def test_quarter_counts_reports_what_it_cannot_count():
         d,
         {"food": 500.0},
         quarter_ids=[1, 2],
-        services_quarter=pd.Series([1, None]),
-        services_category=pd.Series(["food", "food"]),
+        services=pd.DataFrame({"quarter_id": [1, None], "category": ["food", "food"]}),
         report=report,
     )
     assert c["origins_total"].to_dict() == {1: 10.0, 2: 0.0}
@@ -560,12 +572,16 @@ def test_network_distance_is_never_shorter_than_the_straight_line(seed):
     o_xy = origin + rng.uniform(-50, 400, (40, 2))
     s_xy = origin + rng.uniform(-50, 400, (6, 2))
     services = services_gdf(s_xy, ["x"] * len(s_xy))
-    d = nearest_distances(net, o_xy, services, cutoff_m=None, max_snap_m=80)["x"].to_numpy()
+    d = nearest_distances(net, o_xy, services, walking=Walking(cutoff_m=None, max_snap_m=80))[
+        "x"
+    ].to_numpy()
     straight = np.hypot(*(o_xy[:, None, :] - s_xy[None, :, :]).transpose(2, 0, 1)).min(axis=1)
     finite = np.isfinite(d)
     assert (d[finite] >= straight[finite] - 1e-9).all()
     # and the fallback with detour factor 1 is exactly the straight line
-    fallback = nearest_distances_straight(o_xy, services, detour_factor=1.0, cutoff_m=None)
+    fallback = nearest_distances_straight(
+        o_xy, services, walking=Walking(cutoff_m=None, detour_factor=1.0)
+    )
     np.testing.assert_allclose(fallback["x"], straight)
 
 
@@ -583,7 +599,7 @@ def test_2sfca_conserves_supply(seed, use_network):
     for result in (
         two_step_fca(o_xy, demand, s_xy, supply, catchment_m=200.0, network=net),
         enhanced_two_step_fca(
-            o_xy, demand, s_xy, supply, bands=[(100.0, 1.0), (200.0, 0.5)], network=net
+            o_xy, demand, s_xy, supply, decay=Decay([(100.0, 1.0), (200.0, 0.5)]), network=net
         ),
     ):
         dist, _, _ = fca_distances(o_xy, s_xy, catchment_m=200.0, network=net)

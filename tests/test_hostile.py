@@ -39,7 +39,7 @@ from hostile_cases import (
 )
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.access.network import load_or_build_network
+from sqe_geo.access.network_cache import load_or_build_network
 from sqe_geo.cli import main
 from sqe_geo.io.upload import UploadMapping, UploadWorkspace
 from sqe_geo.outputs import export

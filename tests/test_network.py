@@ -13,12 +13,10 @@ from shapely.geometry import LineString, MultiLineString
 from towns import random_streets
 
 from sqe_geo._errors import InputDataError, NetworkError
-from sqe_geo.access.network import (
-    build_network,
-    load_or_build_network,
-    read_network_lines,
-    snap_points,
-)
+from sqe_geo.access.network import build_network
+from sqe_geo.access.network_cache import load_or_build_network
+from sqe_geo.access.network_read import read_network_lines
+from sqe_geo.access.snapping import snap_points
 from sqe_geo.quality import QualityReport
 
 CRS = "EPSG:25832"

@@ -17,7 +17,8 @@ from shapely.geometry import LineString, box
 
 import sqe_geo
 from sqe_geo.access.accessibility import access_leg_summary, cut_off_from_services
-from sqe_geo.access.network import build_network, snap_points
+from sqe_geo.access.network import build_network
+from sqe_geo.access.snapping import snap_points
 from sqe_geo.outputs.export import export_table, gpkg_bytes
 from sqe_geo.stats.aggregate import CITY_ID
 from sqe_geo.stats.indicators import Indicator

@@ -17,12 +17,11 @@ import pandas as pd
 import pytest
 
 from sqe_geo.access.accessibility import nearest_distances
-from sqe_geo.access.network import (
-    build_network,
-    load_or_build_network,
-    read_network_lines,
-    snap_points,
-)
+from sqe_geo.access.network import build_network
+from sqe_geo.access.network_cache import load_or_build_network
+from sqe_geo.access.network_read import read_network_lines
+from sqe_geo.access.snapping import snap_points
+from sqe_geo.access.walking import Origins, ServiceLayer, Walking
 from sqe_geo.quality import QualityReport
 
 KARLSRUHE = Path(__file__).resolve().parents[2] / "shared" / "karlsruhe"
@@ -115,15 +114,12 @@ def test_real_extract_distances(extract, addresses, services, tmp_path):
     cutoff = 1500.0
     dist = nearest_distances(
         net,
-        o_xy,
+        Origins(o_xy, origins.index),
         svc,
         ["supermarket", "bench"],
-        cutoff_m=cutoff,
-        max_snap_m=150.0,
-        id_column="service_id",
-        origin_ids=origins.index,
+        walking=Walking(cutoff_m=cutoff, max_snap_m=150.0),
+        layer=ServiceLayer(f"services in {extract}", id_column="service_id"),
         report=report,
-        layer=f"services in {extract}",
     )
     o_snap = snap_points(net, o_xy, max_snap_m=150.0)
     snapped = o_snap.snapped

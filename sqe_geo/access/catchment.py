@@ -11,6 +11,7 @@ decay ``w`` is a step function (bands) or Gaussian. Results equal PySAL ``access
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,16 +20,18 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.access.accessibility import (
-    METHOD_NETWORK,
-    METHOD_STRAIGHT_LINE,
+from sqe_geo.access.accessibility import METHOD_NETWORK, METHOD_STRAIGHT_LINE
+from sqe_geo.access.graph_search import (
     augment_graph,
     distances_at_origins,
-    same_edge_pairs,
+    same_edge_direct,
     snap_origins,
     source_edges,
 )
-from sqe_geo.access.network import SnapResult, WalkingNetwork, snap_points
+from sqe_geo.access.network import WalkingNetwork
+from sqe_geo.access.snapping import SnapResult, snap_points
+from sqe_geo.access.walking import Walking
+from sqe_geo.i18n.messages import Message
 
 #: Default E2SFCA step bands in metres: Luo & Qi's 10/20/30-minute weights (1, 0.68, 0.22)
 #: at about 50 m per minute of slow walking.
@@ -37,6 +40,39 @@ DEFAULT_E2SFCA_BANDS: tuple[tuple[float, float], ...] = (
     (1000.0, 0.68),
     (1500.0, 0.22),
 )
+
+
+@dataclass(frozen=True)
+class Decay:
+    """Distance decay and catchment of a floating catchment.
+
+    Attributes
+    ----------
+    bands
+        Step decay ``[(upper_m, weight), ...]``; ``None`` uses ``gaussian_sigma_m``.
+    gaussian_sigma_m
+        Gaussian decay width in metres (needs ``catchment_m``).
+    catchment_m
+        Maximum distance; default: the last band's upper bound.
+    """
+
+    bands: Sequence[tuple[float, float]] | None = DEFAULT_E2SFCA_BANDS
+    gaussian_sigma_m: float | None = None
+    catchment_m: float | None = None
+
+    def catchment(self) -> float:
+        """The catchment in metres (``catchment_m``, else the last band's upper bound).
+
+        Raises
+        ------
+        InputDataError
+            Neither a catchment nor bands are given.
+        """
+        if self.catchment_m is not None:
+            return self.catchment_m
+        if self.bands is None:
+            raise InputDataError(Message("access.fca.gaussian_needs_catchment"))
+        return max(b[0] for b in self.bands)
 
 
 def decay_weights(
@@ -58,22 +94,43 @@ def decay_weights(
     gaussian_sigma_m
         Gaussian decay ``exp(-d² / (2 σ²))`` (w(0) = 1), used when ``bands`` is None.
         Neither given: weight 1 (classic 2SFCA).
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights of the same shape as ``distance_m``.
     """
     d = np.asarray(distance_m, dtype=float)
     if bands is not None:
         table = np.asarray(sorted(bands), dtype=float).reshape(-1, 2)
         if (table[:, 1] < 0).any():
-            raise InputDataError("E2SFCA band weights must not be negative.")
+            raise InputDataError(Message("access.fca.negative_band_weight"))
         pos = np.searchsorted(table[:, 0], d, side="left")
         weight = np.append(table[:, 1], 0.0)
         banded: np.ndarray = weight[np.minimum(pos, table.shape[0])]
         return banded
     if gaussian_sigma_m is not None:
         if gaussian_sigma_m <= 0:
-            raise InputDataError(f"gaussian_sigma_m must be positive, got {gaussian_sigma_m}.")
+            raise InputDataError(Message("access.fca.sigma_not_positive", sigma=gaussian_sigma_m))
         gaussian: np.ndarray = np.exp(-(d * d) / (2.0 * gaussian_sigma_m**2))
         return gaussian
     return np.ones_like(d)
+
+
+def _straight_fca_distances(
+    origins_xy: np.ndarray, services_xy: np.ndarray, catchment_m: float, detour_factor: float
+) -> tuple[sparse.coo_matrix, np.ndarray, str]:
+    o_ok = np.isfinite(origins_xy).all(axis=1)
+    s_ok = np.flatnonzero(np.isfinite(services_xy).all(axis=1))
+    o_idx = np.flatnonzero(o_ok)
+    pairs = cKDTree(services_xy[s_ok]).sparse_distance_matrix(
+        cKDTree(origins_xy[o_idx]), catchment_m / detour_factor, output_type="ndarray"
+    )
+    coo = sparse.coo_matrix(
+        (pairs["v"] * detour_factor, (s_ok[pairs["i"]], o_idx[pairs["j"]])),
+        shape=(services_xy.shape[0], origins_xy.shape[0]),
+    )
+    return coo, o_ok, METHOD_STRAIGHT_LINE
 
 
 def fca_distances(
@@ -82,12 +139,26 @@ def fca_distances(
     *,
     catchment_m: float,
     network: WalkingNetwork | None = None,
-    max_snap_m: float = 300.0,
-    detour_factor: float = 1.3,
+    walking: Walking | None = None,
     origin_snap: SnapResult | None = None,
     batch_cells: int = 8_000_000,
 ) -> tuple[sparse.coo_matrix, np.ndarray, str]:
     """Service-to-origin distances within a catchment.
+
+    Parameters
+    ----------
+    origins_xy, services_xy
+        ``(n, 2)`` origin and ``(m, 2)`` service coordinates.
+    catchment_m
+        Maximum distance in metres.
+    network
+        Walking network; ``None`` uses straight line × detour factor.
+    walking
+        Maximum snap distance and detour factor (its cut-off is not used).
+    origin_snap
+        A precomputed snap of the origins.
+    batch_cells
+        Size of the distance blocks computed at once (services × nodes).
 
     Returns
     -------
@@ -100,22 +171,14 @@ def fca_distances(
     method
         ``"Netzdistanz"`` or ``"Luftlinie × Umwegfaktor"``.
     """
+    walking = walking or Walking()
     origins_xy = np.asarray(origins_xy, dtype=float).reshape(-1, 2)
     services_xy = np.asarray(services_xy, dtype=float).reshape(-1, 2)
     n_o, n_s = origins_xy.shape[0], services_xy.shape[0]
     if network is None:
-        o_ok = np.isfinite(origins_xy).all(axis=1)
-        s_ok = np.flatnonzero(np.isfinite(services_xy).all(axis=1))
-        o_idx = np.flatnonzero(o_ok)
-        pairs = cKDTree(services_xy[s_ok]).sparse_distance_matrix(
-            cKDTree(origins_xy[o_idx]), catchment_m / detour_factor, output_type="ndarray"
-        )
-        coo = sparse.coo_matrix(
-            (pairs["v"] * detour_factor, (s_ok[pairs["i"]], o_idx[pairs["j"]])), shape=(n_s, n_o)
-        )
-        return coo, o_ok, METHOD_STRAIGHT_LINE
-    o_snap = snap_origins(network, origins_xy, origin_snap, max_snap_m)
-    s_snap = snap_points(network, services_xy, max_snap_m=max_snap_m)
+        return _straight_fca_distances(origins_xy, services_xy, catchment_m, walking.detour_factor)
+    o_snap = snap_origins(network, origins_xy, origin_snap, walking.max_snap_m)
+    s_snap = snap_points(network, services_xy, max_snap_m=walking.max_snap_m)
     o_sel = np.flatnonzero(o_snap.snapped)
     s_all = np.flatnonzero(s_snap.snapped)
     rows, cols, vals = [], [], []
@@ -131,13 +194,8 @@ def fca_distances(
             limit=catchment_m,
         )
         d = distances_at_origins(network, dist_nodes, o_snap, o_sel)  # (batch, n_sel)
-        o_pos, s_pos = same_edge_pairs(o_snap.edge[o_sel], s_snap.edge[s_sel])
+        o_pos, s_pos, direct = same_edge_direct(o_snap, o_sel, s_snap, s_sel)
         if o_pos.size:
-            direct = (
-                o_snap.access_m[o_sel][o_pos]
-                + np.abs(o_snap.along_m[o_sel][o_pos] - s_snap.along_m[s_sel][s_pos])
-                + s_snap.access_m[s_sel][s_pos]
-            )
             np.minimum.at(d, (s_pos, o_pos), direct)
         r, c = np.nonzero(d <= catchment_m)
         rows.append(s_sel[r])
@@ -181,18 +239,16 @@ def _check_fca_inputs(
     supply = np.asarray(supply, dtype=float)
     if demand.shape != (origins_xy.shape[0],):
         raise InputDataError(
-            f"demand has {demand.size} values for {origins_xy.shape[0]} origins; give one "
-            "resident count per origin."
+            Message("access.fca.demand_length", n=demand.size, m=origins_xy.shape[0])
         )
     if supply.shape != (services_xy.shape[0],):
         raise InputDataError(
-            f"supply has {supply.size} values for {services_xy.shape[0]} services; give one "
-            "capacity per service."
+            Message("access.fca.supply_length", n=supply.size, m=services_xy.shape[0])
         )
     if not (np.isfinite(demand).all() and np.isfinite(supply).all()):
-        raise InputDataError("demand and supply must be finite numbers (no NaN); fill or drop.")
+        raise InputDataError(Message("access.fca.not_finite"))
     if (demand < 0).any() or (supply < 0).any():
-        raise InputDataError("demand and supply must not be negative.")
+        raise InputDataError(Message("access.fca.negative"))
     return origins_xy, demand, services_xy, supply
 
 
@@ -202,12 +258,9 @@ def enhanced_two_step_fca(
     services_xy: np.ndarray,
     supply: np.ndarray,
     *,
-    bands: Sequence[tuple[float, float]] | None = DEFAULT_E2SFCA_BANDS,
-    gaussian_sigma_m: float | None = None,
-    catchment_m: float | None = None,
+    decay: Decay | None = None,
     network: WalkingNetwork | None = None,
-    max_snap_m: float = 300.0,
-    detour_factor: float = 1.3,
+    walking: Walking | None = None,
     origin_snap: SnapResult | None = None,
 ) -> pd.Series:
     """Enhanced two-step floating catchment (E2SFCA) accessibility per origin.
@@ -221,16 +274,15 @@ def enhanced_two_step_fca(
         ``(n, 2)`` origin coordinates and ``(n,)`` residents (P_i) of the target group.
     services_xy, supply
         ``(m, 2)`` service coordinates and ``(m,)`` capacities (S_j, e.g. care places).
-    bands
-        Step decay ``[(upper_m, weight), ...]``; pass ``None`` to use ``gaussian_sigma_m``.
-    gaussian_sigma_m
-        Gaussian decay width in metres (needs ``catchment_m``).
-    catchment_m
-        Maximum distance; default: the last band's upper bound.
+    decay
+        Step bands or Gaussian width and the catchment (default: :class:`Decay`, the
+        bands :data:`DEFAULT_E2SFCA_BANDS`).
     network
-        Walking network; ``None`` uses straight line × ``detour_factor``.
-    max_snap_m, detour_factor, origin_snap
-        See :func:`nearest_distances` and :func:`nearest_distances_straight`.
+        Walking network; ``None`` uses straight line × detour factor.
+    walking
+        Maximum snap distance and detour factor.
+    origin_snap
+        A precomputed snap of the origins.
 
     Returns
     -------
@@ -239,21 +291,18 @@ def enhanced_two_step_fca(
         service is within the catchment, NaN where the origin is not on the network.
         ``attrs["method"]`` names the distance method.
     """
-    if catchment_m is None:
-        if bands is None:
-            raise InputDataError("E2SFCA with a Gaussian decay needs catchment_m.")
-        catchment_m = max(b[0] for b in bands)
+    decay = decay or Decay()
+    catchment_m = decay.catchment()
     o_xy, demand, s_xy, supply = _check_fca_inputs(origins_xy, demand, services_xy, supply)
     dist, reachable, method = fca_distances(
         o_xy,
         s_xy,
         catchment_m=catchment_m,
         network=network,
-        max_snap_m=max_snap_m,
-        detour_factor=detour_factor,
+        walking=walking,
         origin_snap=origin_snap,
     )
-    weight = decay_weights(dist.data, bands=bands, gaussian_sigma_m=gaussian_sigma_m)
+    weight = decay_weights(dist.data, bands=decay.bands, gaussian_sigma_m=decay.gaussian_sigma_m)
     result = pd.Series(_fca(dist, reachable, demand, supply, weight), name="e2sfca")
     result.attrs["method"] = method
     return result
@@ -267,24 +316,35 @@ def two_step_fca(
     *,
     catchment_m: float,
     network: WalkingNetwork | None = None,
-    max_snap_m: float = 300.0,
-    detour_factor: float = 1.3,
+    walking: Walking | None = None,
     origin_snap: SnapResult | None = None,
 ) -> pd.Series:
     """Classic two-step floating catchment (2SFCA): weight 1 within ``catchment_m``.
 
     Same inputs and output as :func:`enhanced_two_step_fca`: it is E2SFCA with one step.
+
+    Parameters
+    ----------
+    origins_xy, demand, services_xy, supply
+        See :func:`enhanced_two_step_fca`.
+    catchment_m
+        The catchment in metres.
+    network, walking, origin_snap
+        See :func:`enhanced_two_step_fca`.
+
+    Returns
+    -------
+    pandas.Series
+        A_i per origin, named ``"2sfca"``.
     """
     result = enhanced_two_step_fca(
         origins_xy,
         demand,
         services_xy,
         supply,
-        bands=[(catchment_m, 1.0)],
-        catchment_m=catchment_m,
+        decay=Decay(bands=[(catchment_m, 1.0)], catchment_m=catchment_m),
         network=network,
-        max_snap_m=max_snap_m,
-        detour_factor=detour_factor,
+        walking=walking,
         origin_snap=origin_snap,
     )
     return result.rename("2sfca")

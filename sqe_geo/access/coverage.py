@@ -15,6 +15,7 @@ import pandas as pd
 
 from sqe_geo._errors import InputDataError
 from sqe_geo.access.accessibility import GROUPS
+from sqe_geo.i18n.messages import Message
 from sqe_geo.quality import QualityReport
 
 
@@ -24,8 +25,7 @@ def quarter_counts(
     thresholds_m: Mapping[str, float],
     *,
     e2sfca: pd.DataFrame | None = None,
-    services_quarter: pd.Series | None = None,
-    services_category: pd.Series | None = None,
+    services: pd.DataFrame | None = None,
     quarter_ids: Sequence[Hashable] | None = None,
     quarter_column: str = "quarter_id",
     report: QualityReport | None = None,
@@ -45,8 +45,9 @@ def quarter_counts(
         Coverage threshold per category; its keys are the categories counted.
     e2sfca
         Optional origins × categories E2SFCA values A_i (row-aligned).
-    services_quarter, services_category
-        Quarter id and category per service (same index) for ``services_{cat}``.
+    services
+        One row per service with its quarter id (column ``quarter_column``, NaN outside
+        every quarter) and its ``category``, for ``services_{cat}``.
     quarter_ids
         All quarters to list (quarters without origins get zeros); default: those present.
     quarter_column
@@ -64,33 +65,65 @@ def quarter_counts(
         ``unreachable_{cat}_{group}``, ``reached_{cat}_{group}``, ``distsum_{cat}_{group}``,
         ``e2sfca_{cat}_{group}_wsum`` (with ``e2sfca``) and ``services_{cat}``.
     """
+    groups = _check_counts_inputs(origins, distances, thresholds_m, e2sfca, quarter_column)
+    pop = origins[groups].to_numpy(dtype=float)
+    if not np.isfinite(pop).all() or (pop < 0).any():
+        raise InputDataError(Message("access.coverage.bad_residents", columns=str(groups)))
+    frame = pd.DataFrame(_count_columns(pop, groups, distances, thresholds_m, e2sfca))
+    quarter = origins[quarter_column].to_numpy()
+    frame[quarter_column] = quarter
+    no_quarter = pd.isna(quarter)
+    if no_quarter.any():
+        # groupby would drop them silently; say how many residents are left out
+        _report_not_counted(report, "origin_without_quarter", no_quarter, pop, groups)
+    if quarter_ids is not None:
+        # pandas-stubs: Index() takes any sequence of hashables
+        known_ids = pd.Index(quarter_ids)  # type: ignore[arg-type]
+        unknown = ~no_quarter & ~pd.Index(quarter).isin(known_ids)
+        if unknown.any():
+            _report_not_counted(report, "origin_unknown_quarter", unknown, pop, groups)
+    out = frame.groupby(quarter_column, sort=True).sum()
+    if services is not None:
+        for cat, column in _service_counts(services, thresholds_m, quarter_column, report).items():
+            out[f"services_{cat}"] = column.reindex(out.index).fillna(0).astype(np.int64)
+    if quarter_ids is not None:
+        out = out.reindex(pd.Index(quarter_ids, name=quarter_column), fill_value=0)
+    out.index.name = quarter_column
+    return out
+
+
+def _check_counts_inputs(
+    origins: pd.DataFrame,
+    distances: pd.DataFrame,
+    thresholds_m: Mapping[str, float],
+    e2sfca: pd.DataFrame | None,
+    quarter_column: str,
+) -> list[str]:
+    """The resident groups present; raises on inputs that cannot be counted."""
     if quarter_column not in origins.columns:
-        raise InputDataError(
-            f"The origins have no column '{quarter_column}'; assign each origin its quarter."
-        )
+        raise InputDataError(Message("access.coverage.no_quarter_column", column=quarter_column))
     groups = [g for g in GROUPS if g in origins.columns]
     if not groups:
-        raise InputDataError(
-            f"The origins have none of the resident columns {', '.join(GROUPS)}; add at least "
-            "'total'."
-        )
+        raise InputDataError(Message("access.coverage.no_groups", groups=", ".join(GROUPS)))
     if len(distances) != len(origins):
         raise InputDataError(
-            f"distances has {len(distances)} rows for {len(origins)} origins; compute them for "
-            "the same origins."
+            Message("access.coverage.distances_length", n=len(distances), m=len(origins))
         )
     missing = [c for c in thresholds_m if c not in distances.columns]
     if missing:
-        raise InputDataError(
-            f"No distances for categories {missing}; compute them or remove their thresholds."
-        )
+        raise InputDataError(Message("access.coverage.no_distances", categories=str(missing)))
     if e2sfca is not None and len(e2sfca) != len(origins):
-        raise InputDataError("e2sfca must have one row per origin.")
-    pop = origins[groups].to_numpy(dtype=float)
-    if not np.isfinite(pop).all() or (pop < 0).any():
-        raise InputDataError(
-            f"Resident counts in columns {groups} must be finite and non-negative."
-        )
+        raise InputDataError(Message("access.coverage.e2sfca_length"))
+    return groups
+
+
+def _count_columns(
+    pop: np.ndarray,
+    groups: list[str],
+    distances: pd.DataFrame,
+    thresholds_m: Mapping[str, float],
+    e2sfca: pd.DataFrame | None,
+) -> dict[str, np.ndarray]:
     cols: dict[str, np.ndarray] = {f"origins_{g}": pop[:, k] for k, g in enumerate(groups)}
     for cat, threshold in thresholds_m.items():
         d = distances[cat].to_numpy(dtype=float)
@@ -109,47 +142,34 @@ def quarter_counts(
             a0 = np.where(np.isfinite(a), a, 0.0)
             for k, g in enumerate(groups):
                 cols[f"e2sfca_{cat}_{g}_wsum"] = pop[:, k] * a0
-    frame = pd.DataFrame(cols)
-    quarter = origins[quarter_column].to_numpy()
-    frame[quarter_column] = quarter
-    no_quarter = pd.isna(quarter)
-    if no_quarter.any():
-        # groupby would drop them silently; say how many residents are left out
-        _report_not_counted(report, "origin_without_quarter", "origins", no_quarter, pop, groups)
-    if quarter_ids is not None:
-        # pandas-stubs: Index() takes any sequence of hashables
-        known_ids = pd.Index(quarter_ids)  # type: ignore[arg-type]
-        unknown = ~no_quarter & ~pd.Index(quarter).isin(known_ids)
-        if unknown.any():
-            _report_not_counted(report, "origin_unknown_quarter", "origins", unknown, pop, groups)
-    out = frame.groupby(quarter_column, sort=True).sum()
-    if services_quarter is not None:
-        if services_category is None:
-            raise InputDataError("services_quarter needs services_category (same index).")
-        svc = pd.DataFrame({"q": services_quarter, "c": services_category})
-        lost = svc["q"].isna() & svc["c"].isin(list(thresholds_m))
-        if lost.any() and report is not None:
-            report.add(
-                "service_without_quarter",
-                "services",
-                f"{int(lost.sum())} service(s) lie in no quarter and are not counted in "
-                "services_{category}.",
-                items=svc.index[lost],
-            )
-        table = pd.crosstab(svc["q"], svc["c"])
-        for cat in thresholds_m:
-            col = table[cat] if cat in table.columns else pd.Series(dtype=float)
-            out[f"services_{cat}"] = col.reindex(out.index).fillna(0).astype(np.int64)
-    if quarter_ids is not None:
-        out = out.reindex(pd.Index(quarter_ids, name=quarter_column), fill_value=0)
-    out.index.name = quarter_column
-    return out
+    return cols
+
+
+def _service_counts(
+    services: pd.DataFrame,
+    thresholds_m: Mapping[str, float],
+    quarter_column: str,
+    report: QualityReport | None,
+) -> dict[str, pd.Series]:
+    """Services per quarter of each counted category."""
+    svc = pd.DataFrame({"q": services[quarter_column], "c": services["category"]})
+    lost = svc["q"].isna() & svc["c"].isin(list(thresholds_m))
+    if lost.any() and report is not None:
+        report.add(
+            "service_without_quarter",
+            "services",
+            Message("access.coverage.service_without_quarter", n=int(lost.sum())),
+            items=svc.index[lost],
+        )
+    table = pd.crosstab(svc["q"], svc["c"])
+    return {
+        cat: table[cat] if cat in table.columns else pd.Series(dtype=float) for cat in thresholds_m
+    }
 
 
 def _report_not_counted(
     report: QualityReport | None,
     check: str,
-    layer: str,
     mask: np.ndarray,
     pop: np.ndarray,
     groups: list[str],
@@ -157,11 +177,11 @@ def _report_not_counted(
     if report is None:
         return
     residents = ", ".join(f"{g}: {pop[mask, k].sum():g}" for k, g in enumerate(groups))
-    what = "no quarter id" if check == "origin_without_quarter" else "a quarter not listed"
+    key = "no_quarter" if check == "origin_without_quarter" else "unknown_quarter"
     report.add(
         check,
-        layer,
-        f"{int(mask.sum())} origin(s) have {what} and are not counted ({residents}).",
+        "origins",
+        Message(f"access.coverage.{key}", n=int(mask.sum()), residents=residents),
         items=np.flatnonzero(mask),
     )
 

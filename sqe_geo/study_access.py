@@ -46,7 +46,7 @@ from sqe_geo.access.study_origins import (
 )
 from sqe_geo.access.walking import Walking
 from sqe_geo.config import StudyConfig
-from sqe_geo.i18n.messages import Message
+from sqe_geo.i18n.messages import Message, current_language
 from sqe_geo.population.dasymetric import fallback_quarters
 from sqe_geo.quality import QualityReport
 from sqe_geo.stats.aggregate import CITY_ID, LEVELS, Level
@@ -312,6 +312,7 @@ def _report_not_computed(
     status: pd.DataFrame, quarters: gpd.GeoDataFrame, max_share: float, report: QualityReport
 ) -> None:
     names = quarters.set_index("quarter_id")["name"].astype(str)
+    language = current_language()  # items are text now, in the language of the run
     failed: list[str] = []
     approximate: list[str] = []
     for index, row in status.iterrows():
@@ -319,7 +320,7 @@ def _report_not_computed(
         for cat, code in row.items():
             if not code:
                 continue
-            item = f"{names.get(quarter, quarter)} ({year}, {cat}): {status_label(code, 'en')}"
+            item = f"{names.get(quarter, quarter)} ({year}, {cat}): {status_label(code, language)}"
             (failed if is_not_computed(code) else approximate).append(item)
     if failed:
         report.add(

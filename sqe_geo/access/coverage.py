@@ -202,7 +202,7 @@ def weighted_median(
     w = np.asarray(weights, dtype=float)
     keys = np.zeros(v.size, dtype=np.int64) if by is None else np.asarray(by)
     if not (v.size == w.size == keys.size):
-        raise InputDataError("values, weights and by must have the same length.")
+        raise InputDataError(Message("access.coverage.median_lengths"))
     codes, uniques = pd.factorize(keys, sort=True)
     n_groups = len(uniques)
     ok = np.isfinite(v) & (w > 0) & (codes >= 0)

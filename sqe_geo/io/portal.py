@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
 from sqe_geo.io.table_numbers import cell_ref
 from sqe_geo.io.tables import read_table
 from sqe_geo.quality import QualityReport
@@ -94,9 +95,12 @@ def read_portal_csv(
     for col in (key_column, year_column):
         if col not in frame.columns:
             raise InputDataError(
-                f"{path}: column {col!r} not found (columns: {', '.join(frame.columns)}); "
-                "this is not a Transparenzportal Stadtteil table, or set key_column/"
-                "year_column to the names used in the file."
+                Message(
+                    "io.portal.not_portal_table",
+                    path=str(path),
+                    column=col,
+                    columns=", ".join(frame.columns),
+                )
             )
     values = [c for c in frame.columns if c not in (key_column, year_column)]
     counts = [c for c in values if not _SHARE_HINT.search(c)]
@@ -118,8 +122,9 @@ def read_portal_csv(
         report.add(
             "invalid_year",
             layer,
-            f"{path.name}: {int(bad_year.sum())} row(s) have no valid year in column "
-            f"{year_column!r} and were dropped; correct the year in the file.",
+            Message(
+                "io.portal.invalid_year", name=path.name, n=int(bad_year.sum()), column=year_column
+            ),
             items=[
                 f"{cell_ref(yi, int(ln))} ({year_column}={v!r})"
                 for ln, v in zip(lines[bad_year], frame[year_column][bad_year], strict=True)
@@ -129,8 +134,12 @@ def read_portal_csv(
         report.add(
             "missing_key",
             layer,
-            f"{path.name}: {int((no_key & ~bad_year).sum())} row(s) have an empty "
-            f"{key_column!r} and were dropped.",
+            Message(
+                "io.portal.missing_key",
+                name=path.name,
+                n=int((no_key & ~bad_year).sum()),
+                column=key_column,
+            ),
             items=[f"line {int(ln)}" for ln in lines[no_key & ~bad_year]],
         )
     keep = ~(bad_year | no_key)
@@ -148,8 +157,7 @@ def read_portal_csv(
             report.add(
                 "duplicate_rows",
                 layer,
-                f"{path.name}: {int(dup.sum())} Stadtteil/year pair(s) occur more than once; "
-                "only the first row of each is used. Remove the repeated rows.",
+                Message("io.portal.duplicate_rows", name=path.name, n=int(dup.sum())),
                 items=[
                     f"line {int(ln)} ({k}, {y})"
                     for ln, k, y in zip(
@@ -206,7 +214,7 @@ def read_portal_bands(
         If ``bands`` is empty, a file is missing/unreadable or lacks ``value_column``.
     """
     if not bands:
-        raise InputDataError("No age-band files given; list at least one file → band name.")
+        raise InputDataError(Message("io.portal.no_bands"))
     base = Path(directory) if directory is not None else None
     per_band: dict[str, list[tuple[str, pd.Series]]] = {}
     for file, band in bands.items():
@@ -217,10 +225,14 @@ def read_portal_bands(
             path, key_column=key_column, year_column=year_column, report=report, layer=layer
         )
         if value_column not in table.columns:
+            values = ", ".join(c for c in table.columns if c not in ("quarter_key", "year"))
             raise InputDataError(
-                f"{path}: column {value_column!r} not found (value columns: "
-                f"{', '.join(c for c in table.columns if c not in ('quarter_key', 'year'))}); "
-                "set value_column to one of them."
+                Message(
+                    "io.portal.value_column_missing",
+                    path=str(path),
+                    column=value_column,
+                    columns=values,
+                )
             )
         series = table.set_index(["quarter_key", "year"])[value_column]
         per_band.setdefault(str(band), []).append((path.name, series))
@@ -245,7 +257,7 @@ def read_portal_bands(
             report.add(
                 "bands_summed",
                 layer,
-                f"Band {band!r} is the sum of {len(parts)} files.",
+                Message("io.portal.bands_summed", band=band, n=len(parts)),
                 severity="info",
                 items=[n for n, _ in parts],
             )
@@ -253,8 +265,7 @@ def read_portal_bands(
         report.add(
             "missing_band_values",
             layer,
-            f"{len(gaps)} Stadtteil/year/band value(s) are missing because a band file lacks "
-            "rows that other band files have; those cells stay empty.",
+            Message("io.portal.missing_band_values", n=len(gaps)),
             items=gaps,
         )
     return wide.reset_index()

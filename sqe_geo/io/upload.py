@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from sqe_geo._errors import InputDataError, StudyConfigError, listing
 from sqe_geo.config import StudyConfig
 from sqe_geo.config_layers import parse_age_range
+from sqe_geo.i18n.messages import Message
 from sqe_geo.io.tables import read_table
 
 #: Largest accepted upload (bytes) per file.
@@ -134,13 +135,22 @@ class UploadWorkspace:
         suffix = Path(name).suffix.lower()
         if suffix not in allowed:
             raise InputDataError(
-                f"{filename}: file type {suffix or '(none)'} is not accepted for {role}; "
-                f"use {', '.join(allowed)}."
+                Message(
+                    "io.upload.wrong_type",
+                    filename=filename,
+                    suffix=suffix or Message("io.upload.no_suffix"),
+                    role=role,
+                    allowed=", ".join(allowed),
+                )
             )
         if len(data) > self.max_bytes:
             raise InputDataError(
-                f"{filename} is {len(data) / 1024**2:.1f} MB; the limit is "
-                f"{self.max_bytes / 1024**2:g} MB per file. Simplify or clip the data."
+                Message(
+                    "io.upload.too_large",
+                    filename=filename,
+                    mb=len(data) / 1024**2,
+                    limit=self.max_bytes / 1024**2,
+                )
             )
         target = self.folder / role
         shutil.rmtree(target, ignore_errors=True)
@@ -161,8 +171,7 @@ class UploadWorkspace:
             except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as exc:
                 shutil.rmtree(target, ignore_errors=True)
                 raise InputDataError(
-                    f"{filename} is damaged and cannot be unpacked ({str(exc)[:120]}); "
-                    "pack the files again."
+                    Message("io.upload.unpack_failed", filename=filename, detail=str(exc)[:120])
                 ) from None
             path = target / "unpacked" / member
         self.files[role] = path
@@ -177,14 +186,13 @@ class UploadWorkspace:
             info = pyogrio.read_info(_gdal_path(path))
         except Exception as exc:  # GDAL raises several types for unreadable files
             raise InputDataError(
-                f"{path.name}: cannot read the file ({str(exc)[:200]}); upload a GeoPackage, "
-                "GeoJSON or zipped Shapefile."
+                Message("io.upload.unreadable", name=path.name, detail=str(exc)[:200])
             ) from None
         return [str(c) for c in info["fields"]]
 
     def _staged(self, role: str) -> Path:
         if role not in self.files:
-            raise InputDataError(f"no {role} file uploaded yet.")
+            raise InputDataError(Message("io.upload.not_uploaded", role=role))
         return self.files[role]
 
     # -- building the study ---------------------------------------------------------------
@@ -210,12 +218,14 @@ class UploadWorkspace:
             needed.append(mapping.year_column)
         _require(demographics.name, t_columns, needed)
         if not mapping.bands:
-            raise StudyConfigError("Choose at least one age band column and give its range.")
+            raise StudyConfigError(Message("io.upload.no_bands"))
         for column, text in mapping.bands.items():
             try:
                 parse_age_range(text)
             except ValueError as exc:
-                raise StudyConfigError(f"age band {column!r}: {exc}.") from None
+                raise StudyConfigError(
+                    Message("io.upload.bad_band", column=column, detail=str(exc))
+                ) from None
         boundaries = self._with_crs(boundaries, mapping.crs, "quarters")
         # The form's CRS is only for files without one (read_vector rejects a contradiction).
         quarters_crs = mapping.crs if mapping.crs and _file_crs(boundaries) is None else None
@@ -260,11 +270,13 @@ class UploadWorkspace:
         try:
             return StudyConfig.model_validate(data)
         except ValidationError as exc:
-            lines = ["The uploaded study is not valid:"]
+            lines = []
             for err in exc.errors():
                 key = ".".join(str(p) for p in err["loc"]) or "(top level)"
                 lines.append(f"  - {key}: {err['msg'].removeprefix('Value error, ')}")
-            raise StudyConfigError("\n".join(lines)) from None
+            raise StudyConfigError(
+                Message("io.upload.invalid_study", errors="\n".join(lines))
+            ) from None
 
     def _with_crs(self, path: Path, crs: str | None, what: str) -> Path:
         """Check the CRS of a vector upload; give a GeoJSON without one the form's CRS.
@@ -278,7 +290,9 @@ class UploadWorkspace:
         try:
             declared = "crs" in json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InputDataError(f"{path.name} is not valid GeoJSON: {exc}") from None
+            raise InputDataError(
+                Message("io.upload.not_geojson", name=path.name, detail=str(exc))
+            ) from None
         if declared:
             return path
         info = pyogrio.read_info(str(path), force_total_bounds=True)
@@ -299,10 +313,15 @@ class UploadWorkspace:
             return target
         if not lonlat:
             raise InputDataError(
-                f"{what}: {path.name} declares no coordinate reference system and its "
-                f"coordinates ({minx:.0f}, {miny:.0f} … {maxx:.0f}, {maxy:.0f}) are not "
-                "longitudes/latitudes. Enter the CRS in the form (for Baden-Württemberg "
-                "usually EPSG:25832)."
+                Message(
+                    "io.upload.geojson_no_crs",
+                    what=what,
+                    name=path.name,
+                    minx=minx,
+                    miny=miny,
+                    maxx=maxx,
+                    maxy=maxy,
+                )
             )
         return path
 
@@ -347,8 +366,12 @@ def _require(source: str, columns: list[str], wanted: list[str]) -> None:
     missing = [c for c in wanted if c not in columns]
     if missing:
         raise InputDataError(
-            f"{source} has no column(s) {missing}; its columns are {listing(columns)}. "
-            "Pick the columns again in the form."
+            Message(
+                "io.upload.missing_columns",
+                source=source,
+                missing=str(missing),
+                columns=listing(columns),
+            )
         )
 
 

@@ -17,7 +17,7 @@ each topic is perturbed on its own. Grid sums therefore need not add up to offic
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,12 @@ from pyproj import CRS, Transformer
 
 from sqe_geo._errors import InputDataError
 from sqe_geo.i18n.messages import Message
-from sqe_geo.io.table_numbers import to_numeric_column
 from sqe_geo.population.origins import attach_report, new_report
+from sqe_geo.population.zensus_values import (
+    FLAG_COLUMN,
+    parse_cells,
+    report_values,
+)
 from sqe_geo.quality import QualityReport
 
 #: CRS of the Zensus grid.
@@ -38,12 +42,6 @@ ZENSUS_CRS = "EPSG:3035"
 
 #: Resolutions as written in the column names, in metres.
 RESOLUTIONS: dict[str, int] = {"100m": 100, "1km": 1_000, "10km": 10_000}
-
-#: Values that mean "zero or blocked" (en dash; hyphen and em dash tolerated).
-BLOCKED_MARKS: tuple[str, ...] = ("–", "-", "—")
-
-#: The column of explanatory signs (``KLAMMERN``: limited reliability).
-FLAG_COLUMN = "werterlaeuternde_Zeichen"
 
 #: The caveat on grid sums (cell-key perturbation), added to every reading and quarter sum.
 CELL_KEY_NOTE = Message("population.zensus.cell_key_note")
@@ -84,54 +82,6 @@ def _bbox_3035(
     return (minx - half_cell, miny - half_cell, maxx + half_cell, maxy + half_cell)
 
 
-def _parse_values(text: pd.Series, blocked_value: float) -> tuple[pd.Series, int, int, pd.Series]:
-    """Parse one value column; return values, #blocked, #parenthesised, unparseable mask.
-
-    Numbers (decimal comma) are parsed by the package's table reader
-    (:func:`sqe_geo.io.table_numbers.to_numeric_column`); the Zensus marks ``–`` (zero or
-    blocked) and ``(…)`` (limited reliability) are handled here.
-    """
-    s = text.fillna("").astype(str).str.strip()
-    blocked = s.isin(BLOCKED_MARKS)
-    paren = s.str.startswith("(") & s.str.endswith(")")
-    s = s.str.strip("()").str.strip()
-    values, bad = to_numeric_column(s.astype("string"), ",")
-    values = values.mask(blocked, blocked_value)
-    return values.astype("float64"), int(blocked.sum()), int(paren.sum()), bad & ~blocked
-
-
-@dataclass
-class _Values:
-    """The parsed value columns of the cells and what was seen while parsing them."""
-
-    columns: dict[str, Any]
-    blocked: dict[str, int] = field(default_factory=dict)
-    n_paren: int = 0
-    unparseable: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    flagged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-
-
-def _parse_cells(frame: pd.DataFrame, chunks: _Chunks, blocked_value: float) -> _Values:
-    """Parse every value column of the kept cells (one pass per column, vectorised)."""
-    parsed = _Values(
-        columns={"cell_id": frame[chunks.id_col].astype("str").to_numpy()},
-        unparseable=np.zeros(len(frame), dtype=bool),
-        flagged=np.zeros(len(frame), dtype=bool),
-    )
-    for column in chunks.value_cols:
-        values, n_blocked, n_p, bad = _parse_values(frame[column], blocked_value)
-        parsed.columns[column] = values.to_numpy()
-        parsed.n_paren += n_p
-        parsed.unparseable |= bad.to_numpy()
-        if n_blocked:
-            parsed.blocked[column] = n_blocked
-    if FLAG_COLUMN in frame.columns:
-        flags = frame[FLAG_COLUMN].fillna("").astype(str).str.strip()
-        parsed.columns[FLAG_COLUMN] = flags.to_numpy()
-        parsed.flagged = flags.str.upper().str.contains("KLAMMER", regex=False).to_numpy()
-    return parsed
-
-
 def _check_arguments(path: Path, blocked_as: str, geometry: str, chunksize: int) -> None:
     if not path.exists():
         raise InputDataError(Message("population.zensus.not_found", path=str(path)))
@@ -164,50 +114,6 @@ def _cell_geometry(frame: pd.DataFrame, geometry: str, res: int) -> Any:
         return gpd.points_from_xy(x, y)
     half = res / 2
     return shapely.box(x - half, y - half, x + half, y + half)
-
-
-def _report_values(
-    report: QualityReport, path: Path, gdf: gpd.GeoDataFrame, parsed: _Values, blocked_as: str
-) -> None:
-    """Findings on the values: blocked (``–``), KLAMMERN and parentheses, not numbers."""
-    if parsed.blocked:
-        n_blocked = sum(parsed.blocked.values())
-        read_as = "0" if blocked_as == "zero" else Message("population.zensus.read_as_missing")
-        report.add(
-            "zensus_blocked_values",
-            _LAYER,
-            Message(
-                "population.zensus.blocked_values",
-                file=path.name,
-                n=n_blocked,
-                read_as=read_as,
-                listed=", ".join(f"{c}: {n}" for c, n in parsed.blocked.items()),
-            ),
-            count=n_blocked,
-            items=[f"{c}={n}" for c, n in parsed.blocked.items()],
-        )
-    if parsed.flagged.any() or parsed.n_paren:
-        report.add(
-            "zensus_klammern",
-            _LAYER,
-            Message(
-                "population.zensus.klammern",
-                file=path.name,
-                n=int(parsed.flagged.sum()),
-                n_paren=parsed.n_paren,
-            ),
-            count=int(parsed.flagged.sum()),
-            items=gdf.loc[parsed.flagged, "cell_id"],
-        )
-    if parsed.unparseable.any():
-        report.add(
-            "zensus_unparseable",
-            _LAYER,
-            Message(
-                "population.zensus.unparseable", file=path.name, n=int(parsed.unparseable.sum())
-            ),
-            items=gdf.loc[parsed.unparseable, "cell_id"],
-        )
 
 
 def read_zensus_grid(
@@ -279,7 +185,7 @@ def read_zensus_grid(
             severity="info",
         )
     frame = _drop_missing_xy(chunks.frame, chunks.id_col, path, report)
-    parsed = _parse_cells(frame, chunks, blocked_value)
+    parsed = parse_cells(frame, chunks.id_col, chunks.value_cols, blocked_value)
     gdf = gpd.GeoDataFrame(
         pd.DataFrame(parsed.columns),
         geometry=_cell_geometry(frame, geometry, chunks.res),
@@ -301,7 +207,7 @@ def read_zensus_grid(
         severity="info",
         count=len(gdf),
     )
-    _report_values(report, path, gdf, parsed, blocked_as)
+    report_values(report, path, gdf, parsed, blocked_as)
     report.add(
         "zensus_cell_key",
         _LAYER,
@@ -409,9 +315,7 @@ def _read_chunks(
 
 
 __all__ = [
-    "BLOCKED_MARKS",
     "CELL_KEY_NOTE",
-    "FLAG_COLUMN",
     "RESOLUTIONS",
     "ZENSUS_CRS",
     "read_zensus_grid",

@@ -45,7 +45,7 @@ from sqe_geo.access.study_origins import (
     study_network,
 )
 from sqe_geo.access.walking import Walking
-from sqe_geo.config import StudyConfig
+from sqe_geo.config import AccessibilityConfig, StudyConfig
 from sqe_geo.i18n.messages import Message, current_language
 from sqe_geo.population.dasymetric import fallback_quarters
 from sqe_geo.quality import QualityReport
@@ -166,19 +166,7 @@ def accessibility_counts(
         for level, table in year_medians.items():
             medians[level].append(table)
     method = str(distances.attrs.get("method", ""))
-    thresholds = ", ".join(f"{k} {v:g} m" for k, v in limits.items())
-    report.add(
-        "distance_method",
-        "network",
-        Message(
-            "access.study.distance_method",
-            method=method,
-            speed=f"{acc.walking_speed_mps:g}",
-            max_snap=f"{acc.max_snap_m:g}",
-            thresholds=thresholds,
-        ),
-        severity="info",
-    )
+    _report_method(method, acc, limits, report)
     all_counts = pd.concat(frames)
     all_counts.index = all_counts.index.set_names(["quarter_id", "year"])
     all_status = pd.concat(statuses)
@@ -306,6 +294,23 @@ def mask_not_computed(
             counts[columns] = counts[columns].astype(float)
             counts.loc[rows, columns] = np.nan
     return counts
+
+
+def _report_method(
+    method: str, acc: AccessibilityConfig, limits: dict[str, float], report: QualityReport
+) -> None:
+    report.add(
+        "distance_method",
+        "network",
+        Message(
+            "access.study.distance_method",
+            method=method,
+            speed=f"{acc.walking_speed_mps:g}",
+            max_snap=f"{acc.max_snap_m:g}",
+            thresholds=", ".join(f"{k} {v:g} m" for k, v in limits.items()),
+        ),
+        severity="info",
+    )
 
 
 def _report_not_computed(

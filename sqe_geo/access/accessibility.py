@@ -195,6 +195,21 @@ def cut_off_from_services(
     Origins that are merely far (beyond the search cut-off) are not cut off: that is a
     finding about supply, not a gap in the data.
 
+    Parameters
+    ----------
+    network
+        The walking network.
+    origin_snap
+        Snap of the origins.
+    services
+        Service points with a category column, in the network CRS.
+    categories
+        Categories to check.
+    max_snap_m
+        Maximum snap distance of the services.
+    category_column
+        Service category column.
+
     Returns
     -------
     pandas.DataFrame
@@ -222,8 +237,18 @@ def cut_off_from_services(
 def access_leg_summary(origin_snap: SnapResult, *, long_m: float = 100.0) -> dict[str, float]:
     """Straight access legs from the residents' locations to the network.
 
-    Returns ``count`` (snapped origins), ``median_m``, ``max_m`` and ``over_{long_m}_m``
-    (legs longer than ``long_m``); medians of an empty set are NaN.
+    Parameters
+    ----------
+    origin_snap
+        Snap of the residents' locations.
+    long_m
+        Legs longer than this are counted.
+
+    Returns
+    -------
+    dict
+        ``count`` (snapped origins), ``median_m``, ``max_m`` and ``over_{long_m}_m`` (legs
+        longer than ``long_m``); medians of an empty set are NaN.
     """
     legs = origin_snap.access_m[origin_snap.snapped]
     long_key = f"over_{long_m:g}_m"

@@ -197,6 +197,25 @@ def weighted_median(
     group's total weight (of non-NaN values). Groups without any weight give NaN. Use it for
     median distance per quarter, planning area or city (``by=None``): medians cannot be
     summed from quarter figures.
+
+    Parameters
+    ----------
+    values
+        Values (distances); NaN values are skipped.
+    weights
+        Weight per value (residents).
+    by
+        Group key per value; ``None``: one group ``"city"``.
+
+    Returns
+    -------
+    pandas.Series
+        ``median_m`` per group, sorted by group key.
+
+    Examples
+    --------
+    >>> weighted_median([100.0, 200.0, 300.0], [1.0, 1.0, 5.0]).tolist()
+    [300.0]
     """
     v = np.asarray(values, dtype=float)
     w = np.asarray(weights, dtype=float)
@@ -231,11 +250,42 @@ LOCATION_COUNT_PREFIXES = ("counted_", "within_", "unreachable_", "reached_", "d
 
 
 def more_key(category: str, threshold_m: float) -> str:
-    """Count key of a further coverage threshold of a category (``"transit_stop_500m"``)."""
+    """Count key of a further coverage threshold of a category.
+
+    Parameters
+    ----------
+    category
+        Category key.
+    threshold_m
+        The further threshold in metres.
+
+    Returns
+    -------
+    str
+        The key, e.g. ``"transit_stop_500m"``.
+
+    Examples
+    --------
+    >>> more_key("transit_stop", 500.0)
+    'transit_stop_500m'
+    """
     return f"{category}_{threshold_m:g}m"
 
 
 def location_columns(category: str, groups: Sequence[str]) -> list[str]:
-    """The count columns of one category that depend on residents' locations."""
+    """The count columns of one category that depend on residents' locations.
+
+    Parameters
+    ----------
+    category
+        Category (or further-threshold) key.
+    groups
+        Resident groups present.
+
+    Returns
+    -------
+    list of str
+        The ``{prefix}{category}_{group}`` and ``e2sfca_{category}_{group}_wsum`` columns.
+    """
     cols = [f"{p}{category}_{g}" for p in LOCATION_COUNT_PREFIXES for g in groups]
     return cols + [f"e2sfca_{category}_{g}_wsum" for g in groups]

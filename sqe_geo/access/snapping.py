@@ -106,7 +106,18 @@ def _edge_tree(network: WalkingNetwork) -> shapely.STRtree:
 
 
 def points_xy(points: gpd.GeoSeries | gpd.GeoDataFrame | pd.DataFrame) -> np.ndarray:
-    """Return ``(n, 2)`` coordinates of point geometries (NaN for missing/empty ones)."""
+    """Return ``(n, 2)`` coordinates of point geometries (NaN for missing/empty ones).
+
+    Parameters
+    ----------
+    points
+        Geometries; a non-point geometry gives a point on its surface.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 2)`` float coordinates.
+    """
     geom = points.geometry if hasattr(points, "geometry") else points
     arr = np.asarray(geom.values if hasattr(geom, "values") else geom, dtype=object)
     xy = np.full((arr.size, 2), np.nan)

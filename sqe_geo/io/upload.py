@@ -270,13 +270,15 @@ class UploadWorkspace:
         try:
             return StudyConfig.model_validate(data)
         except ValidationError as exc:
-            lines = []
+            message = Message("io.upload.invalid_study")
             for err in exc.errors():
-                key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-                lines.append(f"  - {key}: {err['msg'].removeprefix('Value error, ')}")
-            raise StudyConfigError(
-                Message("io.upload.invalid_study", errors="\n".join(lines))
-            ) from None
+                where = ".".join(str(p) for p in err["loc"])
+                problem = str(err["msg"]).removeprefix("Value error, ")
+                key: Message | str = where or Message("study.config.top_level")
+                message = Message(
+                    "study.config.invalid_item", previous=message, key=key, problem=problem
+                )
+            raise StudyConfigError(message) from None
 
     def _with_crs(self, path: Path, crs: str | None, what: str) -> Path:
         """Check the CRS of a vector upload; give a GeoJSON without one the form's CRS.

@@ -16,6 +16,7 @@ import shapely
 
 from sqe_geo._errors import InputDataError, listing
 from sqe_geo.config import StudyConfig
+from sqe_geo.i18n.messages import Message, text
 from sqe_geo.io.keys import match_keys
 from sqe_geo.io.layers import is_osm, read_vector
 from sqe_geo.io.osm_boundaries import read_osm_boundaries
@@ -59,15 +60,22 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     missing = [c for c in columns if c not in raw.columns]
     if missing:
         raise InputDataError(
-            f"quarters: {Path(qc.path).name} has no column(s) {missing}; its columns "
-            f"are {listing(c for c in raw.columns if c != raw.geometry.name)}. Fix "
-            "'id_column', 'name_column' or 'planning_area_column' in [quarters]."
+            Message(
+                "study.quarters.columns_missing",
+                source=Path(qc.path).name,
+                missing=missing,
+                columns=listing(c for c in raw.columns if c != raw.geometry.name),
+            )
         )
     if raw[qc.id_column].isna().any():
         rows = np.flatnonzero(raw[qc.id_column].isna())
         raise InputDataError(
-            f"quarters: {Path(qc.path).name} has features without {qc.id_column!r} "
-            f"(feature numbers {rows[:10].tolist()}). Give every quarter an id."
+            Message(
+                "study.quarters.ids_missing",
+                source=Path(qc.path).name,
+                column=repr(qc.id_column),
+                rows=rows[:10].tolist(),
+            )
         )
     source = Path(qc.path).name
     ids = clean_control_characters(
@@ -91,9 +99,12 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     duplicated = quarters["quarter_id"].duplicated(keep=False)
     if duplicated.any():
         raise InputDataError(
-            f"quarters: {Path(qc.path).name} repeats quarter ids "
-            f"{sorted(set(quarters.loc[duplicated, 'quarter_id']))} in column "
-            f"{qc.id_column!r}. Each quarter needs a unique id (dissolve multi-part quarters)."
+            Message(
+                "study.quarters.ids_repeated",
+                source=Path(qc.path).name,
+                ids=sorted(set(quarters.loc[duplicated, "quarter_id"])),
+                column=repr(qc.id_column),
+            )
         )
     located = ~(quarters.geometry.isna() | quarters.geometry.is_empty)
     if not located.all():
@@ -104,9 +115,11 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     polygonal = quarters.geom_type.isin(["Polygon", "MultiPolygon"]) | ~located
     if not polygonal.all():
         raise InputDataError(
-            f"quarters: {Path(qc.path).name} has non-polygon features "
-            f"({quarters.loc[~polygonal, 'quarter_id'].tolist()[:10]}). Quarters must be areas: "
-            "use the boundary polygons, not centre points or outlines."
+            Message(
+                "study.quarters.not_polygons",
+                source=Path(qc.path).name,
+                ids=quarters.loc[~polygonal, "quarter_id"].tolist()[:10],
+            )
         )
     quarters["planning_area"] = _planning_areas(config, quarters, raw, report)
     check_quarter_geometry(quarters, report)
@@ -123,15 +136,16 @@ def _within_bbox(
     inner = raw.geometry.representative_point().to_crs("EPSG:4326")
     keep = inner.x.between(bbox[0], bbox[2]) & inner.y.between(bbox[1], bbox[3])
     if not keep.any():
-        raise InputDataError(
-            f"quarters: no feature of {source} lies in bbox {list(bbox)} (lon_min, lat_min, "
-            "lon_max, lat_max in WGS84). Check the order of the numbers."
-        )
+        raise InputDataError(Message("study.quarters.bbox_empty", source=source, bbox=list(bbox)))
     report.add(
         "quarters_outside_bbox",
         "quarters",
-        f"{source}: {int((~keep).sum())} feature(s) outside the study's bbox are not part of "
-        f"the study; {int(keep.sum())} kept.",
+        Message(
+            "study.quarters.outside_bbox",
+            source=source,
+            n=int((~keep).sum()),
+            kept=int(keep.sum()),
+        ),
         severity="info",
         count=int((~keep).sum()),
     )
@@ -149,8 +163,7 @@ def _planning_areas(
         report.add(
             "no_planning_areas",
             "planning_areas",
-            "The study assigns no planning areas; all quarters form one planning area "
-            f"{UNASSIGNED!r}. Add a [planning_areas] section to compare areas.",
+            Message("study.quarters.no_planning_areas", unassigned=repr(UNASSIGNED)),
             severity="info",
         )
         return pd.Series(UNASSIGNED, index=quarters.index)
@@ -158,7 +171,7 @@ def _planning_areas(
         if pc.mapping is not None:
             pairs = [(key, area) for area, keys in pc.mapping.items() for key in keys]
             table = pd.DataFrame(pairs, columns=["quarter_key", "planning_area"])
-            source = "[planning_areas] mapping"
+            source = text("study.quarters.mapping_source")
         else:
             assert pc.path is not None
             source = Path(pc.path).name
@@ -180,8 +193,12 @@ def _planning_areas(
             missing = [c for c in (pc.quarter_column, pc.area_column) if c not in raw_table]
             if missing:
                 raise InputDataError(
-                    f"planning_areas: {source} has no column(s) {missing}; its columns "
-                    f"are {listing(raw_table.columns)}. Fix 'quarter_column'/'area_column'."
+                    Message(
+                        "study.quarters.area_columns_missing",
+                        source=source,
+                        missing=missing,
+                        columns=listing(raw_table.columns),
+                    )
                 )
             table = pd.DataFrame(
                 {
@@ -197,9 +214,11 @@ def _planning_areas(
         twice = twice[twice["quarter_id"].duplicated(keep=False)]
         if len(twice):
             raise InputDataError(
-                f"planning_areas: {source} puts quarter(s) "
-                f"{sorted(set(twice['quarter_id']))} into more than one planning area. "
-                "Each quarter belongs to exactly one."
+                Message(
+                    "study.quarters.two_areas",
+                    source=source,
+                    ids=sorted(set(twice["quarter_id"])),
+                )
             )
         lookup = table.dropna(subset=["quarter_id"]).set_index("quarter_id")["planning_area"]
         areas = quarters["quarter_id"].map(lookup.to_dict()).astype("string")
@@ -208,8 +227,11 @@ def _planning_areas(
         report.add(
             "quarter_without_planning_area",
             "planning_areas",
-            f"{int(unassigned.sum())} quarter(s) belong to no planning area; they are grouped "
-            f"as {UNASSIGNED!r}.",
+            Message(
+                "study.quarters.without_area",
+                n=int(unassigned.sum()),
+                unassigned=repr(UNASSIGNED),
+            ),
             items=quarters.loc[unassigned, "name"],
         )
         areas = areas.mask(unassigned, UNASSIGNED)
@@ -233,8 +255,7 @@ def check_quarter_geometry(
             report.add(
                 "quarter_overlap",
                 "quarters",
-                f"{int(big.sum())} pair(s) of quarters overlap by more than {tolerance_m2:g} m²; "
-                "residents and services in the overlap may be counted twice.",
+                Message("study.quarters.overlap", n=int(big.sum()), tolerance=f"{tolerance_m2:g}"),
                 items=[
                     f"{ids[a]}/{ids[b]}: {s:,.0f} m²"
                     for a, b, s in zip(left[big], right[big], area[big], strict=True)
@@ -251,11 +272,14 @@ def check_quarter_geometry(
         report.add(
             "quarter_gap",
             "quarters",
-            f"{len(gaps)} gap(s) larger than {tolerance_m2:g} m² lie between the quarters; "
-            "residents there belong to no quarter.",
+            Message("study.quarters.gap", n=len(gaps), tolerance=f"{tolerance_m2:g}"),
             items=[
-                f"{g.area:,.0f} m² at {g.representative_point().x:.0f},"
-                f"{g.representative_point().y:.0f}"
+                text(
+                    "study.quarters.gap_item",
+                    area=f"{g.area:,.0f}",
+                    x=f"{g.representative_point().x:.0f}",
+                    y=f"{g.representative_point().y:.0f}",
+                )
                 for g in gaps
             ],
         )
@@ -278,21 +302,30 @@ def drop_empty_keys(
         return table
     first_line = int(table.attrs.get("first_line", 2))
     lines = np.flatnonzero(empty) + first_line
-    items = [f"line {ln}" for ln in lines]
+    items = [text("study.quarters.line", line=ln) for ln in lines]
     total = next((c for c in counts or () if c and c in table.columns), None)
-    lost = ""
+    lost: Message | str = ""
     if total is not None:
         values = pd.to_numeric(table.loc[empty, total], errors="coerce")
         items = [
-            f"line {ln} ({total}={v:,.0f})" if v == v else f"line {ln}"
+            text("study.quarters.line_with_count", line=ln, column=total, value=f"{v:,.0f}")
+            if v == v
+            else text("study.quarters.line", line=ln)
             for ln, v in zip(lines, values, strict=True)
         ]
-        lost = f" ({values.sum():,.0f} in column {total!r})"
+        lost = Message(
+            "study.quarters.lost_count", value=f"{values.sum():,.0f}", column=repr(total)
+        )
     report.add(
         "empty_keys",
         layer,
-        f"{source}: {int(empty.sum())} row(s) have an empty key column {key_column!r}; "
-        f"they belong to no quarter and are not used{lost}. Fill in the quarter id or name.",
+        Message(
+            "study.quarters.empty_keys",
+            source=source,
+            n=int(empty.sum()),
+            column=repr(key_column),
+            lost=lost,
+        ),
         severity="warning",
         items=items,
     )

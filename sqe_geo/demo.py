@@ -119,7 +119,13 @@ def build(folder: Path = DEMO_FOLDER, seed: int = SEED) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m sqe_geo.demo build [FOLDER] [--seed N]``."""
+    """Command line: ``python -m sqe_geo.demo build [FOLDER] [--seed N]``.
+
+    Parameters
+    ----------
+    argv
+        Arguments (default: the command line).
+    """
     parser = argparse.ArgumentParser(prog="python -m sqe_geo.demo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="write the demo study files")

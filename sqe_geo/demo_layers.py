@@ -50,7 +50,13 @@ STREET_SPACING_M = 250.0
 
 
 def build_demographics(rng: np.random.Generator) -> pd.DataFrame:
-    """2016 as published (plus a synthetic 80+ split) and a synthetic 2023."""
+    """2016 as published (plus a synthetic 80+ split) and a synthetic 2023.
+
+    Parameters
+    ----------
+    rng
+        The seeded random generator (drawn from in a fixed order).
+    """
     table = stadtteile()
     n = len(table)
     share_80 = rng.uniform(0.25, 0.38, n)
@@ -106,6 +112,15 @@ def build_population_grid(
     """A 100 m grid whose cells add up exactly to each quarter's counts per age group.
 
     Returns the band stack (bands, rows, cols), the affine transform and band names.
+
+    Parameters
+    ----------
+    quarters
+        The schematic quarters.
+    counts
+        Counts per quarter and age group, indexed by ``quarter_id``.
+    rng
+        The seeded random generator (drawn from in a fixed order).
     """
     xmin, ymin, xmax, ymax = quarters.total_bounds
     x0, y1 = np.floor(xmin / CELL_M) * CELL_M, np.ceil(ymax / CELL_M) * CELL_M
@@ -146,7 +161,17 @@ def build_population_grid(
 def build_streets(
     quarters: gpd.GeoDataFrame, inhabited: BaseGeometry, rng: np.random.Generator
 ) -> gpd.GeoDataFrame:
-    """Synthetic street lines: a jittered, gappy street grid plus arterials."""
+    """Synthetic street lines: a jittered, gappy street grid plus arterials.
+
+    Parameters
+    ----------
+    quarters
+        The schematic quarters.
+    inhabited
+        Area of the inhabited cells.
+    rng
+        The seeded random generator (drawn from in a fixed order).
+    """
     xmin, ymin, xmax, ymax = quarters.total_bounds
     xs = np.arange(xmin, xmax + STREET_SPACING_M, STREET_SPACING_M)
     ys = np.arange(ymin, ymax + STREET_SPACING_M, STREET_SPACING_M)
@@ -196,7 +221,19 @@ def build_services(
     transform: rasterio.Affine,
     rng: np.random.Generator,
 ) -> gpd.GeoDataFrame:
-    """Synthetic service points placed in inhabited cells, denser where more people live."""
+    """Synthetic service points placed in inhabited cells, denser where more people live.
+
+    Parameters
+    ----------
+    quarters
+        The schematic quarters.
+    total
+        The ``total`` band of the population grid.
+    transform
+        Its affine transform.
+    rng
+        The seeded random generator (drawn from in a fixed order).
+    """
     rows, cols = np.nonzero(total)
     people = total[rows, cols].astype(float)
     xs, ys = rasterio.transform.xy(transform, rows, cols)

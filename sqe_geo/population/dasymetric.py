@@ -39,7 +39,13 @@ FALLBACK_SUFFIX = "_fallback"
 
 
 def fallback_quarters(origins: pd.DataFrame) -> list[Hashable]:
-    """Quarters whose residents sit on one fallback origin (they could not be located)."""
+    """Quarters whose residents sit on one fallback origin (they could not be located).
+
+    Parameters
+    ----------
+    origins
+        Origins from :func:`allocate_dasymetric`.
+    """
     ids = origins["origin_id"].astype(str)
     return sorted(set(origins.loc[ids.str.endswith(FALLBACK_SUFFIX).to_numpy(), "quarter_id"]))
 

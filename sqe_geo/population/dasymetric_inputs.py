@@ -34,6 +34,13 @@ TARGETS_LAYER = "targets"
 def count_groups(quarter_counts: pd.DataFrame, report: QualityReport) -> list[str]:
     """The age-group columns of ``quarter_counts``; other columns are reported as ignored.
 
+    Parameters
+    ----------
+    quarter_counts
+        Demographics indexed by ``quarter_id``.
+    report
+        Receives the findings.
+
     Raises
     ------
     InputDataError
@@ -66,6 +73,17 @@ def check_quarter_counts(
 ) -> pd.DataFrame:
     """The quarter counts as floats indexed by ``quarter_id`` text; empty counts read as 0.
 
+    Parameters
+    ----------
+    quarter_counts
+        Demographics indexed by ``quarter_id``.
+    groups
+        Its age-group columns.
+    integer
+        Whether whole-number counts are required.
+    report
+        Receives the findings.
+
     Raises
     ------
     InputDataError
@@ -97,7 +115,17 @@ def check_quarter_counts(
 def report_unmatched_quarters(
     counts: pd.DataFrame, quarter_ids: np.ndarray, report: QualityReport
 ) -> None:
-    """Report counts of unknown quarters (residents lost) and quarters without counts."""
+    """Report counts of unknown quarters (residents lost) and quarters without counts.
+
+    Parameters
+    ----------
+    counts
+        Checked quarter counts (see :func:`check_quarter_counts`).
+    quarter_ids
+        The ids of the quarters layer.
+    report
+        Receives the findings.
+    """
     unknown = counts.index.difference(pd.Index(quarter_ids))
     unknown = unknown[(counts.loc[unknown] > 0).any(axis=1)]
     if len(unknown):
@@ -128,6 +156,15 @@ def weights_for(
     weight_column: str | Mapping[str, str] | None,
 ) -> dict[str, np.ndarray]:
     """Return the weight array per age group (uniform = ones).
+
+    Parameters
+    ----------
+    targets
+        The target layer.
+    groups
+        The age groups to allocate.
+    weight_column
+        ``None`` (uniform), one column for every group, or a mapping group → column.
 
     Raises
     ------
@@ -185,6 +222,15 @@ class PlacedTargets:
 def target_points(targets: gpd.GeoDataFrame, crs: object, report: QualityReport) -> gpd.GeoSeries:
     """The targets as points in ``crs``: polygons (cells, buildings) at a representative point.
 
+    Parameters
+    ----------
+    targets
+        The target layer (points or polygons) with a CRS.
+    crs
+        The CRS of the quarters.
+    report
+        Receives the findings.
+
     Raises
     ------
     InputDataError
@@ -211,7 +257,17 @@ def target_points(targets: gpd.GeoDataFrame, crs: object, report: QualityReport)
 def place_targets(
     targets: gpd.GeoDataFrame, quarters: gpd.GeoDataFrame, report: QualityReport
 ) -> PlacedTargets:
-    """Assign the targets to quarters by location; report ties and targets outside."""
+    """Assign the targets to quarters by location; report ties and targets outside.
+
+    Parameters
+    ----------
+    targets
+        The target layer (points or polygons) with a CRS.
+    quarters
+        Quarter polygons with ``quarter_id``.
+    report
+        Receives the findings.
+    """
     ids = (
         targets["origin_id"].astype(str).to_numpy()
         if "origin_id" in targets.columns

@@ -28,7 +28,17 @@ KEY_COLUMNS = ("quarter_id", "year")
 
 
 def tile_range(bands: Mapping[str, AgeRange], target: AgeRange, limit: int = 4) -> list[list[str]]:
-    """All ways (up to ``limit``) to cover ``target`` exactly with non-overlapping bands."""
+    """All ways (up to ``limit``) to cover ``target`` exactly with non-overlapping bands.
+
+    Parameters
+    ----------
+    bands
+        Band name -> parsed age range.
+    target
+        The age range to cover.
+    limit
+        Most tilings returned.
+    """
     low, high = target
     found: list[list[str]] = []
 
@@ -134,7 +144,17 @@ def _to_numeric(
 
 
 def to_wide(raw: pd.DataFrame, config: DemographicsConfig, *, source: str) -> pd.DataFrame:
-    """Bring a long table (one row per band) into the wide layout (one column per band)."""
+    """Bring a long table (one row per band) into the wide layout (one column per band).
+
+    Parameters
+    ----------
+    raw
+        The table as read.
+    config
+        The ``[demographics]`` section.
+    source
+        File name used in messages.
+    """
     if config.layout == "wide":
         return raw
     # the study model requires these for the long layout

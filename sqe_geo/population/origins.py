@@ -40,7 +40,13 @@ REPORT_ATTR = "quality_report"
 
 
 def new_report(report: QualityReport | None) -> tuple[QualityReport, bool]:
-    """Return the report to write to and whether it was created here."""
+    """Return the report to write to and whether it was created here.
+
+    Parameters
+    ----------
+    report
+        The caller's report, or ``None``.
+    """
     if report is None:
         return QualityReport(), True
     return report, False
@@ -50,14 +56,32 @@ _Frame = TypeVar("_Frame", bound="pd.DataFrame | pd.Series[Any]")
 
 
 def attach_report(result: _Frame, report: QualityReport, created: bool) -> _Frame:
-    """Attach a report that the caller did not pass in, so findings are never lost."""
+    """Attach a report that the caller did not pass in, so findings are never lost.
+
+    Parameters
+    ----------
+    result
+        The table a function returns.
+    report
+        Receives the findings.
+    created
+        Whether the report was created by that function (then it is attached).
+    """
     if created:
         result.attrs[REPORT_ATTR] = report
     return result
 
 
 def check_quarters(quarters: gpd.GeoDataFrame, *, layer: str = "quarters") -> None:
-    """Validate the quarters layer: ``quarter_id`` strings, unique, a projected CRS."""
+    """Validate the quarters layer: ``quarter_id`` strings, unique, a projected CRS.
+
+    Parameters
+    ----------
+    quarters
+        The quarters layer.
+    layer
+        Its name in messages.
+    """
     if not isinstance(quarters, gpd.GeoDataFrame):
         raise InputDataError(Message("population.origins.not_a_layer", layer=layer))
     if "quarter_id" not in quarters.columns:
@@ -89,7 +113,15 @@ def check_quarters(quarters: gpd.GeoDataFrame, *, layer: str = "quarters") -> No
 
 
 def check_group(name: str, *, where: Message | str) -> None:
-    """Refuse a name that is not in :data:`AGE_GROUPS`; ``where`` says where it was found."""
+    """Refuse a name that is not in :data:`AGE_GROUPS`; ``where`` says where it was found.
+
+    Parameters
+    ----------
+    name
+        The name to check.
+    where
+        Where it was found (for the message).
+    """
     if name not in AGE_GROUPS:
         raise InputDataError(
             Message(
@@ -109,6 +141,13 @@ def assign_quarters(
     Points on a shared boundary intersect two quarters; they go to the quarter listed first
     in ``quarters`` (deterministic). Returns the quarter ids (``None`` where no quarter
     matches) and the number of such boundary ties.
+
+    Parameters
+    ----------
+    geometry
+        Points or other geometries in the CRS of ``quarters``.
+    quarters
+        Quarter polygons with ``quarter_id``.
     """
     geoms = np.asarray(geometry)
     out = np.full(len(geoms), None, dtype=object)
@@ -123,7 +162,13 @@ def assign_quarters(
 
 
 def residents_text(counts: pd.DataFrame) -> str:
-    """Render column sums as ``total=12, older=3``."""
+    """Render column sums as ``total=12, older=3``.
+
+    Parameters
+    ----------
+    counts
+        Resident counts, one column per age group.
+    """
     sums = counts.sum(axis=0)
     return ", ".join(f"{k}={_fmt(v)}" for k, v in sums.items())
 
@@ -139,7 +184,21 @@ def origins_frame(
     geometry: Any,
     crs: Any,
 ) -> gpd.GeoDataFrame:
-    """Build an origins table with the columns in contract order."""
+    """Build an origins table with the columns in contract order.
+
+    Parameters
+    ----------
+    origin_id
+        Id of each origin.
+    quarter_id
+        Quarter of each origin.
+    counts
+        Counts, one column per age group.
+    geometry
+        Point of each origin.
+    crs
+        CRS of the points.
+    """
     data: dict[str, Any] = {
         "origin_id": pd.Series(np.asarray(origin_id, dtype=object), dtype=object).astype(str),
         "quarter_id": pd.Series(np.asarray(quarter_id, dtype=object), dtype=object).astype(str),
@@ -162,7 +221,27 @@ def split_outside(
     severity: Severity = "warning",
     hint: Message | None = None,
 ) -> np.ndarray:
-    """Report records with residents that lie outside every quarter; return the inside mask."""
+    """Report records with residents that lie outside every quarter; return the inside mask.
+
+    Parameters
+    ----------
+    ids
+        Record ids.
+    quarter_id
+        Quarter of each record, ``None`` outside every quarter.
+    counts
+        Resident counts of the records.
+    report
+        Receives the findings.
+    layer
+        The layer the finding is about.
+    what
+        What the records are (a message such as ``population.what.cells``).
+    severity
+        Severity of the finding.
+    hint
+        What to do, appended to the finding; default: check the CRS or the extent.
+    """
     inside = pd.notna(quarter_id)
     outside = ~inside
     if outside.any():
@@ -184,7 +263,19 @@ def split_outside(
 
 
 def report_ties(report: QualityReport, layer: str, n_ties: int, what: Message) -> None:
-    """Report records that lie on a boundary between quarters (``what``: what they are)."""
+    """Report records that lie on a boundary between quarters (``what``: what they are).
+
+    Parameters
+    ----------
+    report
+        Receives the findings.
+    layer
+        The layer the finding is about.
+    n_ties
+        Number of records on a boundary.
+    what
+        What the records are (a message).
+    """
     if n_ties:
         report.add(
             "boundary_ties",
@@ -196,7 +287,15 @@ def report_ties(report: QualityReport, layer: str, n_ties: int, what: Message) -
 
 
 def check_counts(values: pd.DataFrame, *, where: Message | str) -> pd.DataFrame:
-    """Coerce count columns to float, refuse negative values; NaN stays NaN."""
+    """Coerce count columns to float, refuse negative values; NaN stays NaN.
+
+    Parameters
+    ----------
+    values
+        The count columns.
+    where
+        Where they come from (for the message).
+    """
     out = {}
     for column in values.columns:
         series = pd.to_numeric(values[column], errors="coerce")

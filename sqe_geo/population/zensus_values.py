@@ -37,6 +37,13 @@ def parse_values(text: pd.Series, blocked_value: float) -> tuple[pd.Series, int,
     Numbers (decimal comma) are parsed by the package's table reader
     (:func:`sqe_geo.io.table_numbers.to_numeric_column`); the Zensus marks ``–`` (zero or
     blocked) and ``(…)`` (limited reliability) are handled here.
+
+    Parameters
+    ----------
+    text
+        One value column as read (text).
+    blocked_value
+        What ``–`` is read as (0 or NaN).
     """
     s = text.fillna("").astype(str).str.strip()
     blocked = s.isin(BLOCKED_MARKS)
@@ -96,7 +103,21 @@ def parse_cells(
 def report_values(
     report: QualityReport, path: Path, gdf: gpd.GeoDataFrame, parsed: CellValues, blocked_as: str
 ) -> None:
-    """Findings on the values: blocked (``–``), KLAMMERN and parentheses, not numbers."""
+    """Findings on the values: blocked (``–``), KLAMMERN and parentheses, not numbers.
+
+    Parameters
+    ----------
+    report
+        Receives the findings.
+    path
+        The CSV file (its name goes into the findings).
+    gdf
+        The cells read, with ``cell_id``.
+    parsed
+        What :func:`parse_cells` saw.
+    blocked_as
+        ``"zero"`` or ``"missing"``.
+    """
     if parsed.blocked:
         n_blocked = sum(parsed.blocked.values())
         read_as = "0" if blocked_as == "zero" else Message("population.zensus.read_as_missing")

@@ -194,7 +194,7 @@ def test_output_folder_symlinked_to_the_inputs_is_refused(tmp_path: Path, capsys
     toml = copy_demo(tmp_path / "study")
     before = tree_hash(toml.parent)
     (tmp_path / "out").symlink_to(toml.parent)
-    assert _run(toml, tmp_path / "out") == 2
+    assert _run(toml, tmp_path / "out", "--lang", "en") == 2
     assert "study input" in capsys.readouterr().err
     assert tree_hash(toml.parent) == before
 
@@ -207,7 +207,7 @@ def test_output_folder_holding_the_target_of_an_input_symlink_is_refused(tmp_pat
     (toml.parent / "demographics.csv").rename(out / "city.csv")
     (toml.parent / "demographics.csv").symlink_to(out / "city.csv")
     before = (out / "city.csv").read_bytes()
-    assert _run(toml, out) == 2
+    assert _run(toml, out, "--lang", "en") == 2
     assert "study input" in capsys.readouterr().err
     assert (out / "city.csv").read_bytes() == before
 
@@ -215,7 +215,7 @@ def test_output_folder_holding_the_target_of_an_input_symlink_is_refused(tmp_pat
 def test_output_path_is_a_file(tmp_path: Path, capsys):
     toml = copy_demo(tmp_path / "study")
     (tmp_path / "out").write_text("x", encoding="utf-8")
-    assert _run(toml, tmp_path / "out") == 2
+    assert _run(toml, tmp_path / "out", "--lang", "en") == 2
     assert "is not a folder" in capsys.readouterr().err
 
 

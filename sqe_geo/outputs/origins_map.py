@@ -295,7 +295,7 @@ def origins_map(
     quarters = results.study.quarters
     quarter = quarters[quarters["quarter_id"].astype(str) == str(quarter_id)]
     if quarter.empty:
-        raise KeyError(text("outputs.origins.unknown_quarter", quarter=quarter_id))
+        raise KeyError(text("outputs.unknown_quarter", quarter=quarter_id))
     threshold = _category_threshold(results, category)
     label = category_label(results, category, language)
     outline = to_web(quarter[["quarter_id", "name", "geometry"]])

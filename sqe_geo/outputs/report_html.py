@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from sqe_geo._version import __version__
 from sqe_geo.i18n.formatting import WITHHELD_MARK, format_number
-from sqe_geo.i18n.messages import as_language, catalog
+from sqe_geo.i18n.messages import as_language, catalog, text
 from sqe_geo.outputs.classify import classify, ranks
 from sqe_geo.outputs.svg_maps import svg_map
 from sqe_geo.outputs.templating import render
@@ -138,12 +138,12 @@ def age_structure(
     counts = results.counts["quarter"]
     key = (quarter_id, year)
     labels = results.study.config.age_groups.labels()
-    text = _texts(language)
+    texts = _texts(language)
     for groups in AGE_STRUCTURE:
         if key in counts.index and all(g in counts.columns for g in groups):
             break
     else:
-        return pd.DataFrame(columns=[text["age_group"], text["persons"], text["share"]])
+        return pd.DataFrame(columns=[texts["age_group"], texts["persons"], texts["share"]])
     nan = float("nan")
     persons = [results.count("quarter", quarter_id, year, g) for g in groups]
     total = results.count("quarter", quarter_id, year, "total")
@@ -156,9 +156,9 @@ def age_structure(
     ]
     return pd.DataFrame(
         {
-            text["age_group"]: [labels.get(g, g) for g in groups],
-            text["persons"]: [nan if p is None else p for p in persons],
-            text["share"]: shares,
+            texts["age_group"]: [labels.get(g, g) for g in groups],
+            texts["persons"]: [nan if p is None else p for p in persons],
+            texts["share"]: shares,
         }
     )
 
@@ -181,10 +181,10 @@ def quarter_profile(
     """
     units = results.units["quarter"].set_index("unit_id")
     if quarter_id not in units.index:
-        raise KeyError(f"unknown quarter {quarter_id!r}")
+        raise KeyError(text("outputs.unknown_quarter", quarter=quarter_id))
     name = str(units.loc[quarter_id, "name"])
     area = str(units.loc[quarter_id, "planning_area"])
-    text = _texts(language)
+    texts = _texts(language)
     catalog = results.catalog
     quarter_values = results.values["quarter"].xs(year, level="year")
     quarter_mask = results.suppressed["quarter"].xs(year, level="year")
@@ -218,11 +218,11 @@ def quarter_profile(
         c = _value(results, "city", CITY_ID, year, ind.id)
         rows.append(
             {
-                text["indicator"]: ind.label(language),
-                text["unit"]: ind.unit(language),
-                text["quarter"]: _text(*q, ind.decimals, language),
-                text["planning_area"]: _text(*a, ind.decimals, language),
-                text["city"]: _text(*c, ind.decimals, language),
+                texts["indicator"]: ind.label(language),
+                texts["unit"]: ind.unit(language),
+                texts["quarter"]: _text(*q, ind.decimals, language),
+                texts["planning_area"]: _text(*a, ind.decimals, language),
+                texts["city"]: _text(*c, ind.decimals, language),
             }
         )
     comparison_table = pd.DataFrame(rows)
@@ -239,11 +239,11 @@ def quarter_profile(
         access_rows[label].append(
             {
                 # the tab or heading names the category already
-                text["indicator"]: ind.label(language).removeprefix(f"{label}: "),
-                text["unit"]: ind.unit(language),
-                text["quarter"]: _text(*q, ind.decimals, language),
-                text["planning_area"]: _text(*a, ind.decimals, language),
-                text["city"]: _text(*c, ind.decimals, language),
+                texts["indicator"]: ind.label(language).removeprefix(f"{label}: "),
+                texts["unit"]: ind.unit(language),
+                texts["quarter"]: _text(*q, ind.decimals, language),
+                texts["planning_area"]: _text(*a, ind.decimals, language),
+                texts["city"]: _text(*c, ind.decimals, language),
             }
         )
     accessibility = {k: pd.DataFrame(v) for k, v in access_rows.items()}

@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from sqe_geo.config import StudyConfig, load_config
+from sqe_geo.i18n.messages import Message
 from sqe_geo.quality import QualityReport
 from sqe_geo.study_demographics import read_demographics, read_grid_cells
 from sqe_geo.study_quarters import read_quarters
@@ -79,8 +80,7 @@ def load_study(study: str | Path | StudyConfig) -> Study:
             report.add(
                 "service_outside_study_area",
                 "services",
-                f"{int(outside.sum())} service(s) lie outside every quarter; they still serve "
-                "residents nearby but count for no quarter's supply.",
+                Message("study.services.outside_study_area", n=int(outside.sum())),
                 severity="info",
                 items=services.loc[outside.to_numpy(), "service_id"],
             )

@@ -7,6 +7,7 @@ the Zensus 2022 grid cells of :func:`read_grid_cells` per quarter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ import pandas as pd
 from sqe_geo._errors import InputDataError
 from sqe_geo.config import StudyConfig
 from sqe_geo.config_layers import DemographicsConfig
+from sqe_geo.i18n.messages import Message
 from sqe_geo.io.keys import add_quarter_ids
 from sqe_geo.io.layers import is_zensus_grid
 from sqe_geo.io.portal import read_portal_bands
@@ -69,20 +71,14 @@ def _zensus_demographics(
 ) -> pd.DataFrame:
     """Demographics as sums of the Zensus grid per quarter (year 2022 unless stated)."""
     if cells is None:
-        raise InputDataError(
-            "demographics: layout 'zensus' sums the Zensus grid per quarter, but "
-            "[population_grid] names no Zensus 2022 grid CSV. Point its 'path' at the "
-            "100 m table (e.g. Zensus2022_Bevoelkerungszahl_100m-Gitter.csv)."
-        )
+        raise InputDataError(Message("study.demographics.no_zensus_grid"))
     sums = zensus_to_quarters(cells, quarters[["quarter_id", "geometry"]], report=report)
     sums = sums.reset_index()
     sums.insert(1, "year", config.demographics.year or 2022)
     report.add(
         "demographics_from_zensus",
         "demographics",
-        "Residents per quarter are sums of Zensus 2022 grid cells (cells assigned by their "
-        "centre; counts perturbed by the cell-key method): use them as estimates, not as "
-        "official quarter totals.",
+        Message("study.demographics.from_zensus"),
     )
     return sums
 
@@ -110,14 +106,14 @@ def read_demographics(
         source = Path(dc.path).name
         if dc.layout == "long":
             count_columns = [dc.value_column]
-            text = [dc.key_column, dc.band_column]
+            text_columns = [dc.key_column, dc.band_column]
         else:
             count_columns = [dc.total_column, *dc.bands]
-            text = [dc.key_column]
+            text_columns = [dc.key_column]
         raw = read_table(
             dc.path,
             TableLayout(sheet=dc.layer or dc.sheet, header_row=dc.header_row),
-            text_columns=[c for c in text if c],
+            text_columns=[c for c in text_columns if c],
             numeric_columns=[c for c in (*count_columns, dc.year_column) if c],
             count_columns=[c for c in count_columns if c],
             report=report,
@@ -134,9 +130,12 @@ def read_demographics(
     unmatched = wide["quarter_id"].isna()
     if unmatched.all():
         raise InputDataError(
-            f"demographics: no key of column {dc.key_column!r} in {source} matches a quarter "
-            f"id or name (e.g. {wide[_key_in(wide, dc.key_column)].iloc[0]!r}). Check "
-            "'key_column'."
+            Message(
+                "study.demographics.no_key_matches",
+                column=repr(dc.key_column),
+                source=source,
+                example=repr(wide[_key_in(wide, dc.key_column)].iloc[0]),
+            )
         )
     wide = wide.loc[~unmatched]
     counts = canonical_counts(
@@ -146,9 +145,11 @@ def read_demographics(
     if duplicated.any():
         rows = counts.loc[duplicated, ["quarter_id", "year"]].drop_duplicates()
         raise InputDataError(
-            f"demographics: {source} has several rows for the same quarter and year "
-            f"({', '.join(f'{q}/{y}' for q, y in rows.itertuples(index=False))}). "
-            "Keep one row per quarter and year (or check the key matching in the report)."
+            Message(
+                "study.demographics.several_rows",
+                source=source,
+                rows=", ".join(f"{q}/{y}" for q, y in rows.itertuples(index=False)),
+            )
         )
     for year, sub in counts.groupby("year"):
         absent = sorted(set(quarters["quarter_id"]) - set(sub["quarter_id"]))
@@ -156,8 +157,12 @@ def read_demographics(
             report.add(
                 "quarter_without_demographics",
                 "demographics",
-                f"{source}, {year}: {len(absent)} quarter(s) have no row; their indicators "
-                "are missing and they are left out of sums.",
+                Message(
+                    "study.demographics.quarter_without_row",
+                    source=source,
+                    year=year,
+                    n=len(absent),
+                ),
                 items=absent,
             )
     return counts.sort_values(["year", "quarter_id"]).reset_index(drop=True)
@@ -191,10 +196,20 @@ def _check_years(table: pd.DataFrame, column: str | None, source: str) -> None:
     if not bad.any():
         return
     lines = np.flatnonzero(bad) + int(table.attrs.get("first_line", 2))
-    shown = ", ".join(f"line {ln}" for ln in lines[:10]) + (" …" if len(lines) > 10 else "")
     raise InputDataError(
-        f"demographics: {source}: column {column!r} (year_column) must hold whole years, "
-        f"but {int(bad.sum())} row(s) do not ({shown}; empty, text, fractions or beyond "
-        "1800–2200). Write the year, e.g. 2023, in every row; for a single-year table remove "
-        "year_column and set year = 2023 in [demographics]."
+        Message(
+            "study.demographics.bad_years",
+            source=source,
+            column=repr(column),
+            n=int(bad.sum()),
+            lines=line_list([int(ln) for ln in lines]),
+        )
     )
+
+
+def line_list(lines: Sequence[int], limit: int = 10) -> Message:
+    """Line numbers for a message (``line 3, line 7 …``), rendered in the reader's language."""
+    message = Message("study.quarters.line", line=lines[0])
+    for line in lines[1:limit]:
+        message = Message("study.quarters.line_next", previous=message, line=line)
+    return Message("study.quarters.lines_more", previous=message) if len(lines) > limit else message

@@ -17,6 +17,7 @@ import shapely
 from sqe_geo._errors import InputDataError, listing
 from sqe_geo.config import StudyConfig
 from sqe_geo.config_layers import ServicesConfig
+from sqe_geo.i18n.messages import Message, text
 from sqe_geo.io.keys import normalize_name
 from sqe_geo.io.layers import is_json_list, is_osm, read_vector
 from sqe_geo.io.osm import read_osm_services
@@ -70,8 +71,7 @@ def _match_categories(
         report.add(
             "service_category_by_label",
             "services",
-            f"{source}: {int(matched.sum())} service(s) were matched to a category by its "
-            "label or a common name; give the category 'values' to match exactly instead.",
+            Message("study.services.by_label", source=source, n=int(matched.sum())),
             severity="info",
             # (value, key) pairs: the MultiIndex of value_counts
             items=[f"{v} → {k} ({n})" for (v, k), n in zip(counts.index, counts, strict=True)],
@@ -116,17 +116,24 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
     missing = [c for c in named if c is not None and c not in raw.columns]
     if missing:
         raise InputDataError(
-            f"services: {source} has no column(s) {missing}; its columns are "
-            f"{listing(c for c in raw.columns if c != raw.geometry.name)}. Fix the [services] "
-            "keys."
+            Message(
+                "study.services.columns_missing",
+                source=source,
+                missing=missing,
+                columns=listing(c for c in raw.columns if c != raw.geometry.name),
+            )
         )
     if sc.id_column:
         ids = raw[sc.id_column].astype(str)
         duplicated = ids.duplicated(keep=False)
         if duplicated.any():
             raise InputDataError(
-                f"services: {source} repeats ids in column {sc.id_column!r}: "
-                f"{sorted(set(ids[duplicated]))[:10]}. Service ids must be unique."
+                Message(
+                    "study.services.ids_repeated",
+                    source=source,
+                    column=repr(sc.id_column),
+                    ids=sorted(set(ids[duplicated]))[:10],
+                )
             )
     else:
         ids = pd.Series([f"s{i + 1}" for i in range(len(raw))], index=raw.index)
@@ -137,8 +144,7 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
         report.add(
             "service_category_unknown",
             "services",
-            f"{source}: {int(unknown.sum())} service(s) have a category that the study does "
-            "not define; they are not used. Add the value to a category's 'values' to use it.",
+            Message("study.services.category_unknown", source=source, n=int(unknown.sum())),
             items=[f"{v} ({n})" for v, n in counts.items()],
             count=int(unknown.sum()),
         )
@@ -148,8 +154,7 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
         report.add(
             "service_as_point",
             "services",
-            f"{source}: {int(not_point.sum())} service(s) are lines or areas; their "
-            "representative point is used.",
+            Message("study.services.as_point", source=source, n=int(not_point.sum())),
             severity="info",
             count=int(not_point.sum()),
         )
@@ -186,8 +191,13 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
                 report.add(
                     "service_capacity_missing",
                     "services",
-                    f"{source}: {int(no_cap.sum())} {cat.label_en} service(s) lack a capacity "
-                    f"in column {sc.capacity_column!r}; they count with capacity 0 in E2SFCA.",
+                    Message(
+                        "study.services.capacity_missing",
+                        source=source,
+                        n=int(no_cap.sum()),
+                        label=cat.label_en,
+                        column=repr(sc.capacity_column),
+                    ),
                     items=sub.loc[no_cap, "service_id"],
                 )
     return services
@@ -219,11 +229,9 @@ def check_service_extent(
         report.add(
             "quarter_outside_service_extent",
             "services",
-            f"{int(outside.sum())} quarter(s) lie mostly outside the area the service layer "
-            "covers (convex hull of all services); their accessibility may be understated "
-            "because services there are missing from the file, not from the quarter.",
+            Message("study.services.outside_extent", n=int(outside.sum())),
             items=[
-                f"{n} ({s:.0%} covered)"
+                text("study.services.covered_item", name=n, share=f"{s:.0%}")
                 for n, s in zip(quarters.loc[outside, "name"], share[outside], strict=True)
             ],
         )

@@ -381,9 +381,9 @@ def test_network_method_and_access_legs_in_the_metadata(results):
     from sqe_geo.outputs.export_sheets import metadata_frame
 
     meta = dict(metadata_frame(results, "de").itertuples(index=False))
-    assert meta["distance method"] == "Netzdistanz"
+    assert meta["Entfernungsmethode"] == "Netzdistanz"
     # legs of the 6 snapped address points: 10, 10 (A), 10, 10, 10 (B island), 100.5 (B)
-    assert meta["access legs (to the network)"] == (
+    assert meta["Wege zum Wegenetz"] == (
         "6 locations; median 10 m, maximum 100 m, 1 longer than 100 m"
     )
     assert "Luftlinie" not in results.catalog["coverage_food_older"].label_de

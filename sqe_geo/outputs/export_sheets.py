@@ -8,6 +8,8 @@ of :class:`~sqe_geo.quality.QualityReport` with their severity and input in word
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -15,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sqe_geo.i18n.formatting import WITHHELD_MARK
-from sqe_geo.i18n.messages import has_text, text, use_language
+from sqe_geo.i18n.messages import Message, has_text, text, use_language
 from sqe_geo.quality import QualityReport
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import LEVELS
@@ -44,7 +46,7 @@ def metadata_frame(results: Results, language: str = "de") -> pd.DataFrame:
         return text(f"outputs.export.metadata.{entry}", language, **params)
 
     config = results.study.config
-    rows: list[tuple[str, str]] = list(results.parameters.items())
+    rows = [parameter_row(k, v, language) for k, v in results.parameters.items()]
     acc = config.accessibility
     rows += [
         (key("walking_speed"), f"{acc.walking_speed_mps:g}"),
@@ -74,6 +76,26 @@ def metadata_frame(results: Results, language: str = "de") -> pd.DataFrame:
         value = "; ".join(p for p in (source.licence, source.url, source.date, source.note) if p)
         rows.append((key("source", name=source.name), value))
     return pd.DataFrame(rows, columns=[key("item"), key("value")])
+
+
+def parameter_row(name: str, value: object, language: str = "de") -> tuple[str, str]:
+    """One parameter of the run as (label, value) in ``language``.
+
+    The label comes from the catalog (``outputs.export.parameter.<name>``, the name in lower
+    case with other characters as ``_``); a parameter without one keeps its name. A value
+    that is a catalog :class:`~sqe_geo.i18n.messages.Message` is rendered in ``language``.
+
+    Examples
+    --------
+    >>> parameter_row("computed at (UTC)", "2026-01-01 12:00", "de")
+    ('berechnet am (UTC)', '2026-01-01 12:00')
+    >>> parameter_row("something new", 3, "en")
+    ('something new', '3')
+    """
+    key = "outputs.export.parameter." + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    label = text(key, language) if has_text(key) else name
+    shown = value.render(language) if isinstance(value, Message) else str(value or "")
+    return label, shown
 
 
 def quality_frame(report: QualityReport, language: str = "de") -> pd.DataFrame:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 
 def to_web(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326 (longitude, latitude) for web maps; unchanged when it is already."""
     return frame.to_crs(4326) if frame.crs is not None and frame.crs.to_epsg() != 4326 else frame
 
 

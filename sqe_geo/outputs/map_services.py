@@ -32,6 +32,13 @@ _EXTRA_COLORS = ["#17becf", "#bcbd22", "#e377c2", "#393b79", "#637939"]
 
 
 def service_color(category: str, index: int) -> str:
+    """The marker colour of a service category; unknown categories cycle through extra colours.
+
+    Examples
+    --------
+    >>> service_color("food", 0), service_color("library", 1)
+    ('#1b9e77', '#bcbd22')
+    """
     return SERVICE_COLORS.get(category, _EXTRA_COLORS[index % len(_EXTRA_COLORS)])
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from sqe_geo._version import __version__
 from sqe_geo.access.coverage import more_key
+from sqe_geo.i18n.messages import Message, text
 from sqe_geo.quality import QualityReport
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import CITY_ID, LEVELS, Level, roll_up
@@ -39,17 +40,32 @@ from sqe_geo.study import Study
 __all__ = ["Results", "run", "study_categories"]
 
 if TYPE_CHECKING:
-    from sqe_geo.config import StudyConfig
+    from sqe_geo.config_layers import ServicesConfig
     from sqe_geo.study_access import AccessibilityResult
 
 
-def study_categories(study: Study) -> list[Category]:
-    """The service categories of a study, for catalog expansion."""
-    if study.config.services is None or study.services is None:
+def study_categories(
+    config: ServicesConfig | None, services: gpd.GeoDataFrame | None
+) -> list[Category]:
+    """The service categories present in a study's services, for catalog expansion.
+
+    Parameters
+    ----------
+    config
+        The study's ``[services]`` section (categories and thresholds).
+    services
+        The loaded services (column ``category``).
+
+    Returns
+    -------
+    list of Category
+        One entry per category that has services, in the order of the study file.
+    """
+    if config is None or services is None:
         return []
-    present = set(study.services["category"])
+    present = set(services["category"])
     out = []
-    for key, cat in study.config.services.categories.items():
+    for key, cat in config.categories.items():
         if key not in present:
             continue
         if cat.threshold_min is not None:
@@ -62,8 +78,8 @@ def study_categories(study: Study) -> list[Category]:
     return out
 
 
-def _units(study: Study) -> dict[Level, pd.DataFrame]:
-    quarters = study.quarters
+def _units(quarters: pd.DataFrame, title: str) -> dict[Level, pd.DataFrame]:
+    """The units of each level with their names (the city is named by the study's title)."""
     areas = list(dict.fromkeys(quarters["planning_area"]))
     return {
         "quarter": pd.DataFrame(
@@ -74,7 +90,7 @@ def _units(study: Study) -> dict[Level, pd.DataFrame]:
             }
         ),
         "planning_area": pd.DataFrame({"unit_id": areas, "name": areas}),
-        "city": pd.DataFrame({"unit_id": [CITY_ID], "name": [study.config.title or CITY_ID]}),
+        "city": pd.DataFrame({"unit_id": [CITY_ID], "name": [title or CITY_ID]}),
     }
 
 
@@ -108,7 +124,7 @@ def run(
         catalog = load_catalog([CATALOG_FOLDER, *config.indicator_folders])
     catalog = catalog.expand(
         config.age_groups.labels(),
-        study_categories(study),
+        study_categories(config.services, study.services),
         base_year=config.base_year or min(study.years),
     )
     quarter_counts = study.demographics.set_index(["quarter_id", "year"])
@@ -126,14 +142,18 @@ def run(
         quarter_counts = quarter_counts.join(acc.counts, how="left")
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
         access_status = acc.status
-        access_parameters = _access_parameters(acc, config)
+        access_parameters = _access_parameters(acc, config.accessibility.detour_factor)
     counts = roll_up(quarter_counts, study.quarters)
-    unpaired = _add_paired_changes(counts, quarter_counts, study, catalog, report)
+    area_of = study.quarters.set_index("quarter_id")["planning_area"]
+    unpaired = _add_paired_changes(counts, quarter_counts, area_of, config.base_year, catalog)
+    _report_unpaired(unpaired, report)
     _report_fractional(study.demographics, report)
     for level, extra in per_level_values.items():
         counts[level] = counts[level].join(extra, how="left")
     available, missing = catalog.available(counts["quarter"].columns)
-    available = _name_straight_line(available, access_parameters, config)
+    available = _name_straight_line(
+        available, access_parameters, config.accessibility.detour_factor
+    )
     _report_unavailable(missing, report)
     values: dict[Level, pd.DataFrame] = {}
     for level in LEVELS:
@@ -189,7 +209,7 @@ def run(
         counts=counts,
         values=values,
         suppressed=suppressed,
-        units=_units(study),
+        units=_units(study.quarters, config.title),
         report=report,
         parameters=parameters,
         origins=origins,
@@ -202,33 +222,38 @@ def run(
 def _add_paired_changes(
     counts: dict[Level, pd.DataFrame],
     quarter_counts: pd.DataFrame,
-    study: Study,
+    area_of: pd.Series,
+    base_year: int | None,
     catalog: Catalog,
-    report: QualityReport,
 ) -> list[tuple[str, int, str]]:
-    """Change indicators compare the same quarters in both years at every level."""
+    """Change indicators compare the same quarters in both years at every level.
+
+    Adds the paired sums to ``counts`` and returns the ``(quarter, year, column)`` values
+    left out because they have no counterpart.
+    """
     columns = {i.inputs["value"] for i in catalog if i.kind in ("change_abs", "change_pct")}
     columns &= set(quarter_counts.columns)
     paired, dropped = paired_change_counts(
         quarter_counts,
-        study.quarters.set_index("quarter_id")["planning_area"],
+        area_of,
         CITY_ID,
-        base_year=study.config.base_year,
+        base_year=base_year,
         columns=sorted(columns),
     )
     for level, table in paired.items():
         counts[level] = counts[level].join(table, how="left")
+    return dropped
+
+
+def _report_unpaired(dropped: list[tuple[str, int, str]], report: QualityReport) -> None:
+    """Say which quarter values the change indicators leave out (never silent)."""
     if dropped:
         report.add(
             "change_unpaired_quarters",
             "demographics",
-            f"{len(dropped)} quarter/year value(s) have no counterpart in the base year (or the "
-            "year); they are left out of both sides of the change indicators at every level, so "
-            "changes compare the same quarters; planning areas and the city concerned are "
-            "marked as computed from part of their quarters.",
+            Message("stats.run.change_unpaired", n=len(dropped)),
             items=[f"{q} ({y}): {column}" for q, y, column in dropped],
         )
-    return dropped
 
 
 def _mark_unpaired(
@@ -270,37 +295,35 @@ def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> Non
         report.add(
             "fractional_counts",
             "demographics",
-            f"{int(fractional.sum().sum())} count(s) in {columns} "
-            "are not whole numbers (modelled or estimated data). They are used unrounded in "
-            "every sum and ratio; tables show persons rounded half up (DIN 1333), never truncated.",
+            Message("stats.run.fractional_counts", n=int(fractional.sum().sum()), columns=columns),
             severity="info",
             items=[f"{q} ({y})" for q, y in rows.itertuples(index=False)],
         )
 
 
-def _name_straight_line(catalog: Catalog, access: dict[str, str], config: StudyConfig) -> Catalog:
+def _name_straight_line(catalog: Catalog, access: dict[str, str], detour_factor: float) -> Catalog:
     """Straight line × detour factor instead of the network: every label says so."""
     from sqe_geo.access.accessibility import METHOD_STRAIGHT_LINE
     from sqe_geo.stats.status import depends_on_location
 
     if not access.get("distance method", "").startswith(METHOD_STRAIGHT_LINE):
         return catalog
-    factor = config.accessibility.detour_factor
+    factor = f"{detour_factor:g}"
     return with_method(
         catalog,
         [i.id for i in catalog if i.category is not None and depends_on_location(i)],
-        f"Luftlinie × Umwegfaktor {factor:g}".replace(".", ","),
-        f"straight line × detour factor {factor:g}",
+        text("stats.run.straight_line", "de", factor=factor.replace(".", ",")),
+        text("stats.run.straight_line", "en", factor=factor),
     )
 
 
-def _access_parameters(acc: AccessibilityResult, config: StudyConfig) -> dict[str, str]:
+def _access_parameters(acc: AccessibilityResult, detour_factor: float) -> dict[str, str]:
     """How distances were measured, and the access legs, for metadata, legends and labels."""
     from sqe_geo.access.accessibility import METHOD_STRAIGHT_LINE
 
     method = acc.method
     if method == METHOD_STRAIGHT_LINE:
-        method = f"{method} ({config.accessibility.detour_factor:g})"
+        method = f"{method} ({detour_factor:g})"
     out = {"distance method": method}
     legs = acc.access_legs
     if legs.get("count"):
@@ -316,8 +339,10 @@ def _report_unavailable(missing: list[Indicator], report: QualityReport) -> None
         report.add(
             "indicator_unavailable",
             "indicators",
-            f"{len(missing)} indicator(s) cannot be computed because the study lacks inputs "
-            "(age groups or services); see the items for what each one needs.",
+            Message("stats.run.unavailable", n=len(missing)),
             severity="info",
-            items=[f"{i.id} needs {', '.join(i.inputs.values())}" for i in missing],
+            items=[
+                text("stats.run.needs", id=i.id, inputs=", ".join(i.inputs.values()))
+                for i in missing
+            ],
         )

@@ -20,9 +20,17 @@ from typing import TYPE_CHECKING
 from sqe_geo._errors import SqeGeoError
 from sqe_geo._version import __version__
 from sqe_geo.demo import DEMO_STUDY
-from sqe_geo.i18n.messages import LANGUAGES, Language, as_language, text, use_language
+from sqe_geo.i18n.messages import (
+    LANGUAGES,
+    Language,
+    as_language,
+    has_text,
+    text,
+    use_language,
+)
 
 if TYPE_CHECKING:
+    from sqe_geo.quality import QualityReport
     from sqe_geo.study import Study
 
 EXIT_USER_ERROR = 2
@@ -150,8 +158,34 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     # Through the pipeline even without accessibility: the report then carries the
     # disclosure control of its counts (e.g. withheld "bands vs total" differences).
     report = run(study, accessibility=not args.no_accessibility).report
-    print(report.to_text())
+    print(report_text(report))
     return 1 if report.has_errors else 0
+
+
+def report_text(report: QualityReport) -> str:
+    """The data-quality report for the terminal, in the current language.
+
+    Parameters
+    ----------
+    report
+        The report of a run.
+
+    Returns
+    -------
+    str
+        A header line, then per finding its severity, input and message, and the items.
+    """
+    if not report.findings:
+        return text("cli.report.empty")
+    lines = [text("cli.report.header", n=len(report.findings))]
+    for f in report.findings:
+        severity = text(f"cli.report.{f.severity}")
+        layer_key = f"common.layer.{f.layer}"
+        layer = text(layer_key) if has_text(layer_key) else f.layer
+        lines.append(f"[{severity:7}] {layer}: {f.message}")
+        if f.items:
+            lines.append("          " + text("cli.report.affected", n=f.count, items=f.listed()))
+    return "\n".join(lines)
 
 
 def _cmd_indicators(args: argparse.Namespace) -> int:

@@ -92,7 +92,5 @@ def missing_extra(module: str | None, extra: str = "app") -> MissingDependencyEr
     MissingDependencyError
         To be raised by the caller, with a one-line message naming the extra.
     """
-    return MissingDependencyError(
-        f"{module or 'A map or app library'} is not installed: the maps and the app need "
-        f"the optional dependencies; install them with: pip install 'sqe-geo[{extra}]'"
-    )
+    name: Message | str = module or Message("study.errors.some_library")
+    return MissingDependencyError(Message("study.errors.missing_extra", module=name, extra=extra))

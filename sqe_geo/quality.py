@@ -13,7 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
-from sqe_geo.i18n.messages import Message, text
+from sqe_geo.i18n.messages import Message, has_text, text
 
 Severity = Literal["error", "warning", "info"]
 
@@ -116,12 +116,20 @@ class QualityReport:
         return pd.DataFrame(rows, columns=list(columns))
 
     def to_text(self) -> str:
-        """Return a plain-text rendering for the terminal."""
+        """Return a plain-text rendering for the terminal, in the current language.
+
+        Severity and input are the words of the common catalog section (``common.severity``,
+        ``common.layer``); an input without a word keeps its id.
+        """
         if not self.findings:
-            return "Data-quality report: no findings."
-        lines = [f"Data-quality report: {len(self.findings)} finding(s)"]
+            return text("study.report.none")
+        lines = [text("study.report.header", n=len(self.findings))]
         for f in self.findings:
-            lines.append(f"[{f.severity.upper():7}] {f.layer}: {f.message}")
+            severity = text(f"common.severity.{f.severity}").upper()
+            layer_key = f"common.layer.{f.layer}"
+            layer = text(layer_key) if has_text(layer_key) else f.layer
+            lines.append(f"[{severity:7}] {layer}: {f.message}")
             if f.items:
-                lines.append(f"          affected ({f.count}): {f.listed()}")
+                affected = text("study.report.affected", n=f.count, items=f.listed())
+                lines.append(f"          {affected}")
         return "\n".join(lines)

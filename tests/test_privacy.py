@@ -21,6 +21,8 @@ from scipy.optimize import linprog
 
 import sqe_geo
 from sqe_geo.config import AgeGroupsConfig, DisclosureConfig
+from sqe_geo.i18n.messages import Message
+from sqe_geo.quality import QualityReport
 from sqe_geo.stats.aggregate import CITY_ID, LEVELS, roll_up
 from sqe_geo.stats.evaluation import evaluate
 from sqe_geo.stats.indicators import Catalog, Indicator, load_catalog
@@ -33,6 +35,7 @@ from sqe_geo.stats.privacy import (
     format_values,
     withheld_counts,
 )
+from sqe_geo.stats.report_protection import AGE_GAP, protect_report
 from sqe_geo.stats.value_masks import person_count_inputs, protected_variables
 from sqe_geo.study import Study
 
@@ -499,6 +502,33 @@ def test_disclosure_notes():
     assert "„.“" in de and "unter 3 Personen (außer 0)" in de and "unter 10" in de
     assert "below 5 persons" in en and "below 20" in en
     assert "{" in DISCLOSURE_NOTE_DE and "{" in DISCLOSURE_NOTE_EN
+
+
+def test_report_hides_withheld_gaps_and_the_city_figures():
+    message = Message(
+        "population.demographics.bands_vs_total",
+        source="d.csv",
+        year=2020,
+        n=2,
+        bands="5,000",
+        total="5,003",
+    )
+    report = QualityReport()
+    report.add("bands_vs_total", "demographics", message, items=["01, 2020: +1", "02, 2020: +2"])
+    index = pd.MultiIndex.from_tuples([("01", 2020), ("02", 2020)], names=["unit_id", "year"])
+    city = pd.MultiIndex.from_tuples([(CITY_ID, 2020)], names=["unit_id", "year"])
+    withheld = {
+        "quarter": pd.DataFrame({AGE_GAP: [True, False]}, index=index),
+        "city": pd.DataFrame({AGE_GAP: [True]}, index=city),
+    }
+    protect_report(report, withheld)
+    (finding,) = report.findings
+    assert finding.items == ("01, 2020: .", "02, 2020: +2")
+    assert finding.message == (
+        "d.csv, 2020: age bands do not add up to the total in 2 quarter(s). "
+        "Shares use the published total."
+    )
+    assert "5,000" not in finding.text.render("de") and "d.csv, 2020" in finding.text.render("de")
 
 
 # --- property-based -------------------------------------------------------------------------

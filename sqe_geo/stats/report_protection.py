@@ -62,16 +62,12 @@ def protect_report(report: QualityReport, withheld: Mapping[Level, pd.DataFrame]
         )
 
 
-def _without_city(finding: Finding, year: int) -> Message | str:
+def _without_city(finding: Finding, year: int) -> Message:
     """The finding's sentence without the city's bands and total (they would give the gap).
 
-    The finding's :class:`~sqe_geo.i18n.messages.Message` names the table (``source``);
-    the year and the number of quarters are those of the finding.
+    A second catalog text, filled in from the parameters of the finding's message (the
+    table, ``source``), its year and its number of quarters; never by editing the text.
     """
-    if isinstance(finding.text, Message):
-        source = finding.text.params.get("source", "")
-        return Message(
-            "stats.bands_vs_total_city_withheld", source=source, year=year, n=finding.count
-        )
-    # A plain-text finding (not from the catalog): cut off the city's figures.
-    return finding.text.split(" (city:", 1)[0] + ". Shares use the published total."
+    params = finding.text.params if isinstance(finding.text, Message) else {}
+    source = params.get("source", finding.layer)
+    return Message("stats.bands_vs_total_city_withheld", source=source, year=year, n=finding.count)

@@ -69,10 +69,12 @@ def load_study(study: str | Path | StudyConfig) -> Study:
     """
     config = study if isinstance(study, StudyConfig) else load_config(study)
     report = QualityReport()
-    quarters = read_quarters(config, report)
-    cells = read_grid_cells(config, quarters, report)
-    demographics = read_demographics(config, quarters, report, cells)
-    services = read_services(config, report)
+    quarters = read_quarters(config.quarters, config.planning_areas, config.analysis_crs, report)
+    cells = read_grid_cells(config.population_grid, config.age_groups, quarters, report)
+    demographics = read_demographics(
+        config.demographics, config.age_groups, quarters, report, cells
+    )
+    services = read_services(config.services, config.analysis_crs, report)
     if services is not None:
         inside = services.sjoin(quarters[["geometry"]], predicate="within", how="left")
         outside = inside[~inside.index.duplicated()]["index_right"].isna()

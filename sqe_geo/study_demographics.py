@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.config import StudyConfig
-from sqe_geo.config_layers import DemographicsConfig
+from sqe_geo.config import AgeGroupsConfig
+from sqe_geo.config_layers import DemographicsConfig, PopulationGridConfig
 from sqe_geo.i18n.messages import Message
 from sqe_geo.io.keys import add_quarter_ids
 from sqe_geo.io.layers import is_zensus_grid
@@ -31,14 +31,32 @@ from sqe_geo.study_quarters import drop_empty_keys
 
 
 def read_grid_cells(
-    config: StudyConfig, quarters: gpd.GeoDataFrame, report: QualityReport
+    grid: PopulationGridConfig | None,
+    age_groups: AgeGroupsConfig,
+    quarters: gpd.GeoDataFrame,
+    report: QualityReport,
 ) -> gpd.GeoDataFrame | None:
     """Zensus 2022 grid cells of the study area when the population grid is Zensus CSVs.
 
     Every topic file is read only within the quarters' bounding box and merged on the cell
     id; the age groups the published bands tile exactly are added.
+
+    Parameters
+    ----------
+    grid
+        The study's ``[population_grid]`` section, if any.
+    age_groups
+        The study's age groups (where working age and older residents begin).
+    quarters
+        The quarters (their bounding box limits what is read).
+    report
+        Receives the findings of the Zensus reader.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        The cells with their counts; None when the grid is not Zensus CSVs.
     """
-    grid = config.population_grid
     if grid is None or not is_zensus_grid(grid.path):
         return None
     bbox = quarters.to_crs(ZENSUS_CRS).total_bounds
@@ -54,7 +72,7 @@ def read_grid_cells(
         geometry = merged.geometry.fillna(merged["cell_id"].map(part.set_index("cell_id").geometry))
         cells = gpd.GeoDataFrame(merged, geometry=geometry, crs=ZENSUS_CRS)
     assert cells is not None
-    ranges = config.age_groups.ranges()
+    ranges = age_groups.ranges()
     return zensus_age_groups(
         cells,
         working_age_from=ranges["working_age"][0],
@@ -64,7 +82,7 @@ def read_grid_cells(
 
 
 def _zensus_demographics(
-    config: StudyConfig,
+    year: int | None,
     quarters: gpd.GeoDataFrame,
     cells: gpd.GeoDataFrame | None,
     report: QualityReport,
@@ -74,7 +92,7 @@ def _zensus_demographics(
         raise InputDataError(Message("study.demographics.no_zensus_grid"))
     sums = zensus_to_quarters(cells, quarters[["quarter_id", "geometry"]], report=report)
     sums = sums.reset_index()
-    sums.insert(1, "year", config.demographics.year or 2022)
+    sums.insert(1, "year", year or 2022)
     report.add(
         "demographics_from_zensus",
         "demographics",
@@ -84,15 +102,34 @@ def _zensus_demographics(
 
 
 def read_demographics(
-    config: StudyConfig,
+    dc: DemographicsConfig,
+    age_groups: AgeGroupsConfig,
     quarters: gpd.GeoDataFrame,
     report: QualityReport,
     cells: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
-    """Read the demographics table into the canonical per-quarter, per-year table."""
-    dc = config.demographics
+    """Read the demographics table into the canonical per-quarter, per-year table.
+
+    Parameters
+    ----------
+    dc
+        The study's ``[demographics]`` section.
+    age_groups
+        The study's age groups, formed from the table's bands.
+    quarters
+        The quarters the table's keys are matched to.
+    report
+        Receives the findings (keys matched loosely, empty keys, missing quarters …).
+    cells
+        The Zensus grid cells (:func:`read_grid_cells`), for the layout ``zensus``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quarter_id``, ``year`` and one column per age group, sorted.
+    """
     if dc.layout == "zensus":
-        return _zensus_demographics(config, quarters, cells, report)
+        return _zensus_demographics(dc.year, quarters, cells, report)
     if dc.layout == "portal":
         assert dc.files is not None
         source = ", ".join(Path(f).name for f in dc.files)
@@ -138,9 +175,7 @@ def read_demographics(
             )
         )
     wide = wide.loc[~unmatched]
-    counts = canonical_counts(
-        wide, dc, config.age_groups.model_dump(), source=source, report=report
-    )
+    counts = canonical_counts(wide, dc, age_groups.model_dump(), source=source, report=report)
     duplicated = counts.duplicated(["quarter_id", "year"], keep=False)
     if duplicated.any():
         rows = counts.loc[duplicated, ["quarter_id", "year"]].drop_duplicates()

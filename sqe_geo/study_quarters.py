@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from sqe_geo._errors import InputDataError, listing
-from sqe_geo.config import StudyConfig
+from sqe_geo.config_layers import PlanningAreasConfig, QuartersConfig
 from sqe_geo.i18n.messages import Message, text
 from sqe_geo.io.keys import match_keys
 from sqe_geo.io.layers import is_osm, read_vector
@@ -41,15 +41,36 @@ def _normalise_ids(values: pd.Series) -> pd.Series:
     return values.astype(str).str.strip()
 
 
-def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame:
-    """Read the quarter boundaries: ``quarter_id``, ``name``, ``planning_area``, geometry."""
-    qc = config.quarters
+def read_quarters(
+    qc: QuartersConfig,
+    planning_areas: PlanningAreasConfig | None,
+    analysis_crs: str,
+    report: QualityReport,
+) -> gpd.GeoDataFrame:
+    """Read the quarter boundaries: ``quarter_id``, ``name``, ``planning_area``, geometry.
+
+    Parameters
+    ----------
+    qc
+        The study's ``[quarters]`` section.
+    planning_areas
+        The ``[planning_areas]`` section, if any.
+    analysis_crs
+        The metric CRS the quarters are projected to.
+    report
+        Receives the findings (features left out, overlaps, gaps …).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per quarter, sorted by ``quarter_id``.
+    """
     if is_osm(qc.path):
         boundaries = read_osm_boundaries(qc.path, admin_level=qc.admin_level, report=report)
-        raw = boundaries.to_crs(config.analysis_crs)
+        raw = boundaries.to_crs(analysis_crs)
     else:
         raw = read_vector(
-            qc.path, target_crs=config.analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
+            qc.path, target_crs=analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
             report=report,
         )  # fmt: skip
     if qc.bbox is not None:
@@ -121,7 +142,7 @@ def read_quarters(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
                 ids=quarters.loc[~polygonal, "quarter_id"].tolist()[:10],
             )
         )
-    quarters["planning_area"] = _planning_areas(config, quarters, raw, report)
+    quarters["planning_area"] = _planning_areas(qc, planning_areas, quarters, raw, report)
     check_quarter_geometry(quarters, report)
     return quarters.sort_values("quarter_id").reset_index(drop=True)
 
@@ -153,9 +174,12 @@ def _within_bbox(
 
 
 def _planning_areas(
-    config: StudyConfig, quarters: gpd.GeoDataFrame, raw: gpd.GeoDataFrame, report: QualityReport
+    qc: QuartersConfig,
+    pc: PlanningAreasConfig | None,
+    quarters: gpd.GeoDataFrame,
+    raw: gpd.GeoDataFrame,
+    report: QualityReport,
 ) -> pd.Series:
-    qc, pc = config.quarters, config.planning_areas
     if qc.planning_area_column:
         areas = raw[qc.planning_area_column].astype("string").str.strip()
         areas.index = quarters.index

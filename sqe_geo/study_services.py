@@ -15,7 +15,6 @@ import pandas as pd
 import shapely
 
 from sqe_geo._errors import InputDataError, listing
-from sqe_geo.config import StudyConfig
 from sqe_geo.config_layers import ServicesConfig
 from sqe_geo.i18n.messages import Message, text
 from sqe_geo.io.keys import normalize_name
@@ -81,9 +80,25 @@ def _match_categories(
     return category
 
 
-def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFrame | None:
-    """Read the services: ``service_id``, ``category``, ``name``, ``capacity``, points."""
-    sc = config.services
+def read_services(
+    sc: ServicesConfig | None, analysis_crs: str, report: QualityReport
+) -> gpd.GeoDataFrame | None:
+    """Read the services: ``service_id``, ``category``, ``name``, ``capacity``, points.
+
+    Parameters
+    ----------
+    sc
+        The study's ``[services]`` section (None: the study has no services).
+    analysis_crs
+        The metric CRS the services are projected to.
+    report
+        Receives the findings (categories matched loosely or unknown, capacities …).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        One point per service of a known category; None without a ``[services]`` section.
+    """
     if sc is None:
         return None
     source = Path(sc.path).name
@@ -97,7 +112,7 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
                 category_field=sc.json_category_field,
                 report=report,
             )
-        raw = raw.to_crs(config.analysis_crs)
+        raw = raw.to_crs(analysis_crs)
         # these readers deliver the services contract's column names
         sc = sc.model_copy(
             update={
@@ -109,7 +124,7 @@ def read_services(config: StudyConfig, report: QualityReport) -> gpd.GeoDataFram
         )
     else:
         raw = read_vector(
-            sc.path, target_crs=config.analysis_crs, what="services", layer=sc.layer,
+            sc.path, target_crs=analysis_crs, what="services", layer=sc.layer,
             crs=sc.crs, x_column=sc.x_column, y_column=sc.y_column, report=report,
         )  # fmt: skip
     named = [sc.category_column, sc.id_column, sc.name_column, sc.capacity_column]

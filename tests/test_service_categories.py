@@ -31,7 +31,7 @@ def test_german_names_and_labels_are_matched_and_reported(tmp_path: Path):
     services = ServicesConfig(path=path, category_column="kategorie", id_column="id")
     config = demo.model_copy(update={"services": services})
     report = QualityReport()
-    frame = read_services(config, report)
+    frame = read_services(config.services, config.analysis_crs, report)
     assert frame is not None
     by_id = dict(zip(frame["service_id"], frame["category"], strict=True))
     assert by_id == {
@@ -58,7 +58,7 @@ def test_explicit_values_are_matched_exactly_only(tmp_path: Path):
         categories={"pharmacy": {"values": ["Apo"]}},
     )
     report = QualityReport()
-    frame = read_services(demo.model_copy(update={"services": services}), report)
+    frame = read_services(services, demo.analysis_crs, report)
     assert frame is not None
     assert frame["category"].tolist() == ["pharmacy"]  # "Apotheke" is not guessed
     assert report.by_check("service_category_unknown")[0].items == ("Apotheke (1)",)

@@ -132,7 +132,7 @@ def run(
     distances: dict[int, pd.DataFrame] = {}
     per_level_values: dict[Level, pd.DataFrame] = {}
     access_status = pd.DataFrame()
-    access_parameters: dict[str, str] = {}
+    access_parameters: dict[str, str | Message] = {}
     if accessibility and study.services is not None:
         from sqe_geo.access.study_inputs import AccessInputs, AccessSettings
         from sqe_geo.study_access import accessibility_counts
@@ -196,10 +196,13 @@ def run(
         "base year": str(config.base_year or min(study.years)),
         "age groups": ", ".join(f"{k} = {v}" for k, v in config.age_groups.labels().items()),
         "disclosure control": (
-            f"on: counts below {config.disclosure.min_count} and ratios with a base below "
-            f"{config.disclosure.min_denominator} withheld (secondary suppression applied)"
+            Message(
+                "stats.run.disclosure_on",
+                min_count=config.disclosure.min_count,
+                min_denominator=config.disclosure.min_denominator,
+            )
             if config.disclosure.enabled
-            else "OFF – internal use only, not for publication"
+            else Message("stats.run.disclosure_off")
         ),
         **access_parameters,
     }
@@ -301,12 +304,14 @@ def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> Non
         )
 
 
-def _name_straight_line(catalog: Catalog, access: dict[str, str], detour_factor: float) -> Catalog:
+def _name_straight_line(
+    catalog: Catalog, access: dict[str, str | Message], detour_factor: float
+) -> Catalog:
     """Straight line × detour factor instead of the network: every label says so."""
     from sqe_geo.access.accessibility import METHOD_STRAIGHT_LINE
     from sqe_geo.stats.status import depends_on_location
 
-    if not access.get("distance method", "").startswith(METHOD_STRAIGHT_LINE):
+    if not str(access.get("distance method", "")).startswith(METHOD_STRAIGHT_LINE):
         return catalog
     factor = f"{detour_factor:g}"
     return with_method(
@@ -317,19 +322,22 @@ def _name_straight_line(catalog: Catalog, access: dict[str, str], detour_factor:
     )
 
 
-def _access_parameters(acc: AccessibilityResult, detour_factor: float) -> dict[str, str]:
+def _access_parameters(acc: AccessibilityResult, detour_factor: float) -> dict[str, str | Message]:
     """How distances were measured, and the access legs, for metadata, legends and labels."""
     from sqe_geo.access.accessibility import METHOD_STRAIGHT_LINE
 
     method = acc.method
     if method == METHOD_STRAIGHT_LINE:
         method = f"{method} ({detour_factor:g})"
-    out = {"distance method": method}
+    out: dict[str, str | Message] = {"distance method": method}
     legs = acc.access_legs
     if legs.get("count"):
-        out["access legs (to the network)"] = (
-            f"{legs['count']:,} locations; median {legs['median_m']:.0f} m, maximum "
-            f"{legs['max_m']:.0f} m, {legs['over_100_m']:,} longer than 100 m"
+        out["access legs (to the network)"] = Message(
+            "stats.run.access_legs",
+            count=f"{legs['count']:,}",
+            median=f"{legs['median_m']:.0f}",
+            max=f"{legs['max_m']:.0f}",
+            over=f"{legs['over_100_m']:,}",
         )
     return out
 

@@ -13,6 +13,7 @@ from typing import cast
 import geopandas as gpd
 import pandas as pd
 
+from sqe_geo.i18n.messages import Message
 from sqe_geo.quality import QualityReport
 from sqe_geo.stats.aggregate import Level
 from sqe_geo.stats.indicators import Catalog
@@ -42,7 +43,8 @@ class Results:
     report
         The data-quality report of loading and computing.
     parameters
-        Parameters and provenance for metadata sheets.
+        Parameters and provenance for metadata sheets: text, or a catalog
+        :class:`~sqe_geo.i18n.messages.Message` rendered in the reader's language.
     status
         Level -> reason codes per cell, aligned with ``values``: ``""`` computed,
         ``"not_located"`` / ``"unreachable_share"`` not computed (the value is NaN),
@@ -61,7 +63,7 @@ class Results:
     suppressed: dict[Level, pd.DataFrame]
     units: dict[Level, pd.DataFrame]
     report: QualityReport
-    parameters: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, str | Message] = field(default_factory=dict)
     origins: dict[int, gpd.GeoDataFrame] = field(default_factory=dict)
     distances: dict[int, pd.DataFrame] = field(default_factory=dict)
     status: dict[Level, pd.DataFrame] = field(default_factory=dict)

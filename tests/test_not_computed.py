@@ -384,8 +384,10 @@ def test_network_method_and_access_legs_in_the_metadata(results):
     assert meta["Entfernungsmethode"] == "Netzdistanz"
     # legs of the 6 snapped address points: 10, 10 (A), 10, 10, 10 (B island), 100.5 (B)
     assert meta["Wege zum Wegenetz"] == (
-        "6 locations; median 10 m, maximum 100 m, 1 longer than 100 m"
+        "6 Wohnorte; Median 10 m, Maximum 100 m, 1 länger als 100 m"
     )
+    english = dict(metadata_frame(results, "en").itertuples(index=False))
+    assert "6 locations; median 10 m, maximum 100 m, 1 longer than 100 m" in english.values()
     assert "Luftlinie" not in results.catalog["coverage_food_older"].label_de
 
 

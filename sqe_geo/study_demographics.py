@@ -243,7 +243,20 @@ def _check_years(table: pd.DataFrame, column: str | None, source: str) -> None:
 
 
 def line_list(lines: Sequence[int], limit: int = 10) -> Message:
-    """Line numbers for a message (``line 3, line 7 …``), rendered in the reader's language."""
+    """Line numbers for a message (``line 3, line 7 …``), rendered in the reader's language.
+
+    Parameters
+    ----------
+    lines
+        File line numbers (at least one).
+    limit
+        At most this many are listed, then ``…``.
+
+    Returns
+    -------
+    Message
+        The list as a catalog message.
+    """
     message = Message("study.quarters.line", line=lines[0])
     for line in lines[1:limit]:
         message = Message("study.quarters.line_next", previous=message, line=line)

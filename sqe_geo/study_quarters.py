@@ -266,7 +266,17 @@ def _planning_areas(
 def check_quarter_geometry(
     quarters: gpd.GeoDataFrame, report: QualityReport, *, tolerance_m2: float = SLIVER_M2
 ) -> None:
-    """Report overlaps between quarters and gaps inside the union of quarters."""
+    """Report overlaps between quarters and gaps inside the union of quarters.
+
+    Parameters
+    ----------
+    quarters
+        The quarters (metric CRS).
+    report
+        Receives the findings ``quarter_overlap`` and ``quarter_gap``.
+    tolerance_m2
+        Overlaps and gaps up to this area (m²) are slivers and not reported.
+    """
     geoms = quarters.geometry.values
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pairs = left < right
@@ -317,7 +327,28 @@ def drop_empty_keys(
     layer: str,
     counts: list[str | None] | None = None,
 ) -> pd.DataFrame:
-    """Leave out rows without a key, listing each with its line and residents (never silent)."""
+    """Leave out rows without a key, listing each with its line and residents (never silent).
+
+    Parameters
+    ----------
+    table
+        A table as read (``attrs["first_line"]``: the file line of its first row).
+    key_column
+        The column of quarter ids or names.
+    source
+        The file name, for the finding.
+    report
+        Receives the finding ``empty_keys``.
+    layer
+        The input the finding is about (``"demographics"``, ``"planning_areas"``).
+    counts
+        Count columns; the first present one gives the residents of each left-out row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with a key.
+    """
     if key_column is None or key_column not in table.columns:
         return table
     keys = table[key_column]

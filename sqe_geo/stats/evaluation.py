@@ -34,7 +34,25 @@ NOW, AT_BASE = "@now", "@base"
 
 
 def check_base_year(years: Iterable[int], base_year: int | None) -> int:
-    """The base year of change indicators; an error that lists the years present."""
+    """The base year of change indicators; an error that lists the years present.
+
+    Parameters
+    ----------
+    years
+        The years of the demographics.
+    base_year
+        The study's ``base_year`` (None: the earliest year).
+
+    Returns
+    -------
+    int
+        The base year.
+
+    Raises
+    ------
+    StudyConfigError
+        When ``base_year`` is not among ``years``.
+    """
     present = sorted({int(y) for y in years})
     if base_year is None:
         return present[0]

@@ -66,7 +66,18 @@ def person_count_inputs(indicator: Indicator) -> list[str]:
 
 
 def protected_variables(catalog: Iterable[Indicator]) -> list[str]:
-    """All count columns that enter some indicator as counts of persons (catalog order)."""
+    """All count columns that enter some indicator as counts of persons (catalog order).
+
+    Parameters
+    ----------
+    catalog
+        The indicators.
+
+    Returns
+    -------
+    list of str
+        The protected variables, each once.
+    """
     names: dict[str, None] = {}
     for ind in catalog:
         names.update(dict.fromkeys(person_count_inputs(ind)))
@@ -106,7 +117,20 @@ class CountCells:
 
 
 def infer_base_year(values: Mapping[Level, pd.DataFrame], catalog: Catalog) -> int | None:
-    """The base year of change indicators: the earliest year where they are all NaN."""
+    """The base year of change indicators: the earliest year where they are all NaN.
+
+    Parameters
+    ----------
+    values
+        Level -> indicator values indexed ``(unit_id, year)``.
+    catalog
+        The indicators of ``values``.
+
+    Returns
+    -------
+    int or None
+        That year, else the earliest year; None without any value.
+    """
     change = [i.id for i in catalog if i.kind in CHANGE_KINDS]
     frame = values["city"]
     if frame.empty:
@@ -120,7 +144,22 @@ def infer_base_year(values: Mapping[Level, pd.DataFrame], catalog: Catalog) -> i
 
 
 def indicator_mask(ind: Indicator, cells: CountCells, min_denominator: int) -> np.ndarray:
-    """Rules 3 and 4 for one indicator at one level (True = withhold)."""
+    """Rules 3 and 4 for one indicator at one level (True = withhold).
+
+    Parameters
+    ----------
+    ind
+        The indicator (its kind and inputs decide which count cells it depends on).
+    cells
+        The count cells of the level, aligned with its values.
+    min_denominator
+        Ratios whose base is below this are withheld.
+
+    Returns
+    -------
+    numpy.ndarray
+        One boolean per row of the level.
+    """
     match ind.kind:
         case "count":
             return cells.is_withheld(ind.inputs["value"])

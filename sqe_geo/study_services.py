@@ -102,56 +102,8 @@ def read_services(
     if sc is None:
         return None
     source = Path(sc.path).name
-    if is_osm(sc.path) or is_json_list(sc.path):
-        if is_osm(sc.path):
-            raw = read_osm_services(sc.path, overrides=sc.osm_presets, report=report)
-        else:
-            raw = read_service_list_json(
-                sc.path,
-                categories=sc.json_categories,
-                category_field=sc.json_category_field,
-                report=report,
-            )
-        raw = raw.to_crs(analysis_crs)
-        # these readers deliver the services contract's column names
-        sc = sc.model_copy(
-            update={
-                "id_column": "service_id",
-                "category_column": "category",
-                "name_column": "name",
-                "capacity_column": "capacity",
-            }
-        )
-    else:
-        raw = read_vector(
-            sc.path, target_crs=analysis_crs, what="services", layer=sc.layer,
-            crs=sc.crs, x_column=sc.x_column, y_column=sc.y_column, report=report,
-        )  # fmt: skip
-    named = [sc.category_column, sc.id_column, sc.name_column, sc.capacity_column]
-    missing = [c for c in named if c is not None and c not in raw.columns]
-    if missing:
-        raise InputDataError(
-            Message(
-                "study.services.columns_missing",
-                source=source,
-                missing=missing,
-                columns=listing(c for c in raw.columns if c != raw.geometry.name),
-            )
-        )
-    if sc.id_column:
-        ids = raw[sc.id_column].astype(str)
-        duplicated = ids.duplicated(keep=False)
-        if duplicated.any():
-            raise InputDataError(
-                Message(
-                    "study.services.ids_repeated",
-                    source=source,
-                    column=repr(sc.id_column),
-                    ids=sorted(set(ids[duplicated]))[:10],
-                )
-            )
-    else:
-        ids = pd.Series([f"s{i + 1}" for i in range(len(raw))], index=raw.index)
+    raw, sc = _read_layer(sc, analysis_crs, report)
+    ids = _service_ids(raw, sc, source)
     category = _match_categories(raw[sc.category_column].astype(str), sc, source, report)
     unknown = category.isna()
     if unknown.any():
@@ -163,17 +115,7 @@ def read_services(
             items=[f"{v} ({n})" for v, n in counts.items()],
             count=int(unknown.sum()),
         )
-    geoms = raw.geometry.values
-    not_point = ~shapely.is_empty(geoms) & (shapely.get_type_id(geoms) != 0)
-    if not_point.any():
-        report.add(
-            "service_as_point",
-            "services",
-            Message("study.services.as_point", source=source, n=int(not_point.sum())),
-            severity="info",
-            count=int(not_point.sum()),
-        )
-        geoms = np.where(not_point, shapely.point_on_surface(geoms), geoms)
+    geoms = _as_points(raw.geometry.values, source, report)
     capacity = (
         pd.to_numeric(raw[sc.capacity_column], errors="coerce")
         if sc.capacity_column
@@ -198,24 +140,109 @@ def read_services(
         crs=raw.crs,
     )
     services = services.loc[~unknown.to_numpy()].reset_index(drop=True)
-    for key, cat in sc.categories.items():
-        if cat.capacity:
-            sub = services[services["category"] == key]
-            no_cap = sub["capacity"].isna()
-            if no_cap.any():
-                report.add(
-                    "service_capacity_missing",
-                    "services",
-                    Message(
-                        "study.services.capacity_missing",
-                        source=source,
-                        n=int(no_cap.sum()),
-                        label=cat.label_en,
-                        column=repr(sc.capacity_column),
-                    ),
-                    items=sub.loc[no_cap, "service_id"],
-                )
+    _report_missing_capacity(services, sc, source, report)
     return services
+
+
+def _read_layer(
+    sc: ServicesConfig, analysis_crs: str, report: QualityReport
+) -> tuple[gpd.GeoDataFrame, ServicesConfig]:
+    """The service file in the analysis CRS, and the section naming its columns.
+
+    OpenStreetMap files and JSON place lists deliver the services contract's column names
+    (``service_id``, ``category``, ``name``, ``capacity``); the section is changed to them.
+    """
+    if not (is_osm(sc.path) or is_json_list(sc.path)):
+        raw = read_vector(
+            sc.path, target_crs=analysis_crs, what="services", layer=sc.layer,
+            crs=sc.crs, x_column=sc.x_column, y_column=sc.y_column, report=report,
+        )  # fmt: skip
+        return raw, sc
+    if is_osm(sc.path):
+        raw = read_osm_services(sc.path, overrides=sc.osm_presets, report=report)
+    else:
+        raw = read_service_list_json(
+            sc.path,
+            categories=sc.json_categories,
+            category_field=sc.json_category_field,
+            report=report,
+        )
+    contract = {
+        "id_column": "service_id",
+        "category_column": "category",
+        "name_column": "name",
+        "capacity_column": "capacity",
+    }
+    return raw.to_crs(analysis_crs), sc.model_copy(update=contract)
+
+
+def _service_ids(raw: gpd.GeoDataFrame, sc: ServicesConfig, source: str) -> pd.Series:
+    """The services' ids (``s1``, ``s2`` … without an id column); named columns must exist."""
+    named = [sc.category_column, sc.id_column, sc.name_column, sc.capacity_column]
+    missing = [c for c in named if c is not None and c not in raw.columns]
+    if missing:
+        raise InputDataError(
+            Message(
+                "study.services.columns_missing",
+                source=source,
+                missing=missing,
+                columns=listing(c for c in raw.columns if c != raw.geometry.name),
+            )
+        )
+    if not sc.id_column:
+        return pd.Series([f"s{i + 1}" for i in range(len(raw))], index=raw.index)
+    ids: pd.Series = raw[sc.id_column].astype(str)
+    duplicated = ids.duplicated(keep=False)
+    if duplicated.any():
+        raise InputDataError(
+            Message(
+                "study.services.ids_repeated",
+                source=source,
+                column=repr(sc.id_column),
+                ids=sorted(set(ids[duplicated]))[:10],
+            )
+        )
+    return ids
+
+
+def _as_points(geoms: np.ndarray, source: str, report: QualityReport) -> np.ndarray:
+    """Lines and areas as their representative point (reported)."""
+    not_point = ~shapely.is_empty(geoms) & (shapely.get_type_id(geoms) != 0)
+    if not not_point.any():
+        return geoms
+    report.add(
+        "service_as_point",
+        "services",
+        Message("study.services.as_point", source=source, n=int(not_point.sum())),
+        severity="info",
+        count=int(not_point.sum()),
+    )
+    points: np.ndarray = np.where(not_point, shapely.point_on_surface(geoms), geoms)
+    return points
+
+
+def _report_missing_capacity(
+    services: gpd.GeoDataFrame, sc: ServicesConfig, source: str, report: QualityReport
+) -> None:
+    """Services of a capacity-bound category without a capacity count with 0 (reported)."""
+    for key, cat in sc.categories.items():
+        if not cat.capacity:
+            continue
+        sub = services[services["category"] == key]
+        no_cap = sub["capacity"].isna()
+        if no_cap.any():
+            report.add(
+                "service_capacity_missing",
+                "services",
+                Message(
+                    "study.services.capacity_missing",
+                    source=source,
+                    n=int(no_cap.sum()),
+                    label=cat.label_en,
+                    column=repr(sc.capacity_column),
+                ),
+                items=sub.loc[no_cap, "service_id"],
+            )
 
 
 def check_service_extent(

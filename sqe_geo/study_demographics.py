@@ -2,7 +2,8 @@
 
 :func:`read_demographics` reads the table named in ``[demographics]`` (wide, long,
 Transparenzportal) into the canonical per-quarter, per-year table of age groups, or sums
-the Zensus 2022 grid cells of :func:`read_grid_cells` per quarter.
+the Zensus 2022 grid cells of :func:`read_grid_cells` per quarter. Rows without a key are
+left out and reported by :func:`drop_empty_keys` (also used for planning-area tables).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 from sqe_geo._errors import InputDataError
 from sqe_geo.config import AgeGroupsConfig
 from sqe_geo.config_layers import DemographicsConfig, PopulationGridConfig
-from sqe_geo.i18n.messages import Message
+from sqe_geo.i18n.messages import Message, text
 from sqe_geo.io.keys import add_quarter_ids
 from sqe_geo.io.layers import is_zensus_grid
 from sqe_geo.io.portal import read_portal_bands
@@ -27,7 +28,6 @@ from sqe_geo.population.zensus import zensus_to_quarters
 from sqe_geo.population.zensus_ages import zensus_age_groups
 from sqe_geo.population.zensus_csv import ZENSUS_CRS, read_zensus_grid
 from sqe_geo.quality import QualityReport
-from sqe_geo.study_quarters import drop_empty_keys
 
 
 def read_grid_cells(
@@ -261,3 +261,71 @@ def line_list(lines: Sequence[int], limit: int = 10) -> Message:
     for line in lines[1:limit]:
         message = Message("study.quarters.line_next", previous=message, line=line)
     return Message("study.quarters.lines_more", previous=message) if len(lines) > limit else message
+
+
+def drop_empty_keys(
+    table: pd.DataFrame,
+    key_column: str | None,
+    source: str,
+    report: QualityReport,
+    layer: str,
+    counts: list[str | None] | None = None,
+) -> pd.DataFrame:
+    """Leave out rows without a key, listing each with its line and residents (never silent).
+
+    Parameters
+    ----------
+    table
+        A table as read (``attrs["first_line"]``: the file line of its first row).
+    key_column
+        The column of quarter ids or names.
+    source
+        The file name, for the finding.
+    report
+        Receives the finding ``empty_keys``.
+    layer
+        The input the finding is about (``"demographics"``, ``"planning_areas"``).
+    counts
+        Count columns; the first present one gives the residents of each left-out row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with a key.
+    """
+    if key_column is None or key_column not in table.columns:
+        return table
+    keys = table[key_column]
+    empty = (keys.isna() | (keys.astype("string").str.strip() == "")).fillna(True).to_numpy(bool)
+    if not empty.any():
+        return table
+    first_line = int(table.attrs.get("first_line", 2))
+    lines = np.flatnonzero(empty) + first_line
+    items = [text("study.quarters.line", line=ln) for ln in lines]
+    total = next((c for c in counts or () if c and c in table.columns), None)
+    lost: Message | str = ""
+    if total is not None:
+        values = pd.to_numeric(table.loc[empty, total], errors="coerce")
+        items = [
+            text("study.quarters.line_with_count", line=ln, column=total, value=f"{v:,.0f}")
+            if v == v
+            else text("study.quarters.line", line=ln)
+            for ln, v in zip(lines, values, strict=True)
+        ]
+        lost = Message(
+            "study.quarters.lost_count", value=f"{values.sum():,.0f}", column=repr(total)
+        )
+    report.add(
+        "empty_keys",
+        layer,
+        Message(
+            "study.quarters.empty_keys",
+            source=source,
+            n=int(empty.sum()),
+            column=repr(key_column),
+            lost=lost,
+        ),
+        severity="warning",
+        items=items,
+    )
+    return table.loc[~empty]

@@ -22,6 +22,7 @@ from sqe_geo.io.layers import is_osm, read_vector
 from sqe_geo.io.osm_boundaries import read_osm_boundaries
 from sqe_geo.io.tables import TableLayout, clean_control_characters, read_table
 from sqe_geo.quality import QualityReport
+from sqe_geo.study_demographics import drop_empty_keys
 
 #: Planning area of quarters that no planning-area entry names.
 UNASSIGNED = "ohne Zuordnung"
@@ -65,6 +66,44 @@ def read_quarters(
     geopandas.GeoDataFrame
         One row per quarter, sorted by ``quarter_id``.
     """
+    raw = _read_layer(qc, analysis_crs, report)
+    source = Path(qc.path).name
+    ids = clean_control_characters(
+        raw[qc.id_column], source=source, column=qc.id_column, report=report, layer="quarters"
+    )
+    names = clean_control_characters(
+        raw[qc.name_column].astype(str).str.strip(),
+        source=source,
+        column=qc.name_column,
+        report=report,
+        layer="quarters",
+    )
+    quarters = gpd.GeoDataFrame(
+        {
+            "quarter_id": _normalise_ids(ids),
+            "name": names,
+        },
+        geometry=raw.geometry.values,
+        crs=raw.crs,
+    )
+    duplicated = quarters["quarter_id"].duplicated(keep=False)
+    if duplicated.any():
+        raise InputDataError(
+            Message(
+                "study.quarters.ids_repeated",
+                source=source,
+                ids=sorted(set(quarters.loc[duplicated, "quarter_id"])),
+                column=repr(qc.id_column),
+            )
+        )
+    quarters = _areas_only(quarters, source)
+    quarters["planning_area"] = _planning_areas(qc, planning_areas, quarters, raw, report)
+    check_quarter_geometry(quarters, report)
+    return quarters.sort_values("quarter_id").reset_index(drop=True)
+
+
+def _read_layer(qc: QuartersConfig, analysis_crs: str, report: QualityReport) -> gpd.GeoDataFrame:
+    """The quarter layer in the analysis CRS, with its named columns and an id everywhere."""
     if is_osm(qc.path):
         boundaries = read_osm_boundaries(qc.path, admin_level=qc.admin_level, report=report)
         raw = boundaries.to_crs(analysis_crs)
@@ -98,35 +137,11 @@ def read_quarters(
                 rows=rows[:10].tolist(),
             )
         )
-    source = Path(qc.path).name
-    ids = clean_control_characters(
-        raw[qc.id_column], source=source, column=qc.id_column, report=report, layer="quarters"
-    )
-    names = clean_control_characters(
-        raw[qc.name_column].astype(str).str.strip(),
-        source=source,
-        column=qc.name_column,
-        report=report,
-        layer="quarters",
-    )
-    quarters = gpd.GeoDataFrame(
-        {
-            "quarter_id": _normalise_ids(ids),
-            "name": names,
-        },
-        geometry=raw.geometry.values,
-        crs=raw.crs,
-    )
-    duplicated = quarters["quarter_id"].duplicated(keep=False)
-    if duplicated.any():
-        raise InputDataError(
-            Message(
-                "study.quarters.ids_repeated",
-                source=Path(qc.path).name,
-                ids=sorted(set(quarters.loc[duplicated, "quarter_id"])),
-                column=repr(qc.id_column),
-            )
-        )
+    return raw
+
+
+def _areas_only(quarters: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    """Quarters must be areas; one without geometry becomes an empty polygon."""
     located = ~(quarters.geometry.isna() | quarters.geometry.is_empty)
     if not located.all():
         # no geometry: an empty area (reported by read_vector as empty_geometry)
@@ -138,13 +153,11 @@ def read_quarters(
         raise InputDataError(
             Message(
                 "study.quarters.not_polygons",
-                source=Path(qc.path).name,
+                source=source,
                 ids=quarters.loc[~polygonal, "quarter_id"].tolist()[:10],
             )
         )
-    quarters["planning_area"] = _planning_areas(qc, planning_areas, quarters, raw, report)
-    check_quarter_geometry(quarters, report)
-    return quarters.sort_values("quarter_id").reset_index(drop=True)
+    return quarters
 
 
 def _within_bbox(
@@ -317,71 +330,3 @@ def check_quarter_geometry(
                 for g in gaps
             ],
         )
-
-
-def drop_empty_keys(
-    table: pd.DataFrame,
-    key_column: str | None,
-    source: str,
-    report: QualityReport,
-    layer: str,
-    counts: list[str | None] | None = None,
-) -> pd.DataFrame:
-    """Leave out rows without a key, listing each with its line and residents (never silent).
-
-    Parameters
-    ----------
-    table
-        A table as read (``attrs["first_line"]``: the file line of its first row).
-    key_column
-        The column of quarter ids or names.
-    source
-        The file name, for the finding.
-    report
-        Receives the finding ``empty_keys``.
-    layer
-        The input the finding is about (``"demographics"``, ``"planning_areas"``).
-    counts
-        Count columns; the first present one gives the residents of each left-out row.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The rows with a key.
-    """
-    if key_column is None or key_column not in table.columns:
-        return table
-    keys = table[key_column]
-    empty = (keys.isna() | (keys.astype("string").str.strip() == "")).fillna(True).to_numpy(bool)
-    if not empty.any():
-        return table
-    first_line = int(table.attrs.get("first_line", 2))
-    lines = np.flatnonzero(empty) + first_line
-    items = [text("study.quarters.line", line=ln) for ln in lines]
-    total = next((c for c in counts or () if c and c in table.columns), None)
-    lost: Message | str = ""
-    if total is not None:
-        values = pd.to_numeric(table.loc[empty, total], errors="coerce")
-        items = [
-            text("study.quarters.line_with_count", line=ln, column=total, value=f"{v:,.0f}")
-            if v == v
-            else text("study.quarters.line", line=ln)
-            for ln, v in zip(lines, values, strict=True)
-        ]
-        lost = Message(
-            "study.quarters.lost_count", value=f"{values.sum():,.0f}", column=repr(total)
-        )
-    report.add(
-        "empty_keys",
-        layer,
-        Message(
-            "study.quarters.empty_keys",
-            source=source,
-            n=int(empty.sum()),
-            column=repr(key_column),
-            lost=lost,
-        ),
-        severity="warning",
-        items=items,
-    )
-    return table.loc[~empty]

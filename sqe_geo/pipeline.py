@@ -40,6 +40,7 @@ from sqe_geo.study import Study
 __all__ = ["Results", "run", "study_categories"]
 
 if TYPE_CHECKING:
+    from sqe_geo.config import StudyConfig
     from sqe_geo.config_layers import ServicesConfig
     from sqe_geo.study_access import AccessibilityResult
 
@@ -120,12 +121,13 @@ def run(
     started = time.perf_counter()
     config = study.config
     report = QualityReport(list(study.report.findings))
+    base_year = config.base_year or min(study.years)
     if catalog is None:
         catalog = load_catalog([CATALOG_FOLDER, *config.indicator_folders])
     catalog = catalog.expand(
         config.age_groups.labels(),
         study_categories(config.services, study.services),
-        base_year=config.base_year or min(study.years),
+        base_year=base_year,
     )
     quarter_counts = study.demographics.set_index(["quarter_id", "year"])
     origins: dict[int, gpd.GeoDataFrame] = {}
@@ -133,12 +135,8 @@ def run(
     per_level_values: dict[Level, pd.DataFrame] = {}
     access_status = pd.DataFrame()
     access_parameters: dict[str, str | Message] = {}
-    if accessibility and study.services is not None:
-        from sqe_geo.access.study_inputs import AccessInputs, AccessSettings
-        from sqe_geo.study_access import accessibility_counts
-
-        data = AccessInputs(study.quarters, study.demographics, study.services, study.grid_cells)
-        acc = accessibility_counts(data, AccessSettings.from_config(config), report)
+    acc = _accessibility(study, report) if accessibility else None
+    if acc is not None:
         quarter_counts = quarter_counts.join(acc.counts, how="left")
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
         access_status = acc.status
@@ -155,57 +153,26 @@ def run(
         available, access_parameters, config.accessibility.detour_factor
     )
     _report_unavailable(missing, report)
-    values: dict[Level, pd.DataFrame] = {}
-    for level in LEVELS:
-        values[level] = evaluate(
-            available,
-            counts[level],
-            base_year=config.base_year,
-            walking_speed_mps=config.accessibility.walking_speed_mps,
+    speed = config.accessibility.walking_speed_mps
+    values = {
+        level: evaluate(
+            available, counts[level], base_year=config.base_year, walking_speed_mps=speed
         )
-    status = level_status(
-        available,
-        access_status,
-        study.quarters.set_index("quarter_id")["planning_area"],
-        {level: v.index for level, v in values.items()},
-        CITY_ID,
-    )
-    _mark_unpaired(status, values, unpaired, available, study.quarters)
-    change_ids = [i.id for i in available if i.kind in ("change_abs", "change_pct")]
-    mark_base_year(status, values, change_ids, config.base_year or min(study.years))
-    for level in LEVELS:  # a not-computed cell has no number, whatever its counts say
-        values[level] = values[level].mask(is_not_computed(status[level]))
+        for level in LEVELS
+    }
+    status = _status(available, access_status, values, unpaired, study.quarters, base_year)
     protected = disclosure_control(
         counts,
         values,
         available,
         study.quarters,
         config.disclosure,
-        base_year=config.base_year or min(study.years),
+        base_year=base_year,
         age_ranges=config.age_groups.ranges(),
     )
     values, suppressed = protected.values, protected.suppressed
     protect_report(report, protected.withheld)
-    parameters = {
-        "study": config.name,
-        "title": config.title,
-        "sqe-geo version": __version__,
-        "computed at (UTC)": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-        "run time (s)": f"{time.perf_counter() - started:.1f}",
-        "analysis CRS": config.analysis_crs,
-        "base year": str(config.base_year or min(study.years)),
-        "age groups": ", ".join(f"{k} = {v}" for k, v in config.age_groups.labels().items()),
-        "disclosure control": (
-            Message(
-                "stats.run.disclosure_on",
-                min_count=config.disclosure.min_count,
-                min_denominator=config.disclosure.min_denominator,
-            )
-            if config.disclosure.enabled
-            else Message("stats.run.disclosure_off")
-        ),
-        **access_parameters,
-    }
+    parameters = {**_run_parameters(config, base_year, started), **access_parameters}
     return Results(
         study=study,
         catalog=available,
@@ -220,6 +187,67 @@ def run(
         status=status,
         withheld=protected.withheld,
     )
+
+
+def _accessibility(study: Study, report: QualityReport) -> AccessibilityResult | None:
+    """Accessibility counts of the study's services (None without services)."""
+    if study.services is None:
+        return None
+    from sqe_geo.access.study_inputs import AccessInputs, AccessSettings
+    from sqe_geo.study_access import accessibility_counts
+
+    data = AccessInputs(study.quarters, study.demographics, study.services, study.grid_cells)
+    return accessibility_counts(data, AccessSettings.from_config(study.config), report)
+
+
+def _status(
+    catalog: Catalog,
+    access_status: pd.DataFrame,
+    values: dict[Level, pd.DataFrame],
+    unpaired: list[tuple[str, int, str]],
+    quarters: pd.DataFrame,
+    base_year: int,
+) -> dict[Level, pd.DataFrame]:
+    """Status codes of every cell; values of not-computed cells are blanked (in place)."""
+    status = level_status(
+        catalog,
+        access_status,
+        quarters.set_index("quarter_id")["planning_area"],
+        {level: v.index for level, v in values.items()},
+        CITY_ID,
+    )
+    _mark_unpaired(status, values, unpaired, catalog, quarters)
+    change_ids = [i.id for i in catalog if i.kind in ("change_abs", "change_pct")]
+    mark_base_year(status, values, change_ids, base_year)
+    for level in LEVELS:  # a not-computed cell has no number, whatever its counts say
+        values[level] = values[level].mask(is_not_computed(status[level]))
+    return status
+
+
+def _run_parameters(
+    config: StudyConfig, base_year: int, started: float
+) -> dict[str, str | Message]:
+    """Provenance and parameters of the run for metadata sheets (keys are ids)."""
+    disclosure = config.disclosure
+    return {
+        "study": config.name,
+        "title": config.title,
+        "sqe-geo version": __version__,
+        "computed at (UTC)": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+        "run time (s)": f"{time.perf_counter() - started:.1f}",
+        "analysis CRS": config.analysis_crs,
+        "base year": str(base_year),
+        "age groups": ", ".join(f"{k} = {v}" for k, v in config.age_groups.labels().items()),
+        "disclosure control": (
+            Message(
+                "stats.run.disclosure_on",
+                min_count=disclosure.min_count,
+                min_denominator=disclosure.min_denominator,
+            )
+            if disclosure.enabled
+            else Message("stats.run.disclosure_off")
+        ),
+    }
 
 
 def _add_paired_changes(

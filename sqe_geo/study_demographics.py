@@ -130,35 +130,7 @@ def read_demographics(
     """
     if dc.layout == "zensus":
         return _zensus_demographics(dc.year, quarters, cells, report)
-    if dc.layout == "portal":
-        assert dc.files is not None
-        source = ", ".join(Path(f).name for f in dc.files)
-        wide = read_portal_bands(
-            dc.files, value_column=dc.value_column or "Personen", report=report
-        )
-        # the portal reader names its key and year columns itself
-        dc = dc.model_copy(update={"key_column": "quarter_key", "year_column": "year"})
-    else:
-        assert dc.path is not None
-        source = Path(dc.path).name
-        if dc.layout == "long":
-            count_columns = [dc.value_column]
-            text_columns = [dc.key_column, dc.band_column]
-        else:
-            count_columns = [dc.total_column, *dc.bands]
-            text_columns = [dc.key_column]
-        raw = read_table(
-            dc.path,
-            TableLayout(sheet=dc.layer or dc.sheet, header_row=dc.header_row),
-            text_columns=[c for c in text_columns if c],
-            numeric_columns=[c for c in (*count_columns, dc.year_column) if c],
-            count_columns=[c for c in count_columns if c],
-            report=report,
-            keys=_demographics_keys(dc),
-        )
-        raw = drop_empty_keys(raw, dc.key_column, source, report, "demographics", count_columns)
-        _check_years(raw, dc.year_column, source)
-        wide = to_wide(raw, dc, source=source)
+    wide, dc, source = _read_wide(dc, report)
     assert dc.key_column is not None  # required by the study model (the portal sets its own)
     wide = add_quarter_ids(
         wide, quarters, key_column=dc.key_column, report=report, layer="demographics",
@@ -176,6 +148,49 @@ def read_demographics(
         )
     wide = wide.loc[~unmatched]
     counts = canonical_counts(wide, dc, age_groups.model_dump(), source=source, report=report)
+    _check_rows(counts, quarters, source, report)
+    return counts.sort_values(["year", "quarter_id"]).reset_index(drop=True)
+
+
+def _read_wide(
+    dc: DemographicsConfig, report: QualityReport
+) -> tuple[pd.DataFrame, DemographicsConfig, str]:
+    """The table in wide form, the section naming its columns, and the file name(s)."""
+    if dc.layout == "portal":
+        assert dc.files is not None
+        source = ", ".join(Path(f).name for f in dc.files)
+        wide = read_portal_bands(
+            dc.files, value_column=dc.value_column or "Personen", report=report
+        )
+        # the portal reader names its key and year columns itself
+        dc = dc.model_copy(update={"key_column": "quarter_key", "year_column": "year"})
+        return wide, dc, source
+    assert dc.path is not None
+    source = Path(dc.path).name
+    if dc.layout == "long":
+        count_columns = [dc.value_column]
+        text_columns = [dc.key_column, dc.band_column]
+    else:
+        count_columns = [dc.total_column, *dc.bands]
+        text_columns = [dc.key_column]
+    raw = read_table(
+        dc.path,
+        TableLayout(sheet=dc.layer or dc.sheet, header_row=dc.header_row),
+        text_columns=[c for c in text_columns if c],
+        numeric_columns=[c for c in (*count_columns, dc.year_column) if c],
+        count_columns=[c for c in count_columns if c],
+        report=report,
+        keys=_demographics_keys(dc),
+    )
+    raw = drop_empty_keys(raw, dc.key_column, source, report, "demographics", count_columns)
+    _check_years(raw, dc.year_column, source)
+    return to_wide(raw, dc, source=source), dc, source
+
+
+def _check_rows(
+    counts: pd.DataFrame, quarters: pd.DataFrame, source: str, report: QualityReport
+) -> None:
+    """One row per quarter and year (an error otherwise); quarters without a row reported."""
     duplicated = counts.duplicated(["quarter_id", "year"], keep=False)
     if duplicated.any():
         rows = counts.loc[duplicated, ["quarter_id", "year"]].drop_duplicates()
@@ -200,7 +215,6 @@ def read_demographics(
                 ),
                 items=absent,
             )
-    return counts.sort_values(["year", "quarter_id"]).reset_index(drop=True)
 
 
 def _demographics_keys(dc: DemographicsConfig) -> dict[str, str]:

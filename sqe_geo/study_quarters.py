@@ -193,6 +193,7 @@ def _planning_areas(
     raw: gpd.GeoDataFrame,
     report: QualityReport,
 ) -> pd.Series:
+    """The planning area of every quarter; quarters without one are grouped (reported)."""
     if qc.planning_area_column:
         areas = raw[qc.planning_area_column].astype("string").str.strip()
         areas.index = quarters.index
@@ -205,44 +206,7 @@ def _planning_areas(
         )
         return pd.Series(UNASSIGNED, index=quarters.index)
     else:
-        if pc.mapping is not None:
-            pairs = [(key, area) for area, keys in pc.mapping.items() for key in keys]
-            table = pd.DataFrame(pairs, columns=["quarter_key", "planning_area"])
-            source = text("study.quarters.mapping_source")
-        else:
-            assert pc.path is not None
-            source = Path(pc.path).name
-            raw_table = read_table(
-                pc.path,
-                TableLayout(header_row=pc.header_row),
-                text_columns=[pc.quarter_column, pc.area_column],
-                numeric_columns=[],
-                report=report,
-                layer="planning_areas",
-                keys={
-                    pc.quarter_column: "[planning_areas] quarter_column",
-                    pc.area_column: "[planning_areas] area_column",
-                },
-            )
-            raw_table = drop_empty_keys(
-                raw_table, pc.quarter_column, source, report, "planning_areas"
-            )
-            missing = [c for c in (pc.quarter_column, pc.area_column) if c not in raw_table]
-            if missing:
-                raise InputDataError(
-                    Message(
-                        "study.quarters.area_columns_missing",
-                        source=source,
-                        missing=missing,
-                        columns=listing(raw_table.columns),
-                    )
-                )
-            table = pd.DataFrame(
-                {
-                    "quarter_key": raw_table[pc.quarter_column],
-                    "planning_area": raw_table[pc.area_column].astype(str).str.strip(),
-                }
-            )
+        table, source = _area_table(pc, report)
         mapping, _ = match_keys(
             table["quarter_key"], quarters, report=report, layer="planning_areas", source=source
         )
@@ -274,6 +238,46 @@ def _planning_areas(
         areas = areas.mask(unassigned, UNASSIGNED)
     names: pd.Series = areas.astype(str)
     return names
+
+
+def _area_table(pc: PlanningAreasConfig, report: QualityReport) -> tuple[pd.DataFrame, str]:
+    """Pairs ``quarter_key`` → ``planning_area`` of the mapping or table, and their source."""
+    if pc.mapping is not None:
+        pairs = [(key, area) for area, keys in pc.mapping.items() for key in keys]
+        table = pd.DataFrame(pairs, columns=["quarter_key", "planning_area"])
+        return table, text("study.quarters.mapping_source")
+    assert pc.path is not None
+    source = Path(pc.path).name
+    raw_table = read_table(
+        pc.path,
+        TableLayout(header_row=pc.header_row),
+        text_columns=[pc.quarter_column, pc.area_column],
+        numeric_columns=[],
+        report=report,
+        layer="planning_areas",
+        keys={
+            pc.quarter_column: "[planning_areas] quarter_column",
+            pc.area_column: "[planning_areas] area_column",
+        },
+    )
+    raw_table = drop_empty_keys(raw_table, pc.quarter_column, source, report, "planning_areas")
+    missing = [c for c in (pc.quarter_column, pc.area_column) if c not in raw_table]
+    if missing:
+        raise InputDataError(
+            Message(
+                "study.quarters.area_columns_missing",
+                source=source,
+                missing=missing,
+                columns=listing(raw_table.columns),
+            )
+        )
+    table = pd.DataFrame(
+        {
+            "quarter_key": raw_table[pc.quarter_column],
+            "planning_area": raw_table[pc.area_column].astype(str).str.strip(),
+        }
+    )
+    return table, source
 
 
 def check_quarter_geometry(

@@ -395,7 +395,7 @@ def test_upload_geojson_without_crs_in_app(quarters: gpd.GeoDataFrame):
     at.run()
     at.button(key="up_submit").click().run()
     assert not at.exception
-    assert any("declares no coordinate reference system" in e.value for e in at.error)
+    assert any("gibt kein Koordinatenreferenzsystem an" in e.value for e in at.error)
     at.text_input(key="up_crs").set_value("EPSG:25832").run()
     at.button(key="up_submit").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -408,7 +408,7 @@ def test_upload_in_app_errors(shapefile_zip: bytes, monkeypatch: pytest.MonkeyPa
     at.file_uploader(key="up_b").set_value(("stadtteile.zip", shapefile_zip, "application/zip"))
     at.run()
     assert not at.exception
-    assert any("the limit is" in e.value for e in at.error)
+    assert any("die Grenze liegt bei" in e.value for e in at.error)
     monkeypatch.setenv("SQE_UPLOAD_MAX_MB", "50")
     at.file_uploader(key="up_b").set_value(("stadtteile.zip", shapefile_zip, "application/zip"))
     at.file_uploader(key="up_d").set_value(("einwohner.csv", _demographics_csv(), "text/csv"))
@@ -417,7 +417,7 @@ def test_upload_in_app_errors(shapefile_zip: bytes, monkeypatch: pytest.MonkeyPa
     at.run()
     at.button(key="up_submit").click().run()
     assert not at.exception
-    assert any("no key of column 'Jahr'" in e.value for e in at.error)
+    assert any("Kein Schlüssel der Spalte 'Jahr'" in e.value for e in at.error)
     assert "uploaded_study" not in at.session_state
 
 
@@ -448,6 +448,8 @@ def test_broken_study_shows_message_not_traceback(tmp_path: Path, monkeypatch: p
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
+    assert any("existiert nicht" in e.value for e in at.error)  # in the UI's language
+    at.radio(key="w_lang").set_value("en").run()
     assert any("does not exist" in e.value for e in at.error)
 
 

@@ -46,7 +46,6 @@ SKIPPED_TYPES = {"component_instance", "dataframe", "table", "vega_lite_chart"}
 #: Known gaps in other parts of the package (language, fragment of the shown text): texts
 #: that do not come from the catalog yet. Remove an entry when its text does.
 PENDING = (
-    ("de", "ratios with a base below"),  # pipeline: the parameter "disclosure control"
     ("en", "Demografietabelle der Studie"),  # indicator catalog: source of indicators
     ("en", "Regionalatlas Deutschland, Indikator"),  # indicator catalog: source
 )

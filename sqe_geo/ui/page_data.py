@@ -35,7 +35,8 @@ def _findings_table(report: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _parameters(results: Results, lang: str) -> pd.DataFrame:
-    rows = [(parameter_name(k, lang), v) for k, v in results.parameters.items()]
+    # values may be catalog messages: str() renders them in the page's language
+    rows = [(parameter_name(k, lang), str(v)) for k, v in results.parameters.items()]
     return pd.DataFrame(rows, columns=[t("parameter", lang), t("value", lang)])
 
 

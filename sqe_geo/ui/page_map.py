@@ -100,9 +100,7 @@ def render(results: Results) -> None:
     # the base (tiles, outlines, services) stays in the browser; only the quarters and
     # the legend of the selection are swapped
     mapview.show_layered_map(
-        ("karte", study_key, lang),
         lambda: maps.choropleth_base(results, language=lang),
-        ("karte_layers", study_key, *selection, s.get("quarter")),
         lambda: maps.choropleth_layers(
             results,
             s["indicator"],

@@ -46,7 +46,6 @@ def _categories_by_label(results: Results, year: int, lang: str) -> dict[str, st
 def _origins_map(results: Results, quarter: str, category: str, year: int, lang: str) -> None:
     st.markdown(f"**{t('origins_map', lang)}**", help=t("origins_help", lang))
     mapview.show_map(
-        ("origins", state.study_ref(), quarter, category, year, lang),
         lambda: origins_map.origins_map(results, quarter, category, year, lang),
         key=f"origins_map_{category}",
         height=480,

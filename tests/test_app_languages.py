@@ -176,3 +176,22 @@ def test_the_check_finds_a_text_of_the_other_language():
     assert foreign_texts(german, "de") == []
     assert foreign_texts(["Planungsräume vergleichen"], "en")
     assert foreign_texts(["Ageing and accessibility by quarter"], "de")
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_upload_form_speaks_one_language(language: str):
+    """The data page with files uploaded: column mapping, the computed study's findings."""
+    import sqe_geo
+
+    quarters = sqe_geo.load_study(DEMO_STUDY).quarters.to_crs(4326)
+    boundaries = quarters.rename(columns={"planning_area": "plan_area"}).to_json().encode()
+    table = pd.read_csv(DEMO_STUDY.parent / "demographics.csv", sep=";", dtype=str)
+    residents = table.drop(columns=["Stadtteil_Nr", "Quelle"]).to_csv(index=False).encode()
+    at = render("daten", language)
+    at.file_uploader(key="up_b").set_value(("quartiere.geojson", boundaries, "application/json"))
+    at.file_uploader(key="up_d").set_value(("einwohner.csv", residents, "text/csv"))
+    at.run()
+    at.button(key="up_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success
+    assert foreign_texts(shown_texts(at), language) == []

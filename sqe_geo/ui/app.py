@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sqe_geo.i18n.messages import use_language
+from sqe_geo.i18n.messages import LANGUAGES, use_language
 from sqe_geo.ui import state
 from sqe_geo.ui.texts import t
 
@@ -55,7 +55,7 @@ def main() -> None:
     )
     if "lang" not in st.session_state:
         lang = st.query_params.get("lang", "de")
-        st.session_state["lang"] = lang if lang in state.LANGUAGES else "de"
+        st.session_state["lang"] = lang if lang in LANGUAGES else "de"
     lang = st.session_state["lang"]
     with st.sidebar:
         st.markdown(f"**{t('app_title', lang)}**")
@@ -63,7 +63,7 @@ def main() -> None:
             st.radio,
             t("language", lang),
             "lang",
-            options=list(state.LANGUAGES),
+            options=list(LANGUAGES),
             format_func=lambda code: t(f"lang_{code}", lang),
             horizontal=True,
         )

@@ -21,12 +21,12 @@ import streamlit as st
 import sqe_geo
 from sqe_geo._errors import SqeGeoError
 from sqe_geo.config import StudyConfig, load_config
+from sqe_geo.i18n.messages import LANGUAGES
 from sqe_geo.pipeline import Results
 from sqe_geo.ui.texts import t
 
 _LOG = logging.getLogger(__name__)
 
-LANGUAGES = ("de", "en")
 #: Selection keys mirrored into the URL.
 QUERY_KEYS = ("lang", "indicator", "year", "quarter", "scheme", "k")
 DEFAULT_INDICATORS = ("share_oldest_old", "share_older")

@@ -1,15 +1,14 @@
-"""The embedded demo study: a schematic Karlsruhe in ``geodata/``.
+"""The embedded demo study: Karlsruhe in ``geodata/``, real wherever open data exists.
 
-The builder writes every demo file from facts typed in below (Stadtteil centre points,
-a simplified city outline and the 2016 figures published by the City of Karlsruhe under
-dl-de/by-2-0) plus seeded synthetic data (the 65–79 / 80+ split, the year 2023, the
-population grid, services and streets). It is deterministic: the same seed gives the same
-files. Run ``python -m sqe_geo.demo build [FOLDER]`` to write them anew.
-:mod:`sqe_geo.demo_geometry` holds the facts and quarters, :mod:`sqe_geo.demo_layers` the
-synthetic layers.
-
-The quarter boundaries are *schematic* (Voronoi cells of the centre points clipped to the
-outline), not the official ones.
+The builder derives every demo file from the public Karlsruhe files in a source folder
+(:mod:`sqe_geo.demo_sources`): the real 27 Stadtteil polygons (simplified), the 2016 figures
+as published, a 100 m population grid shaped by real address points and scaled exactly to
+the published figures, real supermarkets, weekly markets and benches. Synthetic, from a
+seeded generator: the 65–79 / 80+ split, the year 2023, pharmacies, GPs, transit stops,
+meeting places, care homes and the walking network. It is deterministic: the same sources
+and seed give the same files. Run
+``python -m sqe_geo.demo build --sources ../shared/karlsruhe [FOLDER]`` to write them anew;
+it never copies a source file.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from sqe_geo.demo_layers import (
     build_services,
     build_streets,
 )
+from sqe_geo.demo_sources import DemoSourceError, read_sources
 
 #: The demo folder inside the repository.
 DEMO_FOLDER = data_folder("sqe_geo.demo_data", "geodata")
@@ -41,41 +41,51 @@ DEMO_STUDY = DEMO_FOLDER / "demo.toml"
 SEED = 20260
 
 
-def build(folder: Path = DEMO_FOLDER, seed: int = SEED) -> list[Path]:
+#: The year of the population grid: the published figures.
+GRID_YEAR = 2016
+
+
+def build(sources_folder: Path, folder: Path = DEMO_FOLDER, seed: int = SEED) -> list[Path]:
     """Write the demo study into ``folder`` and return the written files.
 
     Parameters
     ----------
+    sources_folder
+        The public Karlsruhe files (layout of ``../shared/karlsruhe``).
     folder
         Target folder (``geodata/`` by default). Existing demo files are overwritten.
     seed
         Seed of the random generator; the same seed gives the same files.
+
+    Raises
+    ------
+    DemoSourceError
+        A source file is missing or not as documented.
     """
+    sources = read_sources(sources_folder)
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    quarters = build_quarters()
-    demographics = build_demographics(rng)
-    latest = demographics[demographics["Jahr"] == demographics["Jahr"].max()].set_index(
-        "Stadtteil_Nr"
-    )
+    quarters = build_quarters(sources)
+    demographics = build_demographics(sources.figures, rng)
+    rows_of_year = demographics[demographics["Jahr"] == GRID_YEAR].set_index("Stadtteil_Nr")
     counts = pd.DataFrame(
         {
-            "total": latest["Einwohner"],
-            "young": latest["Alter_0_19"],
-            "working_age": latest["Alter_20_64"],
-            "older": latest["Alter_65_plus"],
-            "young_old": latest["Alter_65_79"],
-            "oldest_old": latest["Alter_80_plus"],
+            "total": rows_of_year["Einwohner"],
+            "young": rows_of_year["Alter_0_19"],
+            "working_age": rows_of_year["Alter_20_64"],
+            "older": rows_of_year["Alter_65_plus"],
+            "young_old": rows_of_year["Alter_65_79"],
+            "oldest_old": rows_of_year["Alter_80_plus"],
         }
     )
-    stack, transform, band_names = build_population_grid(quarters, counts, rng)
+    stack, transform, band_names, even = build_population_grid(quarters, counts, sources.addresses)
     rows, cols = np.nonzero(stack[0])
     xs, ys = rasterio.transform.xy(transform, rows, cols)
     inhabited = shapely.union_all(
         shapely.buffer(shapely.points(np.asarray(xs), np.asarray(ys)), CELL_M, quad_segs=1)
     )
     streets = build_streets(quarters, inhabited, rng)
-    services = build_services(quarters, stack[0], transform, rng)
+    services = build_services(quarters, stack[0], transform, rng, sources)
 
     written = []
     path = folder / "quarters.gpkg"
@@ -106,7 +116,10 @@ def build(folder: Path = DEMO_FOLDER, seed: int = SEED) -> list[Path]:
         for b, name in enumerate(band_names, start=1):
             dst.set_band_description(b, name)
         dst.update_tags(
-            year=str(int(demographics["Jahr"].max())), source="synthetic (sqe-geo demo)"
+            year=str(GRID_YEAR),
+            source="published 2016 figures (Stadt Karlsruhe, dl-de/by-2-0) spread by the "
+            "density of OSM address points (ODbL)",
+            even_spread_quarters=",".join(even),
         )
     written.append(path)
     path = folder / "services.gpkg"
@@ -119,7 +132,7 @@ def build(folder: Path = DEMO_FOLDER, seed: int = SEED) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m sqe_geo.demo build [FOLDER] [--seed N]``.
+    """Command line: ``python -m sqe_geo.demo build --sources DIR [FOLDER] [--seed N]``.
 
     Parameters
     ----------
@@ -130,9 +143,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="write the demo study files")
     b.add_argument("folder", nargs="?", type=Path, default=DEMO_FOLDER)
+    b.add_argument(
+        "--sources",
+        type=Path,
+        required=True,
+        help="folder with the public Karlsruhe files (layout of ../shared/karlsruhe)",
+    )
     b.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    for path in build(args.folder, args.seed):
+    try:
+        written = build(args.sources, args.folder, args.seed)
+    except DemoSourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
     return 0
 

@@ -1,8 +1,12 @@
-"""The demo's synthetic layers: residents by age, population grid, streets and services.
+"""The demo's derived and synthetic layers: residents by age, population grid, streets and
+services.
 
-Everything here is drawn from a seeded random generator on top of the facts of
-:mod:`sqe_geo.demo_geometry` (the 65–79 / 80+ split, the year 2023, the 100 m population grid,
-services and streets); the same generator state gives the same layers.
+Derived from the public sources (:mod:`sqe_geo.demo_sources`): the 2016 figures as published,
+the 100 m population grid shaped by the density of real address points, the real
+supermarkets, weekly markets and benches. Drawn from a seeded random generator: the 65–79 /
+80+ split, the year 2023, the services without open data here (pharmacies, GPs, transit stops,
+meeting places, care homes) and the walking network; the same generator state gives the same
+layers.
 """
 
 from __future__ import annotations
@@ -14,20 +18,17 @@ import rasterio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from sqe_geo.demo_geometry import CRS, stadtteile, to_utm
+from sqe_geo.demo_sources import CRS, DemoSources
 
 #: Synthetic services: category -> (count, how strongly they follow population density).
 _SERVICES: dict[str, tuple[int, float]] = {
-    "food": (130, 1.0),
     "pharmacy": (65, 1.0),
     "gp": (190, 1.0),
     "transit_stop": (550, 0.5),
     "meeting_place": (40, 0.8),
     "care_home": (34, 0.7),
-    "bench": (900, 0.6),
 }
 _NAME_PATTERNS: dict[str, list[str]] = {
-    "food": ["Supermarkt {q}", "Lebensmittelmarkt {q}", "Bäckerei {q}", "Bioladen {q}"],
     "pharmacy": ["{q}-Apotheke", "Apotheke am Markt {q}", "Stadt-Apotheke {q}"],
     "gp": ["Hausarztpraxis Dr. {s}", "Allgemeinmedizin Dr. {s}", "Praxis Dr. {s}"],
     "transit_stop": ["{q} Mitte", "{q} Nord", "{q} Süd", "{q} Bahnhof", "{q} Kirche"],
@@ -38,8 +39,11 @@ _NAME_PATTERNS: dict[str, list[str]] = {
         "Familienzentrum {q}",
     ],
     "care_home": ["Pflegeheim {q}", "Seniorenzentrum {q}", "Haus am Park {q}"],
-    "bench": ["Sitzbank"],
 }
+#: Where the real services come from (column ``Quelle`` of the services layer).
+OSM_SOURCE = "OpenStreetMap-Mitwirkende (ODbL)"
+MARKETS_SOURCE = "Stadt Karlsruhe, Wochenmärkte"
+SYNTHETIC_SOURCE = "synthetisch (Demo)"
 _SURNAMES = [
     "Maier", "Schmidt", "Weber", "Fischer", "Wagner", "Becker", "Schulz", "Hoffmann",
     "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz", "Zimmermann", "Braun",
@@ -49,15 +53,17 @@ CELL_M = 100.0
 STREET_SPACING_M = 250.0
 
 
-def build_demographics(rng: np.random.Generator) -> pd.DataFrame:
+def build_demographics(figures: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """2016 as published (plus a synthetic 80+ split) and a synthetic 2023.
 
     Parameters
     ----------
+    figures
+        The published 2016 figures (:attr:`sqe_geo.demo_sources.DemoSources.figures`).
     rng
         The seeded random generator (drawn from in a fixed order).
     """
-    table = stadtteile()
+    table = figures
     n = len(table)
     share_80 = rng.uniform(0.25, 0.38, n)
     old80_2016 = np.round(table["age_65_plus"] * share_80).astype(int)
@@ -106,56 +112,70 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
-def build_population_grid(
-    quarters: gpd.GeoDataFrame, counts: pd.DataFrame, rng: np.random.Generator
-) -> tuple[np.ndarray, rasterio.Affine, list[str]]:
-    """A 100 m grid whose cells add up exactly to each quarter's counts per age group.
-
-    Returns the band stack (bands, rows, cols), the affine transform and band names.
-
-    Parameters
-    ----------
-    quarters
-        The schematic quarters.
-    counts
-        Counts per quarter and age group, indexed by ``quarter_id``.
-    rng
-        The seeded random generator (drawn from in a fixed order).
-    """
+def _grid(quarters: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, rasterio.Affine]:
+    """Cell centres (x, y) of a 100 m grid over the quarters and its affine transform."""
     xmin, ymin, xmax, ymax = quarters.total_bounds
     x0, y1 = np.floor(xmin / CELL_M) * CELL_M, np.ceil(ymax / CELL_M) * CELL_M
     ncols = int(np.ceil((xmax - x0) / CELL_M))
     nrows = int(np.ceil((y1 - ymin) / CELL_M))
-    cx = x0 + (np.arange(ncols) + 0.5) * CELL_M
-    cy = y1 - (np.arange(nrows) + 0.5) * CELL_M
-    gx, gy = np.meshgrid(cx, cy)
+    gx, gy = np.meshgrid(
+        x0 + (np.arange(ncols) + 0.5) * CELL_M, y1 - (np.arange(nrows) + 0.5) * CELL_M
+    )
+    # written out: rasterio.transform.from_origin warns under affine >= 3.1
+    return gx, gy, rasterio.Affine(CELL_M, 0.0, x0, 0.0, -CELL_M, y1)
+
+
+def build_population_grid(
+    quarters: gpd.GeoDataFrame, counts: pd.DataFrame, addresses: np.ndarray
+) -> tuple[np.ndarray, rasterio.Affine, list[str], list[str]]:
+    """A 100 m grid shaped by the address points, adding up exactly to each quarter's counts.
+
+    A cell belongs to the quarter that contains its centre; its weight is the number of
+    address points in it. A quarter without any address point is spread evenly over its
+    cells. Every age group is distributed by the same weights (largest remainder), and the
+    65+ band is the sum of its two parts in every cell.
+
+    Parameters
+    ----------
+    quarters
+        The Stadtteile.
+    counts
+        Counts per quarter and age group, indexed by ``quarter_id``.
+    addresses
+        Coordinates (n, 2) of the address points.
+
+    Returns
+    -------
+    tuple
+        The band stack (bands, rows, cols), the affine transform, the band names and the ids
+        of the quarters spread evenly.
+    """
+    gx, gy, transform = _grid(quarters)
+    nrows, ncols = gx.shape
     centres = shapely.points(gx.ravel(), gy.ravel())
     cell_idx, quarter_idx = shapely.STRtree(quarters.geometry.values).query(
         centres, predicate="within"
     )
-    table = stadtteile().set_index("quarter_id")
-    cx_q, cy_q = to_utm().transform(table["lon"].to_numpy(), table["lat"].to_numpy())
+    col = np.floor((addresses[:, 0] - transform.c) / CELL_M).astype(int)
+    row = np.floor((transform.f - addresses[:, 1]) / CELL_M).astype(int)
+    inside = (row >= 0) & (row < nrows) & (col >= 0) & (col < ncols)
+    density = np.bincount(row[inside] * ncols + col[inside], minlength=nrows * ncols)
     band_names = ["total", "young", "working_age", "older", "young_old", "oldest_old"]
     stack = np.zeros((len(band_names), nrows * ncols), dtype=np.int32)
+    even: list[str] = []
+    per_quarter = counts.astype(int).to_dict("index")
     for q in range(len(quarters)):
         cells = cell_idx[quarter_idx == q]
-        qid = quarters["quarter_id"].iloc[q]
-        k = table.index.get_loc(qid)
-        d = np.hypot(gx.ravel()[cells] - cx_q[k], gy.ravel()[cells] - cy_q[k])
-        sigma = 0.4 * np.sqrt(quarters.geometry.iloc[q].area)
-        weight = np.exp(-0.5 * (d / sigma) ** 2) * rng.lognormal(0.0, 0.5, len(cells))
-        weight[weight < 0.08 * weight.max()] = 0.0  # fields, forest, industry
-        weight[rng.random(len(cells)) < 0.15] = 0.0  # parks and other empty blocks
-        row = counts.loc[qid]
+        qid = str(quarters["quarter_id"].iloc[q])
+        weight = density[cells].astype(float)
+        if weight.sum() == 0:
+            weight = np.ones(len(cells))
+            even.append(qid)
         for b, group in enumerate(band_names):
-            # older groups live slightly closer to the centres of their quarters
-            tilt = np.exp(-0.3 * d / sigma) if group in ("older", "oldest_old") else 1.0
-            stack[b, cells] = _largest_remainder(weight * tilt, int(row[group]))
+            stack[b, cells] = _largest_remainder(weight, int(per_quarter[qid][group]))
         # the 65+ band must equal the sum of its two parts in every cell
         stack[3, cells] = stack[4, cells] + stack[5, cells]
-    # written out: rasterio.transform.from_origin warns under affine >= 3.1
-    transform = rasterio.Affine(CELL_M, 0.0, x0, 0.0, -CELL_M, y1)
-    return stack.reshape(len(band_names), nrows, ncols), transform, band_names
+    return stack.reshape(len(band_names), nrows, ncols), transform, band_names, even
 
 
 def build_streets(
@@ -166,7 +186,7 @@ def build_streets(
     Parameters
     ----------
     quarters
-        The schematic quarters.
+        The Stadtteile.
     inhabited
         Area of the inhabited cells.
     rng
@@ -215,25 +235,13 @@ def build_streets(
     return gpd.GeoDataFrame({"highway": highway}, geometry=lines, crs=CRS)
 
 
-def build_services(
+def _synthetic_services(
     quarters: gpd.GeoDataFrame,
     total: np.ndarray,
     transform: rasterio.Affine,
     rng: np.random.Generator,
-) -> gpd.GeoDataFrame:
-    """Synthetic service points placed in inhabited cells, denser where more people live.
-
-    Parameters
-    ----------
-    quarters
-        The schematic quarters.
-    total
-        The ``total`` band of the population grid.
-    transform
-        Its affine transform.
-    rng
-        The seeded random generator (drawn from in a fixed order).
-    """
+) -> list[gpd.GeoDataFrame]:
+    """Synthetic points of the categories without open data, denser where more people live."""
     rows, cols = np.nonzero(total)
     people = total[rows, cols].astype(float)
     xs, ys = rasterio.transform.xy(transform, rows, cols)
@@ -259,17 +267,75 @@ def build_services(
             rng.integers(4, 17, count) * 10 if category == "care_home" else np.full(count, np.nan)
         )
         frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "service_id": [f"{category}-{i + 1:04d}" for i in range(count)],
-                    "category": category,
-                    "name": names,
-                    "places": places,
-                },
-                geometry=gpd.points_from_xy(px, py),
-                crs=CRS,
-            )
+            _services(category, names, gpd.points_from_xy(px, py), SYNTHETIC_SOURCE, places)
         )
+    return frames
+
+
+def _services(
+    category: str,
+    names: list[str] | np.ndarray,
+    points: object,
+    source: str | list[str],
+    places: np.ndarray | None = None,
+) -> gpd.GeoDataFrame:
+    n = len(names)
+    sources = [source] * n if isinstance(source, str) else source
+    return gpd.GeoDataFrame(
+        {
+            "service_id": [f"{category}-{i + 1:04d}" for i in range(n)],
+            "category": category,
+            "name": list(names),
+            "places": np.full(n, np.nan) if places is None else places,
+            "Quelle": sources,
+            "synthetisch": [s == SYNTHETIC_SOURCE for s in sources],
+        },
+        geometry=points,
+        crs=CRS,
+    )
+
+
+def build_services(
+    quarters: gpd.GeoDataFrame,
+    total: np.ndarray,
+    transform: rasterio.Affine,
+    rng: np.random.Generator,
+    sources: DemoSources,
+) -> gpd.GeoDataFrame:
+    """Real food stores (supermarkets, weekly markets) and benches, synthetic others.
+
+    Real points outside the city are left out; the column ``Quelle`` names the source of
+    each point and ``synthetisch`` marks the synthetic ones.
+
+    Parameters
+    ----------
+    quarters
+        The Stadtteile.
+    total
+        The ``total`` band of the population grid (where synthetic services are placed).
+    transform
+        Its affine transform.
+    rng
+        The seeded random generator (drawn from in a fixed order).
+    sources
+        The public data (supermarkets, markets, benches).
+    """
+    city = shapely.union_all(quarters.geometry.to_numpy())
+    shapely.prepare(city)
+    food = pd.concat([sources.supermarkets, sources.markets], ignore_index=True)
+    food_source = [OSM_SOURCE] * len(sources.supermarkets) + [MARKETS_SOURCE] * len(sources.markets)
+    inside = shapely.contains(city, food.geometry.to_numpy())
+    benches = sources.benches[shapely.contains(city, sources.benches.geometry.to_numpy())]
+    frames = [
+        _services(
+            "food",
+            food["name"].to_numpy()[inside],
+            food.geometry.to_numpy()[inside],
+            [s for s, keep in zip(food_source, inside, strict=True) if keep],
+        ),
+        *_synthetic_services(quarters, total, transform, rng),
+        _services("bench", benches["name"].to_numpy(), benches.geometry.to_numpy(), OSM_SOURCE),
+    ]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -64,8 +64,10 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/accessibility.py
 
+# The demo is derived from the public Karlsruhe files (read in place, never copied).
+SOURCES ?= ../shared/karlsruhe
 demo: $(VENV)/.installed-app
-	$(BIN)/python -m sqe_geo.demo build
+	$(BIN)/python -m sqe_geo.demo build --sources $(SOURCES)
 
 clean:
 	rm -rf $(VENV) $(WHEEL_VENV) build dist .pytest_cache .ruff_cache test-artifacts

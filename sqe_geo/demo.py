@@ -28,9 +28,9 @@ from sqe_geo.demo_layers import (
     CELL_M,
     build_demographics,
     build_population_grid,
-    build_services,
     build_streets,
 )
+from sqe_geo.demo_services import build_services
 from sqe_geo.demo_sources import DemoSourceError, read_sources
 
 #: The demo folder inside the repository.

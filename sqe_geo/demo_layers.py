@@ -18,36 +18,8 @@ import rasterio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from sqe_geo.demo_sources import CRS, DemoSources
-
-#: Synthetic services: category -> (count, how strongly they follow population density).
-_SERVICES: dict[str, tuple[int, float]] = {
-    "pharmacy": (65, 1.0),
-    "gp": (190, 1.0),
-    "transit_stop": (550, 0.5),
-    "meeting_place": (40, 0.8),
-    "care_home": (34, 0.7),
-}
-_NAME_PATTERNS: dict[str, list[str]] = {
-    "pharmacy": ["{q}-Apotheke", "Apotheke am Markt {q}", "Stadt-Apotheke {q}"],
-    "gp": ["Hausarztpraxis Dr. {s}", "Allgemeinmedizin Dr. {s}", "Praxis Dr. {s}"],
-    "transit_stop": ["{q} Mitte", "{q} Nord", "{q} Süd", "{q} Bahnhof", "{q} Kirche"],
-    "meeting_place": [
-        "Seniorenbegegnungsstätte {q}",
-        "Bürgerzentrum {q}",
-        "Mehrgenerationenhaus {q}",
-        "Familienzentrum {q}",
-    ],
-    "care_home": ["Pflegeheim {q}", "Seniorenzentrum {q}", "Haus am Park {q}"],
-}
-#: Where the real services come from (column ``Quelle`` of the services layer).
-OSM_SOURCE = "OpenStreetMap-Mitwirkende (ODbL)"
-MARKETS_SOURCE = "Stadt Karlsruhe, Wochenmärkte"
-SYNTHETIC_SOURCE = "synthetisch (Demo)"
-_SURNAMES = [
-    "Maier", "Schmidt", "Weber", "Fischer", "Wagner", "Becker", "Schulz", "Hoffmann",
-    "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz", "Zimmermann", "Braun",
-]  # fmt: skip
+from sqe_geo.access.network import build_network
+from sqe_geo.demo_sources import CRS
 
 CELL_M = 100.0
 STREET_SPACING_M = 250.0
@@ -232,111 +204,25 @@ def build_streets(
         if city.contains(edge):
             lines.append(edge)
             highway.append("secondary")
-    return gpd.GeoDataFrame({"highway": highway}, geometry=lines, crs=CRS)
+    return _connect_islands(gpd.GeoDataFrame({"highway": highway}, geometry=lines, crs=CRS))
 
 
-def _synthetic_services(
-    quarters: gpd.GeoDataFrame,
-    total: np.ndarray,
-    transform: rasterio.Affine,
-    rng: np.random.Generator,
-) -> list[gpd.GeoDataFrame]:
-    """Synthetic points of the categories without open data, denser where more people live."""
-    rows, cols = np.nonzero(total)
-    people = total[rows, cols].astype(float)
-    xs, ys = rasterio.transform.xy(transform, rows, cols)
-    xs, ys = np.asarray(xs), np.asarray(ys)
-    q_of_cell = gpd.sjoin(
-        gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs, ys), crs=CRS),
-        quarters[["name", "geometry"]],
-        predicate="within",
-        how="left",
-    )["name"].to_numpy()
-    frames = []
-    for category, (count, follow) in _SERVICES.items():
-        p = people**follow
-        pick = rng.choice(len(people), size=count, replace=True, p=p / p.sum())
-        px = xs[pick] + rng.uniform(-45, 45, count)
-        py = ys[pick] + rng.uniform(-45, 45, count)
-        patterns = _NAME_PATTERNS[category]
-        names = [
-            patterns[i % len(patterns)].format(q=q_of_cell[c], s=_SURNAMES[i % len(_SURNAMES)])
-            for i, c in enumerate(pick)
-        ]
-        places = (
-            rng.integers(4, 17, count) * 10 if category == "care_home" else np.full(count, np.nan)
-        )
-        frames.append(
-            _services(category, names, gpd.points_from_xy(px, py), SYNTHETIC_SOURCE, places)
-        )
-    return frames
+def _connect_islands(streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Join every island of the synthetic streets to the main network by its shortest link.
 
-
-def _services(
-    category: str,
-    names: list[str] | np.ndarray,
-    points: object,
-    source: str | list[str],
-    places: np.ndarray | None = None,
-) -> gpd.GeoDataFrame:
-    n = len(names)
-    sources = [source] * n if isinstance(source, str) else source
-    return gpd.GeoDataFrame(
-        {
-            "service_id": [f"{category}-{i + 1:04d}" for i in range(n)],
-            "category": category,
-            "name": list(names),
-            "places": np.full(n, np.nan) if places is None else places,
-            "Quelle": sources,
-            "synthetisch": [s == SYNTHETIC_SOURCE for s in sources],
-        },
-        geometry=points,
-        crs=CRS,
-    )
-
-
-def build_services(
-    quarters: gpd.GeoDataFrame,
-    total: np.ndarray,
-    transform: rasterio.Affine,
-    rng: np.random.Generator,
-    sources: DemoSources,
-) -> gpd.GeoDataFrame:
-    """Real food stores (supermarkets, weekly markets) and benches, synthetic others.
-
-    Real points outside the city are left out; the column ``Quelle`` names the source of
-    each point and ``synthetisch`` marks the synthetic ones.
-
-    Parameters
-    ----------
-    quarters
-        The Stadtteile.
-    total
-        The ``total`` band of the population grid (where synthetic services are placed).
-    transform
-        Its affine transform.
-    rng
-        The seeded random generator (drawn from in a fixed order).
-    sources
-        The public data (supermarkets, markets, benches).
+    The gaps of the street grid can cut off a few blocks; a real city's streets connect.
     """
-    city = shapely.union_all(quarters.geometry.to_numpy())
-    shapely.prepare(city)
-    food = pd.concat([sources.supermarkets, sources.markets], ignore_index=True)
-    food_source = [OSM_SOURCE] * len(sources.supermarkets) + [MARKETS_SOURCE] * len(sources.markets)
-    inside = shapely.contains(city, food.geometry.to_numpy())
-    benches = sources.benches[shapely.contains(city, sources.benches.geometry.to_numpy())]
-    frames = [
-        _services(
-            "food",
-            food["name"].to_numpy()[inside],
-            food.geometry.to_numpy()[inside],
-            [s for s, keep in zip(food_source, inside, strict=True) if keep],
-        ),
-        *_synthetic_services(quarters, total, transform, rng),
-        _services("bench", benches["name"].to_numpy(), benches.geometry.to_numpy(), OSM_SOURCE),
-    ]
-    return pd.concat(frames, ignore_index=True)
+    net = build_network(streets, node=True)
+    main = shapely.points(net.node_xy[net.component == 0])
+    tree = shapely.STRtree(main)
+    links = []
+    for island in range(1, int(net.component.max()) + 1):
+        nodes = shapely.points(net.node_xy[net.component == island])
+        (near_island, near_main), distance = tree.query_nearest(nodes, return_distance=True)
+        best = int(np.argmin(distance))
+        links.append(shapely.LineString([nodes[near_island[best]], main[near_main[best]]]))
+    joined = gpd.GeoDataFrame({"highway": ["residential"] * len(links)}, geometry=links, crs=CRS)
+    return pd.concat([streets, joined], ignore_index=True)
 
 
 __all__ = [
@@ -344,6 +230,5 @@ __all__ = [
     "STREET_SPACING_M",
     "build_demographics",
     "build_population_grid",
-    "build_services",
     "build_streets",
 ]

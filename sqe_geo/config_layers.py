@@ -263,6 +263,11 @@ class ServicesConfig(LayerConfig):
     category_column: str = "category"
     name_column: str | None = None
     capacity_column: str | None = None
+    synthetic_column: str | None = Field(
+        default=None,
+        description="column marking invented services (true/false, ja/nein, 1/0): maps and "
+        "legends say 'synthetisch'",
+    )
     osm_presets: dict[str, dict[str, Any]] | None = Field(
         default=None, description="OSM input: overrides of the tag presets per category"
     )

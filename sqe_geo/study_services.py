@@ -135,6 +135,7 @@ def read_services(
             if sc.name_column
             else "",
             "capacity": capacity.to_numpy(),
+            "synthetic": _synthetic(raw, sc.synthetic_column, source),
         },
         geometry=geoms,
         crs=raw.crs,
@@ -178,7 +179,9 @@ def _read_layer(
 
 def _service_ids(raw: gpd.GeoDataFrame, sc: ServicesConfig, source: str) -> pd.Series:
     """The services' ids (``s1``, ``s2`` … without an id column); named columns must exist."""
-    named = [sc.category_column, sc.id_column, sc.name_column, sc.capacity_column]
+    named = [
+        sc.category_column, sc.id_column, sc.name_column, sc.capacity_column, sc.synthetic_column
+    ]  # fmt: skip
     missing = [c for c in named if c is not None and c not in raw.columns]
     if missing:
         raise InputDataError(
@@ -203,6 +206,33 @@ def _service_ids(raw: gpd.GeoDataFrame, sc: ServicesConfig, source: str) -> pd.S
             )
         )
     return ids
+
+
+#: Values of a ``synthetic_column`` read as true / false (case-insensitive).
+_TRUE = frozenset({"true", "1", "ja", "yes", "wahr", "x"})
+_FALSE = frozenset({"false", "0", "nein", "no", "falsch", ""})
+
+
+def _synthetic(raw: gpd.GeoDataFrame, column: str | None, source: str) -> np.ndarray:
+    """Which services are invented (the study's ``synthetic_column``; none without one)."""
+    if column is None:
+        return np.zeros(len(raw), dtype=bool)
+    values = raw[column]
+    if values.dtype == bool:
+        return np.asarray(values, dtype=bool)
+    text = values.fillna("").astype(str).str.strip().str.lower()
+    text = text.str.removesuffix(".0")  # 1.0 / 0.0 of a numeric column
+    unknown = ~text.isin(_TRUE | _FALSE)
+    if unknown.any():
+        raise InputDataError(
+            Message(
+                "study.services.synthetic_values",
+                source=source,
+                column=repr(column),
+                values=listing(sorted(set(values[unknown].astype(str)))),
+            )
+        )
+    return np.asarray(text.isin(_TRUE), dtype=bool)
 
 
 def _as_points(geoms: np.ndarray, source: str, report: QualityReport) -> np.ndarray:

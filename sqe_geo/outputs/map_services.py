@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from sqe_geo._errors import missing_extra
 from sqe_geo.i18n.messages import text
 
@@ -42,12 +44,22 @@ def service_color(category: str, index: int) -> str:
     return SERVICE_COLORS.get(category, _EXTRA_COLORS[index % len(_EXTRA_COLORS)])
 
 
+def _synthetic_label(label: str, synthetic: pd.Series, language: str) -> str:
+    """A category's label, marked when all or some of its services are synthetic."""
+    if not synthetic.any():
+        return label
+    key = "services_synthetic" if synthetic.all() else "services_partly_synthetic"
+    return text(f"outputs.map.{key}", language, label=label)
+
+
 def add_service_layers(
     fmap: folium.Map, results: Results, language: str = "de", *, pane: str | None = None
 ) -> list[str]:
     """Add one hidden, toggleable layer of points per service category; return their names.
 
     ``pane``: a map pane for the points (e.g. above the quarters of a swapped layer).
+    Synthetic services (the study's ``synthetic_column``) are marked in the layer's name
+    ("synthetisch" / "teils synthetisch") and in each point's tooltip.
     """
     study = results.study
     if study.services is None or len(study.services) == 0:
@@ -59,10 +71,16 @@ def add_service_layers(
         cat = categories.get(key)
         label = (cat.label_en if language == "en" else cat.label_de) if cat else str(key)
         color = service_color(str(key), i)
-        name = text("outputs.map.services_layer", language, label=label)
+        synthetic = sub["synthetic"] if "synthetic" in sub else pd.Series(False, index=sub.index)
+        marked = _synthetic_label(label, synthetic, language)
+        name = text("outputs.map.services_layer", language, label=marked)
         group = folium.FeatureGroup(name=name, show=False)
         frame = sub[["name", "geometry"]].copy()
         frame["name"] = frame["name"].astype(str).replace("", label)
+        frame.loc[synthetic.to_numpy(dtype=bool), "name"] = [
+            text("outputs.map.synthetic_point", language, name=n)
+            for n in frame.loc[synthetic.to_numpy(dtype=bool), "name"]
+        ]
         marker = folium.CircleMarker(
             radius=5, weight=1.5, color="#ffffff", fill=True, fill_color=color, fill_opacity=1
         )

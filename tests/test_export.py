@@ -6,6 +6,7 @@ import dataclasses
 import io
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -20,11 +21,11 @@ from sqe_geo.outputs.export import (
     export_table,
     geojson_bytes,
     gpkg_bytes,
-    internal_note,
     write_atomic,
     write_outputs,
     xlsx_bytes,
 )
+from sqe_geo.outputs.notes import internal_note
 
 
 def test_german_csv_round_trip(demo_results):
@@ -74,7 +75,7 @@ def test_xlsx_has_the_expected_sheets_and_rows(demo_results):
     meta = {row[0].value: row[1].value for row in book["Metadaten"].iter_rows(min_row=2)}
     assert meta["Gehgeschwindigkeit (m/s)"] == "0.8"
     assert meta["Schwellenwert food (Lebensmittel)"] == "500 m"
-    assert any(str(k).startswith("Quelle: Einwohner") for k in meta)
+    assert any(str(k).startswith("Quelle: Stadtteilgrenzen und Einwohner") for k in meta)
 
 
 def test_gpkg_and_geojson_open_with_pyogrio(demo_results, tmp_path: Path):
@@ -114,6 +115,21 @@ def test_failed_atomic_write_leaves_nothing(tmp_path: Path):
     assert target.read_bytes() == b"new"
 
 
+def test_demo_note_travels_with_every_table(demo_results, tmp_path):
+    """Issue 14: a demo table copied out of its file still says that it is demo data."""
+    demo_note = "DEMO-DATEN – teils synthetisch"
+    table = export_table(demo_results, "quarter")
+    assert table["Hinweis"].str.startswith(demo_note).all()
+    technical = export_table(demo_results, "city", language="en", labels=False)
+    assert technical["note"].str.startswith("DEMO DATA").all()
+    german_csv = csv_bytes(export_table(demo_results, "planning_area"), german=True)
+    assert demo_note in german_csv.decode("utf-8-sig")
+    path = tmp_path / "demo.gpkg"
+    path.write_bytes(gpkg_bytes(demo_results, year=2016))
+    layers = gpd.read_file(path, layer="quartiere")
+    assert layers["note"].str.startswith(demo_note).all()
+
+
 def test_unknown_indicator_is_named(demo_results):
     with pytest.raises(ExportError, match="nope"):
         export_table(demo_results, "city", indicators=["nope"])
@@ -125,7 +141,8 @@ def test_outputs_say_so_when_disclosure_control_is_off(demo_study):
     )
     results = sqe_geo.run(dataclasses.replace(demo_study, config=config), accessibility=False)
     table = export_table(results, "quarter")
-    assert (table["Hinweis"] == internal_note("de")[1]).all()
+    # the demo's own note comes first, then the internal one
+    assert table["Hinweis"].str.endswith("; " + internal_note("de")[1]).all()
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(results)))
     for sheet in ("Quartiere", "Planungsräume", "Stadt"):
         header = [c.value for c in book[sheet][1]]

@@ -36,6 +36,7 @@ from sqe_geo.outputs.export_sheets import (
     text_not_formulas,
 )
 from sqe_geo.outputs.geo_layers import geo_layers
+from sqe_geo.outputs.notes import row_note
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import LEVEL_LABELS, LEVELS, Level
 from sqe_geo.stats.status import (
@@ -54,11 +55,6 @@ _FILE_STEMS: dict[Level, tuple[str, str]] = {
     "city": ("stadt", "city"),
 }
 _KEY_COLUMNS = ("unit_id", "name", "planning_area", "year")
-
-
-def internal_note(language: str = "de") -> tuple[str, str]:
-    """(column, text) written beside every row when a study switched disclosure control off."""
-    return text("outputs.export.note_column", language), text("outputs.export.internal", language)
 
 
 def export_table(
@@ -136,9 +132,9 @@ def export_table(
         notes = [status_note(sorted(set(row)), language) for row in row_codes.to_numpy()]
         if any(notes):
             out[text("outputs.export.status", language)] = notes
-    if not results.study.config.disclosure.enabled:
-        column, note = internal_note(language)
-        out[column if labels else "note"] = note
+    note = row_note(results, language)
+    if note is not None:
+        out[text("outputs.export.note_column", language) if labels else "note"] = note
     if labels:
         out = out.rename(columns={c: text(f"outputs.export.{c}", language) for c in _KEY_COLUMNS})
     return out.reset_index(drop=True)

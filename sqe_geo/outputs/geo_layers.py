@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 
+from sqe_geo.outputs.notes import row_note
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import Level
 
@@ -43,10 +44,15 @@ def geo_layers(
     keep_q += [c for c in status if c[len("status_") :] in ids]
     status = [c for c in areas.columns if c.startswith("status_")]
     keep_a += [c for c in status if c[len("status_") :] in ids]
-    return {
-        "quartiere": quarters[[*keep_q, "geometry"]],
-        "planungsraeume": areas[[*keep_a, "geometry"]],
+    layers = {
+        "quartiere": quarters[[*keep_q, "geometry"]].copy(),
+        "planungsraeume": areas[[*keep_a, "geometry"]].copy(),
     }
+    note = row_note(results, "de")
+    if note is not None:  # demo data or internal figures: said in every feature
+        for frame in layers.values():
+            frame.insert(len(frame.columns) - 1, "note", note)
+    return layers
 
 
 def _with_status(

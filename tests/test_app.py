@@ -94,7 +94,8 @@ def test_page_renders_with_demo_labels(page: str):
     at = open_app(page)
     assert not at.error, [e.value for e in at.error]
     shown = texts(at)
-    assert "Demo-Daten" in shown and "schematische Grenzen" in shown
+    # issue 14: the demo shows the real Stadtteile, so the "schematic" badge is gone
+    assert "Demo: teils synthetische Daten" in shown and "schematische Grenzen" not in shown
     assert at.query_params["page"] == page
     assert at.radio(key="w_lang").value == "de"
 
@@ -124,7 +125,7 @@ def test_switching_indicator_year_and_language():
     assert not at.exception
     assert at.header[0].value == "Map"
     assert at.selectbox(key="w_indicator").label == "Indicator"
-    assert "Demo data" in texts(at)
+    assert "Demo: partly synthetic data" in texts(at)
     assert at.query_params["lang"] == "en"
     # the selection survives a page change
     at.switch_page("sqe_geo/ui/pages/profil.py").run()
@@ -440,7 +441,7 @@ def test_sqe_study_env_points_to_another_study(tmp_path: Path, monkeypatch: pyte
     assert not at.error, [e.value for e in at.error]
     shown = texts(at)
     assert "Eigene Kopie" in shown
-    assert "Demo-Daten" not in shown and "schematische Grenzen" not in shown
+    assert "Demo: teils synthetische Daten" not in shown and "schematische Grenzen" not in shown
 
 
 def test_broken_study_shows_message_not_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -462,7 +463,9 @@ def test_upload_geopackage_xlsx_and_services(quarters: gpd.GeoDataFrame, tmp_pat
         ws.stage("boundaries", "stadtteile.gpkg", (tmp_path / "stadtteile.gpkg").read_bytes())
         ws.stage("demographics", "einwohner.xlsx", buffer.getvalue())
         ws.stage("services", "einrichtungen.gpkg", (GEODATA / "services.gpkg").read_bytes())
-        assert ws.columns("services") == ["service_id", "category", "name", "places"]
+        assert ws.columns("services") == [
+            "service_id", "category", "name", "places", "Quelle", "synthetisch"
+        ]  # fmt: skip
         mapping = _mapping(
             key_column="Stadtteil_Nr",
             category_column="category",

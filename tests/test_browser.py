@@ -158,7 +158,7 @@ def test_planner_walkthrough(server: str, page, tmp_path: Path):
     timings["map_first_render_s"] = time.perf_counter() - start
     assert frame.locator("path.leaflet-interactive").count() >= 27
     assert page.locator("h2", has_text="Karte").count() == 1
-    assert page.get_by_text("Demo-Daten").first.is_visible()
+    assert page.get_by_text("Demo: teils synthetische Daten").first.is_visible()
     legend = frame.locator(".sqe-legend").inner_text()
     assert "%" in legend and "dunkler = mehr Handlungsbedarf" in legend
     page.wait_for_timeout(500)

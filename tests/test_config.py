@@ -23,7 +23,8 @@ def _study(tmp_path: Path, text: str) -> Path:
 
 def test_demo_study_is_valid():
     config = load_config(sqe_geo.DEMO_STUDY)
-    assert config.demo and config.schematic_boundaries
+    # the demo shows the real Stadtteile (issue 14): demo data, not schematic boundaries
+    assert config.demo and not config.schematic_boundaries
     assert config.analysis_crs == "EPSG:25832"
     assert config.services is not None
     assert config.services.categories["food"].threshold_m == 500

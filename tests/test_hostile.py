@@ -147,7 +147,8 @@ def test_installed_command_exits_2_without_traceback(case_id: str, tmp_path: Pat
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("sqe-geo: error:")
+    # the command speaks German unless --lang en or SQE_GEO_LANG=en says otherwise
+    assert proc.stderr.startswith("sqe-geo: Fehler:")
     _assert_nothing_published(out)
 
 
@@ -297,7 +298,7 @@ def test_output_sigterm_to_the_installed_command(tmp_path: Path):
     if proc.returncode == 0:
         pytest.skip("the run finished before the signal arrived")
     assert proc.returncode == 143, stderr
-    assert "terminated" in stderr
+    assert "beendet" in stderr  # German by default ("terminated" with --lang en)
     _assert_nothing_published(out)
 
 

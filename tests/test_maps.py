@@ -4,6 +4,7 @@ the planning-area comparison and the printable HTML report."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 import subprocess
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sqe_geo
 from sqe_geo.i18n.formatting import format_number
 from sqe_geo.outputs import (
     classify,
@@ -309,7 +311,7 @@ def test_profile_html_report(withheld: Results):
     html = report_html.profile_html(withheld, "03", YEAR, "de", indicator_id="share_older")
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     assert "Quartiersprofil: Südstadt" in html
-    assert "Demo-Daten" in html and "schematische Grenzen" in html
+    assert "Demo-Daten" in html and "schematische Grenzen" not in html
     population = withheld.values["quarter"].loc[("03", YEAR), "population"]
     assert format_number(population, 0) in html
     assert "<svg" in html and "<style>" in html
@@ -488,13 +490,18 @@ def test_origins_map_english_and_unknown_category(planted):
         origins_map.origin_layer(results, "03", "library", YEAR)
 
 
-def test_comparison_csv_carries_the_reason_of_empty_cells(demo_results: Results):
-    comp = compare.comparison(demo_results, 2023)
-    frame = compare.comparison_csv_frame(demo_results, comp, "de").set_index("indicator_id")
-    # Nord holds the quarter whose 2 residents 65+ reach no GP: withheld up to the city
-    assert frame.loc["unreachable_gp_older", "Nord"] != frame.loc["unreachable_gp_older", "Nord"]
-    assert frame.loc["unreachable_gp_older", "Nord: Status"] == "gesperrt (Geheimhaltung)"
-    assert frame.loc["unreachable_gp_older", "Stadt: Status"] == "gesperrt (Geheimhaltung)"
+def test_comparison_csv_carries_the_reason_of_empty_cells(demo_study):
+    # A minimum count of 10 makes Knielingen's 6–7 residents 65+ who reach no meeting
+    # place (the only such quarter of the demo, in Nord) a small count: withheld up to the city
+    rules = demo_study.config.disclosure.model_copy(update={"min_count": 10})
+    config = demo_study.config.model_copy(update={"disclosure": rules})
+    results = sqe_geo.run(dataclasses.replace(demo_study, config=config))
+    comp = compare.comparison(results, 2023)
+    frame = compare.comparison_csv_frame(results, comp, "de").set_index("indicator_id")
+    row = "unreachable_meeting_place_older"
+    assert frame.loc[row, "Nord"] != frame.loc[row, "Nord"]  # NaN
+    assert frame.loc[row, "Nord: Status"] == "gesperrt (Geheimhaltung)"
+    assert frame.loc[row, "Stadt: Status"] == "gesperrt (Geheimhaltung)"
     assert frame.loc["share_older", "Nord: Status"] == ""
     assert "Süd: Status" not in frame.columns  # nothing to explain there
 

@@ -142,8 +142,10 @@ def test_services_say_which_are_real():
     assert sorted(food.loc[food["synthetisch"], "name"]) == [
         f"Lebensmittelmarkt {name}"
         for name in sorted(
-            ["Grünwettersbach", "Hohenwettersbach", "Palmbach", "Stupferich", "Wolfartsweier"]
-            + ["Grötzingen", "Weiherfeld-Dammerstock"]
+            [
+                "Grötzingen", "Grünwettersbach", "Hohenwettersbach", "Palmbach", "Stupferich",
+                "Weiherfeld-Dammerstock", "Wolfartsweier",
+            ]  # fmt: skip
         )
     ]
     assert len(services.query("category == 'bench'")) > 3000

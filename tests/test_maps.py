@@ -172,6 +172,11 @@ def test_map_tooltip_legend_and_layers(demo_results: Results):
     # one toggleable layer per service category, hidden at start, plus a layer control
     for label in ("Einrichtungen: Lebensmittel", "Einrichtungen: Apotheke"):
         assert label in html
+    # the demo's synthetic services say so: whole categories and single points (issue 14)
+    assert "Einrichtungen: Apotheke (synthetisch)" in html
+    assert "Einrichtungen: Lebensmittel (teils synthetisch)" in html
+    assert "Einrichtungen: Sitzbank (" not in html  # the benches are real
+    assert "Lebensmittelmarkt Palmbach (synthetisch)" in html
     assert "L.control.layers" in html
     # Leaflet is embedded, no CDN needed
     assert "cdn.jsdelivr.net" not in html and "code.jquery.com" not in html

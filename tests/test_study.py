@@ -596,3 +596,24 @@ def test_negative_and_non_numeric_counts_reach_the_report(tmp_path: Path):
     assert non_numeric is not None, study.report.to_text()
     assert "-5" in " ".join(negative.items)
     assert "abc" in " ".join(non_numeric.items)
+
+
+def _demo_with_services(tmp_path: Path, synthetic: list[object]) -> Path:
+    """A copy of the demo study whose services carry the given ``synthetisch`` values."""
+    from hostile_cases import copy_demo
+
+    toml = copy_demo(tmp_path / "study")
+    services = gpd.read_file(toml.parent / "services.gpkg", layer="services").iloc[:3].copy()
+    services["synthetisch"] = synthetic
+    services.to_file(toml.parent / "services.gpkg", layer="services", driver="GPKG")
+    return toml
+
+
+def test_synthetic_column_marks_services(tmp_path: Path):
+    study = load_study(_demo_with_services(tmp_path, ["ja", "nein", "1"]))
+    assert study.services["synthetic"].tolist() == [True, False, True]
+
+
+def test_synthetic_column_with_other_values_is_named(tmp_path: Path):
+    with pytest.raises(InputDataError, match=r"'synthetisch'.*vielleicht"):
+        load_study(_demo_with_services(tmp_path, ["ja", "vielleicht", "nein"]))

@@ -94,6 +94,8 @@ class Indicator:
     description_de: str = ""
     description_en: str = ""
     source: str = ""
+    source_de: str = ""
+    source_en: str = ""
     for_each: str | None = None
     #: Expand also once per further threshold of the category (``more_thresholds_m``).
     per_threshold: bool = False
@@ -110,6 +112,11 @@ class Indicator:
     def description(self, language: str = "de") -> str:
         """The description in ``"de"`` or ``"en"``."""
         return self.description_en if language == "en" else self.description_de
+
+    def source_text(self, language: str = "de") -> str:
+        """The source in ``"de"`` or ``"en"`` (``source_de``/``source_en``, else ``source``)."""
+        given = self.source_en if language == "en" else self.source_de
+        return given or self.source
 
     @property
     def denominator(self) -> str | None:
@@ -220,11 +227,11 @@ class Catalog:
                 "id": i.id,
                 "label": i.label(language),
                 "unit": i.unit(language),
-                "kind": i.kind,
+                "kind": text(f"stats.kind.{i.kind}", language),
                 "formula": i.formula(language),
                 "direction": i.direction,
                 "description": i.description(language),
-                "source": i.source,
+                "source": i.source_text(language),
             }
             for i in self.indicators
         ]

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import html
-from typing import Any, cast
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from sqe_geo.i18n.formatting import format_number
-from sqe_geo.outputs import classify, compare, svg_maps
+from sqe_geo.outputs import compare, compare_maps
 from sqe_geo.pipeline import Results
-from sqe_geo.stats.aggregate import CITY_ID
 from sqe_geo.ui import state
 from sqe_geo.ui.page_export import csv_download
 from sqe_geo.ui.page_map import indicator_label
@@ -146,51 +141,20 @@ def _charts_tab(
     )
 
 
-def _small_map(
-    results: Results, comp: compare.Comparison, areas: Any, ind_id: str, lang: str
-) -> tuple[str, str]:
-    """(SVG, caption) of one indicator's small map of the planning areas."""
-    ind = results.catalog[ind_id]
-    values = cast("pd.Series[float]", comp.values.loc[ind_id, comp.areas])
-    cls = classify.classify(values, "equal_interval", 3, direction=ind.direction)
-    fills = {a: color for a in comp.areas if (color := cls.color_of(a))}
-    hatched = {a for a in comp.areas if comp.suppressed.loc[ind_id, a]}
-    tips = {
-        a: f"{a}: {format_number(values[a], ind.decimals, lang)} {ind.unit(lang)}"
-        for a in comp.areas
-    }
-    svg = svg_maps.svg_map(
-        areas, fills, width=260, title=ind.label(lang), labels=tips, hatched=hatched
-    )
-    city = format_number(comp.values.loc[ind_id, CITY_ID], ind.decimals, lang)
-    caption = f"{ind.label(lang)} – {compare.city_label(lang)}: {city} {ind.unit(lang)}"
-    return svg, caption
-
-
 def _maps_tab(
     results: Results, comp: compare.Comparison, chosen: list[str], year: int, lang: str
 ) -> None:
     st.caption(t("small_maps_help", lang))
     areas = results.planning_areas_geo(year)
-    svgs = []
+    small = [compare_maps.small_map(results, comp, i, lang, areas=areas) for i in chosen]
     grid = list(st.columns(3))
-    for n, ind_id in enumerate(chosen):
-        svg, caption = _small_map(results, comp, areas, ind_id, lang)
-        svgs.append(f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>")
+    for n, one in enumerate(small):
         with grid[n % 3]:
-            st.markdown(svg, unsafe_allow_html=True)
-            st.caption(caption)
-    page = (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
-        f"{html.escape(t('small_multiples', lang))} {year}</title><style>"
-        "body{font-family:system-ui,sans-serif} figure{display:inline-block;margin:8px;"
-        "width:270px;vertical-align:top} figcaption{font-size:12px}</style></head><body>"
-        + "".join(svgs)
-        + "</body></html>"
-    )
+            st.markdown(one.svg, unsafe_allow_html=True)
+            st.caption(one.caption)
     st.download_button(
         t("download_svg", lang),
-        page.encode("utf-8"),
+        compare_maps.small_maps_html(small, year, lang).encode("utf-8"),
         file_name=f"planungsraeume_karten_{year}.html",
         mime="text/html",
         key="compare_maps_download",

@@ -9,9 +9,9 @@ A small public API; everything else lives in the modules named in the README.
 """
 
 from sqe_geo._errors import SqeGeoError
+from sqe_geo._resources import DEMO_STUDY
 from sqe_geo._version import __version__
 from sqe_geo.config import StudyConfig, load_config
-from sqe_geo.demo import DEMO_STUDY
 from sqe_geo.pipeline import Results, run
 from sqe_geo.study import Study, load_study
 

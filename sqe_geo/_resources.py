@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-__all__ = ["data_folder"]
+__all__ = ["DEMO_FOLDER", "DEMO_STUDY", "data_folder"]
 
 
 def data_folder(package: str, source_folder: str) -> Path:
@@ -37,3 +37,9 @@ def data_folder(package: str, source_folder: str) -> Path:
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
     return Path(__file__).resolve().parent.parent / source_folder
+
+
+#: The embedded demo study's folder (``geodata/`` in the repository).
+DEMO_FOLDER = data_folder("sqe_geo.demo_data", "geodata")
+#: The embedded demo study file.
+DEMO_STUDY = DEMO_FOLDER / "demo.toml"

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqe_geo._errors import SqeGeoError
+from sqe_geo._resources import DEMO_STUDY
 from sqe_geo._version import __version__
-from sqe_geo.demo import DEMO_STUDY
 from sqe_geo.i18n.messages import (
     LANGUAGES,
     Language,
@@ -111,6 +111,7 @@ def _build_parser(lang: Language = "de") -> argparse.ArgumentParser:
     demo.add_argument(
         "folder", nargs="?", type=Path, default=DEMO_STUDY.parent, help=h("demo_folder")
     )
+    demo.add_argument("--sources", type=Path, required=True, help=h("demo_sources"))
 
     fetch = sub.add_parser("fetch", help=h("fetch"))
     fetch.add_argument("source", help=h("source"))
@@ -200,7 +201,7 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from sqe_geo.demo import build
 
-    for path in build(args.folder):
+    for path in build(args.sources, args.folder):
         print(text("cli.wrote", path=path))
     return 0
 

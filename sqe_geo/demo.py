@@ -22,7 +22,8 @@ import pandas as pd
 import rasterio
 import shapely
 
-from sqe_geo._resources import data_folder
+from sqe_geo._errors import SqeGeoError
+from sqe_geo._resources import DEMO_FOLDER, DEMO_STUDY
 from sqe_geo.demo_geometry import CRS, build_quarters
 from sqe_geo.demo_layers import (
     CELL_M,
@@ -31,12 +32,7 @@ from sqe_geo.demo_layers import (
     build_streets,
 )
 from sqe_geo.demo_services import build_services
-from sqe_geo.demo_sources import DemoSourceError, read_sources
-
-#: The demo folder inside the repository.
-DEMO_FOLDER = data_folder("sqe_geo.demo_data", "geodata")
-#: The demo study file.
-DEMO_STUDY = DEMO_FOLDER / "demo.toml"
+from sqe_geo.demo_sources import read_sources
 
 SEED = 20260
 
@@ -153,12 +149,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         written = build(args.sources, args.folder, args.seed)
-    except DemoSourceError as exc:
+    except SqeGeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for path in written:
         print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
     return 0
+
+
+__all__ = ["DEMO_FOLDER", "DEMO_STUDY", "GRID_YEAR", "SEED", "build", "main"]
 
 
 if __name__ == "__main__":

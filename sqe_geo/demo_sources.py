@@ -29,6 +29,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from sqe_geo._errors import InputDataError
+from sqe_geo.i18n.messages import Message
+
 CRS = "EPSG:25832"
 
 #: Source files below the source folder.
@@ -53,7 +56,7 @@ _FIGURES = {
 }
 
 
-class DemoSourceError(ValueError):
+class DemoSourceError(InputDataError):
     """A source file of the demo is missing or not as documented."""
 
 
@@ -85,10 +88,7 @@ class DemoSources:
 def _path(folder: Path, key: str) -> Path:
     path = folder / FILES[key]
     if not path.is_file():
-        raise DemoSourceError(
-            f"Demo source {path} is missing. Give the folder with the public Karlsruhe files "
-            "(the layout of ../shared/karlsruhe, see its SOURCES.md)."
-        )
+        raise DemoSourceError(Message("demo.source_missing", path=str(path)))
     return path
 
 
@@ -104,7 +104,9 @@ def read_stadtteile(folder: Path) -> gpd.GeoDataFrame:
     frame = frame.sort_values("Stadtteilnummer", kind="stable").reset_index(drop=True)
     numbers = frame["Stadtteilnummer"].astype(int).tolist()
     if numbers != list(range(1, 28)):
-        raise DemoSourceError(f"{FILES['stadtteile']}: expected Stadtteile 1…27, got {numbers}")
+        raise DemoSourceError(
+            Message("demo.stadtteile_numbers", file=FILES["stadtteile"], numbers=str(numbers))
+        )
     geometry = shapely.coverage_simplify(frame.geometry.to_numpy(), SIMPLIFY_M)
     return gpd.GeoDataFrame(
         {
@@ -123,7 +125,9 @@ def read_figures(folder: Path) -> pd.DataFrame:
     frame = pd.DataFrame(gpd.read_file(path, columns=columns, ignore_geometry=True))
     missing = [c for c in ("Stadtteilnummer", "Stadtteilname", *_FIGURES) if c not in frame]
     if missing:
-        raise DemoSourceError(f"{FILES['figures']}: columns {missing} are missing")
+        raise DemoSourceError(
+            Message("demo.columns_missing", file=FILES["figures"], columns=str(missing))
+        )
     out = pd.DataFrame(
         {
             "quarter_id": [f"{int(n):02d}" for n in frame["Stadtteilnummer"]],
@@ -190,7 +194,7 @@ def read_sources(folder: Path) -> DemoSources:
     figures = read_figures(folder)
     if figures["quarter_id"].tolist() != stadtteile["quarter_id"].tolist():
         raise DemoSourceError(
-            f"{FILES['figures']} and {FILES['stadtteile']} name different Stadtteile"
+            Message("demo.different_stadtteile", a=FILES["figures"], b=FILES["stadtteile"])
         )
     city = shapely.union_all(stadtteile.geometry.to_numpy())
     return DemoSources(

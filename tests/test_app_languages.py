@@ -22,8 +22,8 @@ import pytest
 from google.protobuf.message import Message as Proto
 from streamlit.testing.v1 import AppTest
 
+from sqe_geo._resources import DEMO_STUDY
 from sqe_geo.config import load_config
-from sqe_geo.demo import DEMO_STUDY
 from sqe_geo.i18n.messages import catalog
 from sqe_geo.stats.indicators import load_catalog
 

@@ -117,3 +117,21 @@ def test_run_lang_is_the_global_language(tmp_path: Path, capsys):
     assert main(["run", "--out", str(tmp_path / "o"), "--no-accessibility", "--lang", "en"]) == 0
     printed = capsys.readouterr().out
     assert "Data-quality findings" in printed and "wrote" in printed
+
+
+def test_demo_command_builds_from_the_public_files(karlsruhe: Path, tmp_path: Path, capsys):
+    assert main(["demo", "--sources", str(karlsruhe), str(tmp_path / "demo")]) == 0
+    written = sorted(p.name for p in (tmp_path / "demo").iterdir())
+    assert written == [
+        "demographics.csv", "planning_areas.csv", "population_grid.tif", "quarters.gpkg",
+        "services.gpkg", "streets.gpkg",
+    ]  # fmt: skip
+    assert "quarters.gpkg" in capsys.readouterr().out
+
+
+def test_demo_command_names_a_missing_source_folder(tmp_path: Path, capsys):
+    code = main(["demo", "--sources", str(tmp_path / "nothing"), str(tmp_path / "demo")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Die Demo-Quelle" in err and "--sources" in err and "Traceback" not in err
+    assert not (tmp_path / "demo").exists()

@@ -113,6 +113,18 @@ def _build_parser(lang: Language = "de") -> argparse.ArgumentParser:
     )
     demo.add_argument("--sources", type=Path, required=True, help=h("demo_sources"))
 
+    catchment = sub.add_parser("catchment", help=h("catchment"))
+    _study_arg(catchment, lang)
+    catchment.add_argument(
+        "--at", type=float, nargs=2, required=True, metavar=("X", "Y"), help=h("at")
+    )
+    catchment.add_argument("--crs", default=None, help=h("at_crs"))
+    catchment.add_argument(
+        "--minutes", type=float, nargs="+", default=[5.0, 10.0, 15.0], help=h("minutes")
+    )
+    catchment.add_argument("--year", type=int, default=None, help=h("catchment_year"))
+    catchment.add_argument("--out", type=Path, required=True, help=h("catchment_out"))
+
     fetch = sub.add_parser("fetch", help=h("fetch"))
     fetch.add_argument("source", help=h("source"))
     fetch.add_argument("--cache", type=Path, default=Path("data-cache"), help=h("cache"))
@@ -206,6 +218,41 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_catchment(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from sqe_geo.catchments import COUNTED, ROUND_TO, study_catchments
+    from sqe_geo.i18n.formatting import format_number
+    from sqe_geo.outputs.catchment_files import check_suffix, write_catchments
+    from sqe_geo.outputs.export import check_output_folder
+    from sqe_geo.pipeline import run
+
+    study = _load(args.study)
+    # an unknown format or an input folder fails before the computation
+    check_suffix(args.out)
+    check_output_folder(Path(args.out).parent, study.config.input_paths())
+    bands = study_catchments(
+        run(study), tuple(args.at), minutes=args.minutes, crs=args.crs, year=args.year
+    )
+    few = text("cli.catchment_few", step=ROUND_TO)
+    for row in bands.itertuples():
+        values = [getattr(row, f"residents_{c}") for c in COUNTED]
+        counts = [few if pd.isna(v) else format_number(v, 0, args.lang) for v in values]
+        print(
+            text(
+                "cli.catchment_band",
+                minutes=format_number(row.minutes, 0, args.lang),
+                metres=format_number(row.distance_m, 0, args.lang),
+                total=counts[0],
+                older=counts[1],
+                oldest_old=counts[2],
+            )
+        )
+    print(bands["note"].iloc[0])
+    print("  " + text("cli.wrote", path=write_catchments(bands, args.out)))
+    return 0
+
+
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from sqe_geo.io.fetch import fetch
 
@@ -220,6 +267,7 @@ _COMMANDS = {
     "validate": _cmd_validate,
     "indicators": _cmd_indicators,
     "demo": _cmd_demo,
+    "catchment": _cmd_catchment,
     "fetch": _cmd_fetch,
 }
 

@@ -536,3 +536,19 @@ def test_quality_report_table_speaks_the_ui_language():
     assert "Prüfung" not in report.columns  # ids are for programs
     assert set(report["Gewicht"]) <= {"Fehler", "Warnung", "Hinweis"}
     assert "Einwohnertabelle" in set(report["Ebene"])
+
+
+def test_walking_catchment_of_a_service_on_the_map_page():
+    """Issue 10, part 3: pick a pharmacy, show its catchment: a table of 3 bands and a map."""
+    at = open_app("karte")
+    at.selectbox(key="catchment_category").set_value("pharmacy").run()
+    service = at.selectbox(key="catchment_service").value
+    at.button(key="catchment_show").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.dataframe[-1].value
+    assert table["Minuten zu Fuß"].tolist() == ["5", "10", "15"]
+    # rounded to tens, or "weniger als 10" (disclosure control)
+    for value in table["Einwohner 65+"]:
+        assert value == "weniger als 10" or value.replace(".", "").endswith("0")
+    assert any("Vielfache von 10" in c.value for c in at.caption)
+    assert at.session_state["_catchment"] == service

@@ -6,7 +6,9 @@ from typing import Any
 
 import streamlit as st
 
+from sqe_geo.catchments import study_catchments
 from sqe_geo.outputs import classify, maps
+from sqe_geo.outputs.catchment_map import catchment_map, catchment_table
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t
@@ -68,6 +70,67 @@ def _map_html(
         base=maps.BaseMap(title=maps.map_title(results, indicator, year, lang)),
     )
     return maps.map_html(fmap)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _bands(study_key: tuple[str, str | None], service_id: str) -> Any:
+    """The walking catchments (5, 10, 15 min) of one service of the study."""
+    results = state.compute_results(*study_key)
+    services = results.study.services
+    assert services is not None
+    point = services.set_index("service_id").geometry[service_id]
+    return study_catchments(results, (point.x, point.y))
+
+
+def _catchment_section(results: Results, lang: str) -> None:
+    """Walking catchments of a chosen service: bands on a map, residents in a table."""
+    services = results.study.services
+    config = results.study.config
+    if services is None or len(services) == 0 or config.network is None:
+        return
+    categories = config.services.categories if config.services else {}
+    with st.expander(t("catchment_title", lang)):
+        st.caption(t("catchment_help", lang))
+        cols = st.columns([2, 3, 1])
+        with cols[0]:
+            category = st.selectbox(
+                t("catchment_category", lang),
+                options=list(dict.fromkeys(services["category"])),
+                format_func=lambda c: (
+                    (categories[c].label_en if lang == "en" else categories[c].label_de)
+                    if c in categories
+                    else str(c)
+                ),
+                key="catchment_category",
+            )
+        sub = services[services["category"] == category].sort_values(["name", "service_id"])
+        names = dict(zip(sub["service_id"], sub["name"].astype(str), strict=True))
+        with cols[1]:
+            chosen = st.selectbox(
+                t("catchment_service", lang),
+                options=list(names),
+                format_func=lambda i: names[i] or i,
+                key="catchment_service",
+            )
+        with cols[2]:
+            st.write("")
+            if st.button(t("catchment_show", lang), key="catchment_show"):
+                st.session_state["_catchment"] = chosen
+        shown = str(st.session_state.get("_catchment", ""))
+        if shown not in set(services["service_id"]):
+            return
+        with state.errors_shown():
+            bands = _bands(state.study_ref(), shown)
+        point = services.set_index("service_id").geometry[shown]
+        name = str(services.set_index("service_id")["name"][shown])
+        st.dataframe(catchment_table(bands, lang), hide_index=True)
+        st.caption(str(bands["note"].iloc[0]))
+        mapview.show_map(
+            lambda: catchment_map(bands, (point.x, point.y), name, lang),
+            key="catchment_map",
+            height=420,
+            returned_objects=[],
+        )
 
 
 def _remember_click(value: dict[str, Any] | None) -> None:
@@ -144,3 +207,4 @@ def render(results: Results) -> None:
             mime="text/html",
             key="download_map",
         )
+    _catchment_section(results, lang)

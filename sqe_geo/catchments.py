@@ -27,7 +27,7 @@ from sqe_geo.i18n.messages import Message, text
 from sqe_geo.quality import QualityReport
 from sqe_geo.results import Results
 
-__all__ = ["COUNTED", "ROUND_TO", "disclose_area_counts", "study_catchments"]
+__all__ = ["COUNTED", "ROUND_TO", "catchment_note", "disclose_area_counts", "study_catchments"]
 
 #: The groups counted in every band.
 COUNTED = ("total", "older", "oldest_old")
@@ -61,6 +61,20 @@ def disclose_area_counts(counts: pd.DataFrame, enabled: bool) -> pd.DataFrame:
         return counts.apply(lambda column: round_half_up(column, 0))
     rounded = counts.apply(lambda column: round_half_up(column / ROUND_TO, 0) * ROUND_TO)
     return rounded.where(counts >= ROUND_TO)
+
+
+def catchment_note(disclosure: bool, language: str | None = None) -> str:
+    """What the residents' counts of a catchment are: rounded (disclosure control) or exact.
+
+    Parameters
+    ----------
+    disclosure
+        Whether the study's disclosure control is on.
+    language
+        ``"de"`` or ``"en"`` (default: the current language).
+    """
+    key = "note_rounded" if disclosure else "note_exact"
+    return text(f"study.catchment.{key}", language, step=ROUND_TO)
 
 
 def study_catchments(
@@ -129,6 +143,5 @@ def study_catchments(
     for column in COUNTED:
         bands[f"residents_{column}"] = shown[column].to_numpy(dtype=float)
     bands["year"] = year
-    note = "rounded" if config.disclosure.enabled else "exact"
-    bands["note"] = text(f"study.catchment.note_{note}", step=ROUND_TO)
+    bands["note"] = catchment_note(config.disclosure.enabled)
     return bands[[c for c in bands.columns if c != "geometry"] + ["geometry"]]

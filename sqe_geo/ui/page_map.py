@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from sqe_geo.catchments import study_catchments
+from sqe_geo.catchments import catchment_note, study_catchments
 from sqe_geo.outputs import classify, maps
 from sqe_geo.outputs.catchment_map import catchment_map, catchment_table
 from sqe_geo.pipeline import Results
@@ -124,7 +124,7 @@ def _catchment_section(results: Results, lang: str) -> None:
         point = services.set_index("service_id").geometry[shown]
         name = str(services.set_index("service_id")["name"][shown])
         st.dataframe(catchment_table(bands, lang), hide_index=True)
-        st.caption(str(bands["note"].iloc[0]))
+        st.caption(catchment_note(config.disclosure.enabled, lang))
         mapview.show_map(
             lambda: catchment_map(bands, (point.x, point.y), name, lang),
             key="catchment_map",

@@ -538,8 +538,9 @@ def test_quality_report_table_speaks_the_ui_language():
     assert "Einwohnertabelle" in set(report["Ebene"])
 
 
-def test_walking_catchment_of_a_service_on_the_map_page():
-    """Issue 10, part 3: pick a pharmacy, show its catchment: a table of 3 bands and a map."""
+def test_walking_catchment_of_a_service_on_the_map_page(media: dict[str, bytes], tmp_path: Path):
+    """Issue 10, part 3: pick a pharmacy, show its catchment: a table of 3 bands, a map and
+    a GeoPackage to download."""
     at = open_app("karte")
     at.selectbox(key="catchment_category").set_value("pharmacy").run()
     service = at.selectbox(key="catchment_service").value
@@ -552,3 +553,8 @@ def test_walking_catchment_of_a_service_on_the_map_page():
         assert value == "weniger als 10" or value.replace(".", "").endswith("0")
     assert any("Vielfache von 10" in c.value for c in at.caption)
     assert at.session_state["_catchment"] == service
+    path = tmp_path / "catchment.gpkg"
+    path.write_bytes(downloaded(at, "catchment_download", media))
+    layer = gpd.read_file(path, layer="einzugsbereiche")
+    assert layer["minutes"].tolist() == [5.0, 10.0, 15.0]
+    assert layer["residents_older"].dropna().mod(10).eq(0).all()

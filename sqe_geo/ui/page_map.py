@@ -8,6 +8,7 @@ import streamlit as st
 
 from sqe_geo.catchments import catchment_note, study_catchments
 from sqe_geo.outputs import classify, maps
+from sqe_geo.outputs.catchment_files import catchment_bytes
 from sqe_geo.outputs.catchment_map import catchment_map, catchment_table
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import mapview, state
@@ -91,7 +92,7 @@ def _catchment_section(results: Results, lang: str) -> None:
     categories = config.services.categories if config.services else {}
     with st.expander(t("catchment_title", lang)):
         st.caption(t("catchment_help", lang))
-        cols = st.columns([2, 3, 1])
+        cols = st.columns([2, 3, 2])
         with cols[0]:
             category = st.selectbox(
                 t("catchment_category", lang),
@@ -125,6 +126,13 @@ def _catchment_section(results: Results, lang: str) -> None:
         name = str(services.set_index("service_id")["name"][shown])
         st.dataframe(catchment_table(bands, lang), hide_index=True)
         st.caption(catchment_note(config.disclosure.enabled, lang))
+        st.download_button(
+            t("catchment_download", lang),
+            catchment_bytes(bands, ".gpkg"),
+            file_name=f"einzugsbereich_{shown}.gpkg",
+            mime="application/geopackage+sqlite3",
+            key="catchment_download",
+        )
         mapview.show_map(
             lambda: catchment_map(bands, (point.x, point.y), name, lang),
             key="catchment_map",

@@ -125,6 +125,19 @@ def _build_parser(lang: Language = "de") -> argparse.ArgumentParser:
     catchment.add_argument("--year", type=int, default=None, help=h("catchment_year"))
     catchment.add_argument("--out", type=Path, required=True, help=h("catchment_out"))
 
+    locate = sub.add_parser("locate", help=h("locate"))
+    _study_arg(locate, lang)
+    locate.add_argument("--category", required=True, help=h("locate_category"))
+    locate.add_argument("--k", type=int, default=1, help=h("locate_k"))
+    where = locate.add_mutually_exclusive_group()
+    where.add_argument("--candidates", type=Path, default=None, help=h("locate_candidates"))
+    where.add_argument("--in", dest="within", default=None, help=h("locate_in"))
+    locate.add_argument(
+        "--group", choices=["older", "oldest_old"], default="older", help=h("locate_group")
+    )
+    locate.add_argument("--year", type=int, default=None, help=h("catchment_year"))
+    locate.add_argument("--out", type=Path, required=True, help=h("catchment_out"))
+
     fetch = sub.add_parser("fetch", help=h("fetch"))
     fetch.add_argument("source", help=h("source"))
     fetch.add_argument("--cache", type=Path, default=Path("data-cache"), help=h("cache"))
@@ -253,6 +266,54 @@ def _cmd_catchment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_locate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from sqe_geo.catchments import ROUND_TO
+    from sqe_geo.i18n.formatting import format_number
+    from sqe_geo.locate import LocationRequest, study_locations
+    from sqe_geo.outputs.catchment_files import check_suffix, write_catchments
+    from sqe_geo.outputs.export import check_output_folder
+    from sqe_geo.pipeline import run
+
+    study = _load(args.study)
+    check_suffix(args.out)
+    check_output_folder(Path(args.out).parent, study.config.input_paths())
+    request = LocationRequest(
+        args.category, args.k, args.candidates, args.within, args.group, args.year
+    )
+    sites = study_locations(run(study), request)
+    few = text("cli.catchment_few", step=ROUND_TO)
+
+    def shown(value: float) -> str:
+        return few if pd.isna(value) else format_number(value, 0, args.lang)
+
+    print(
+        text(
+            "cli.locate_summary",
+            before=shown(sites.attrs["covered_before"]),
+            after=shown(sites.attrs["covered_after"]),
+            method=sites["method"].iloc[0] if len(sites) else "-",
+            gap=format_number(
+                100 * float(sites["gap"].iloc[0]) if len(sites) else 0.0, 2, args.lang
+            ),
+        )
+    )
+    for row in sites.itertuples():
+        print(
+            "  "
+            + text(
+                "cli.locate_site",
+                rank=row.rank,
+                gain=shown(row.gain),
+                x=round(row.geometry.x),
+                y=round(row.geometry.y),
+            )
+        )
+    print("  " + text("cli.wrote", path=write_catchments(sites, args.out, "standorte")))
+    return 0
+
+
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from sqe_geo.io.fetch import fetch
 
@@ -268,6 +329,7 @@ _COMMANDS = {
     "indicators": _cmd_indicators,
     "demo": _cmd_demo,
     "catchment": _cmd_catchment,
+    "locate": _cmd_locate,
     "fetch": _cmd_fetch,
 }
 

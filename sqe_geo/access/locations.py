@@ -61,7 +61,8 @@ class LocationChoice:
     covered_after
         Weight covered with the new sites.
     method
-        ``"exact"`` (HiGHS proved it optimal) or ``"greedy"`` (time limit reached).
+        ``"exact"`` (HiGHS proved it optimal) or ``"greedy"`` (time limit reached). Sites
+        that add nothing are left out, so there may be fewer than ``k``.
     gap
         Relative gap of the greedy answer to the optimum (exact) or to the LP bound.
     """
@@ -178,6 +179,11 @@ def _exact(
     return chosen, -float(result.fun)
 
 
+def _gap(best: float, greedy: float) -> float:
+    """Relative gap of the greedy value to ``best`` (0 where equal up to rounding)."""
+    return max((best - greedy) / best, 0.0) if best > 0 else 0.0
+
+
 def maximal_covering(
     existing: Coverage,
     candidates: Coverage,
@@ -225,9 +231,10 @@ def maximal_covering(
     greedy_value = float(sum(gains))
     exact, value = _exact(cover, w, k, time_limit_s) if keep.size else ([], 0.0)
     if exact is None:
-        gap = (value - greedy_value) / value if value > 0 else 0.0
+        gap = _gap(value, greedy_value)
         return LocationChoice(greedy, gains, before, before + greedy_value, "greedy", gap)
     order, ordered_gains = greedy_sites(cover[:, exact], w, len(exact))
     sites = [exact[j] for j in order]
-    gap = (value - greedy_value) / value if value > 0 else 0.0
-    return LocationChoice(sites, ordered_gains, before, before + value, "exact", gap)
+    return LocationChoice(
+        sites, ordered_gains, before, before + value, "exact", _gap(value, greedy_value)
+    )

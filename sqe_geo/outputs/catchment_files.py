@@ -1,4 +1,5 @@
-"""Walking catchments as files: GeoPackage (analysis CRS) or GeoJSON (EPSG:4326).
+"""Walking catchments and proposed sites as files: GeoPackage (analysis CRS) or GeoJSON
+(EPSG:4326).
 
 The bands come from :func:`sqe_geo.catchments.study_catchments` with their residents already
 disclosed; the file is written whole or not at all (:func:`sqe_geo.outputs.export.write_atomic`).
@@ -37,15 +38,18 @@ def check_suffix(path: str | Path) -> str:
     return suffix
 
 
-def catchment_bytes(bands: gpd.GeoDataFrame, suffix: str) -> bytes:
+def catchment_bytes(bands: gpd.GeoDataFrame, suffix: str, layer: str = LAYER) -> bytes:
     """The bands as a ``.gpkg`` (layer ``einzugsbereiche``) or ``.geojson`` file.
 
     Parameters
     ----------
     bands
-        The catchments of :func:`sqe_geo.catchments.study_catchments`.
+        The catchments of :func:`sqe_geo.catchments.study_catchments` (or another layer,
+        e.g. the sites of :func:`sqe_geo.locate.study_locations`).
     suffix
         ``".gpkg"`` or ``".geojson"``.
+    layer
+        Layer name in a GeoPackage.
 
     Raises
     ------
@@ -58,11 +62,11 @@ def catchment_bytes(bands: gpd.GeoDataFrame, suffix: str) -> bytes:
         return data.encode("utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "catchments.gpkg"
-        bands.to_file(path, layer=LAYER, driver="GPKG", engine="pyogrio")
+        bands.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
         return path.read_bytes()
 
 
-def write_catchments(bands: gpd.GeoDataFrame, path: str | Path) -> Path:
+def write_catchments(bands: gpd.GeoDataFrame, path: str | Path, layer: str = LAYER) -> Path:
     """Write the bands to ``path`` (its suffix chooses the format), whole or not at all.
 
     Parameters
@@ -71,6 +75,8 @@ def write_catchments(bands: gpd.GeoDataFrame, path: str | Path) -> Path:
         The catchments.
     path
         ``*.gpkg`` or ``*.geojson``.
+    layer
+        Layer name in a GeoPackage.
 
     Returns
     -------
@@ -78,4 +84,4 @@ def write_catchments(bands: gpd.GeoDataFrame, path: str | Path) -> Path:
         The written file.
     """
     path = Path(path)
-    return write_atomic(path, catchment_bytes(bands, path.suffix.lower()))
+    return write_atomic(path, catchment_bytes(bands, path.suffix.lower(), layer))

@@ -236,8 +236,8 @@ def _cmd_catchment(args: argparse.Namespace) -> int:
 
     from sqe_geo.catchments import COUNTED, ROUND_TO, study_catchments
     from sqe_geo.i18n.formatting import format_number
-    from sqe_geo.outputs.catchment_files import check_suffix, write_catchments
     from sqe_geo.outputs.export import check_output_folder
+    from sqe_geo.outputs.layer_files import check_suffix, write_layer
     from sqe_geo.pipeline import run
 
     study = _load(args.study)
@@ -262,7 +262,7 @@ def _cmd_catchment(args: argparse.Namespace) -> int:
             )
         )
     print(bands["note"].iloc[0])
-    print("  " + text("cli.wrote", path=write_catchments(bands, args.out)))
+    print("  " + text("cli.wrote", path=write_layer(bands, args.out, "einzugsbereiche")))
     return 0
 
 
@@ -272,8 +272,8 @@ def _cmd_locate(args: argparse.Namespace) -> int:
     from sqe_geo.catchments import ROUND_TO
     from sqe_geo.i18n.formatting import format_number
     from sqe_geo.locate import LocationRequest, study_locations
-    from sqe_geo.outputs.catchment_files import check_suffix, write_catchments
     from sqe_geo.outputs.export import check_output_folder
+    from sqe_geo.outputs.layer_files import check_suffix, write_layer
     from sqe_geo.pipeline import run
 
     study = _load(args.study)
@@ -310,7 +310,7 @@ def _cmd_locate(args: argparse.Namespace) -> int:
                 y=round(row.geometry.y),
             )
         )
-    print("  " + text("cli.wrote", path=write_catchments(sites, args.out, "standorte")))
+    print("  " + text("cli.wrote", path=write_layer(sites, args.out, "standorte")))
     return 0
 
 

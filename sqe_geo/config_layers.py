@@ -231,6 +231,10 @@ class CategoryConfig(ConfigModel):
         description="further coverage thresholds in metres (e.g. transit stops within 500 m too)",
     )
 
+    def label(self, language: str = "de") -> str:
+        """The category's label in ``"de"`` or ``"en"``."""
+        return self.label_en if language == "en" else self.label_de
+
     @model_validator(mode="after")
     def _threshold(self) -> CategoryConfig:
         if self.threshold_m is not None and self.threshold_min is not None:

@@ -118,8 +118,8 @@ def catchment_map(
             style_function=lambda _f, c=color: _style(c),
             tooltip=tip,
         ).add_to(fmap)
-    marker = gpd.GeoSeries(gpd.points_from_xy([point[0]], [point[1]]), crs=bands.crs)
-    lon, lat = to_web(gpd.GeoDataFrame(geometry=marker)).geometry.iloc[0].coords[0]
+    site = gpd.GeoSeries(gpd.points_from_xy([point[0]], [point[1]]), crs=bands.crs)
+    lon, lat = site.to_crs(4326).iloc[0].coords[0]
     folium.Marker([lat, lon], tooltip=name).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap

@@ -58,7 +58,7 @@ def metadata_frame(results: Results, language: str = "de") -> pd.DataFrame:
             threshold = (
                 f"{cat.threshold_min:g} min" if cat.threshold_min else f"{cat.threshold_m:g} m"
             )
-            label = cat.label_en if language == "en" else cat.label_de
+            label = cat.label(language)
             rows.append((key("threshold", key=name, label=label), threshold))
     rows += [
         (key("max_unlocated_share"), f"{acc.max_unlocated_share:.0%}"),

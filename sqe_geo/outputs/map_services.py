@@ -69,7 +69,7 @@ def add_service_layers(
     names = []
     for i, (key, sub) in enumerate(points.groupby("category", sort=False)):
         cat = categories.get(key)
-        label = (cat.label_en if language == "en" else cat.label_de) if cat else str(key)
+        label = cat.label(language) if cat else str(key)
         color = service_color(str(key), i)
         synthetic = sub["synthetic"] if "synthetic" in sub else pd.Series(False, index=sub.index)
         marked = _synthetic_label(label, synthetic, language)

@@ -122,7 +122,7 @@ def category_label(results: Results, key: str, language: str = "de") -> str:
     cat = services.categories.get(key) if services is not None else None
     if cat is None:
         return key
-    return cat.label_en if language == "en" else cat.label_de
+    return cat.label(language)
 
 
 def age_structure(

@@ -8,8 +8,9 @@ import streamlit as st
 
 from sqe_geo.catchments import catchment_note, study_catchments
 from sqe_geo.outputs import classify, maps
-from sqe_geo.outputs.catchment_files import catchment_bytes
 from sqe_geo.outputs.catchment_map import catchment_map, catchment_table
+from sqe_geo.outputs.layer_files import layer_bytes
+from sqe_geo.outputs.report_html import category_label
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import mapview, state
 from sqe_geo.ui.texts import t
@@ -89,7 +90,6 @@ def _catchment_section(results: Results, lang: str) -> None:
     config = results.study.config
     if services is None or len(services) == 0 or config.network is None:
         return
-    categories = config.services.categories if config.services else {}
     with st.expander(t("catchment_title", lang)):
         st.caption(t("catchment_help", lang))
         cols = st.columns([2, 3, 2])
@@ -97,11 +97,7 @@ def _catchment_section(results: Results, lang: str) -> None:
             category = st.selectbox(
                 t("catchment_category", lang),
                 options=list(dict.fromkeys(services["category"])),
-                format_func=lambda c: (
-                    (categories[c].label_en if lang == "en" else categories[c].label_de)
-                    if c in categories
-                    else str(c)
-                ),
+                format_func=lambda c: category_label(results, str(c), lang),
                 key="catchment_category",
             )
         sub = services[services["category"] == category].sort_values(["name", "service_id"])
@@ -122,13 +118,13 @@ def _catchment_section(results: Results, lang: str) -> None:
             return
         with state.errors_shown():
             bands = _bands(state.study_ref(), shown)
-        point = services.set_index("service_id").geometry[shown]
-        name = str(services.set_index("service_id")["name"][shown])
+        service = services.set_index("service_id").loc[shown]
+        point, name = service["geometry"], str(service["name"])
         st.dataframe(catchment_table(bands, lang), hide_index=True)
         st.caption(catchment_note(config.disclosure.enabled, lang))
         st.download_button(
             t("catchment_download", lang),
-            catchment_bytes(bands, ".gpkg"),
+            layer_bytes(bands, "einzugsbereich.gpkg", "einzugsbereiche"),
             file_name=f"einzugsbereich_{shown}.gpkg",
             mime="application/geopackage+sqlite3",
             key="catchment_download",

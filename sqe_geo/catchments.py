@@ -22,12 +22,15 @@ from pyproj import Transformer
 from sqe_geo._errors import InputDataError
 from sqe_geo.access.isochrones import residents_in, walking_catchments
 from sqe_geo.access.study_origins import study_network
-from sqe_geo.i18n.formatting import round_half_up
-from sqe_geo.i18n.messages import Message, text
+from sqe_geo.i18n.formatting import format_number, round_half_up
+from sqe_geo.i18n.messages import Message, current_language, text
 from sqe_geo.quality import QualityReport
 from sqe_geo.results import Results
 
-__all__ = ["COUNTED", "ROUND_TO", "catchment_note", "disclose_area_counts", "study_catchments"]
+__all__ = [
+    "COUNTED", "ROUND_TO", "catchment_note", "count_text", "disclose_area_counts",
+    "study_catchments",
+]  # fmt: skip
 
 #: The groups counted in every band.
 COUNTED = ("total", "older", "oldest_old")
@@ -61,6 +64,18 @@ def disclose_area_counts(counts: pd.DataFrame, enabled: bool) -> pd.DataFrame:
         return counts.apply(lambda column: round_half_up(column, 0))
     rounded = counts.apply(lambda column: round_half_up(column / ROUND_TO, 0) * ROUND_TO)
     return rounded.where(counts >= ROUND_TO)
+
+
+def count_text(value: object, language: str | None = None) -> str:
+    """A disclosed count for people: the number, or "fewer than 10" where it is not given.
+
+    >>> count_text(1230.0, "de"), count_text(float("nan"), "en")
+    ('1.230', 'fewer than 10')
+    """
+    lang = language if language is not None else current_language()
+    if pd.isna(value):  # type: ignore[call-overload]
+        return text("study.catchment.few", lang, step=ROUND_TO)
+    return format_number(value, 0, lang)
 
 
 def catchment_note(disclosure: bool, language: str | None = None) -> str:

@@ -231,34 +231,40 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_catchment(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from sqe_geo.catchments import COUNTED, ROUND_TO, study_catchments
-    from sqe_geo.i18n.formatting import format_number
+def _output_study(args: argparse.Namespace) -> Study:
+    """The study of a command that writes one layer file; a wrong suffix or an output in an
+    input folder fails before the computation."""
     from sqe_geo.outputs.export import check_output_folder
-    from sqe_geo.outputs.layer_files import check_suffix, write_layer
-    from sqe_geo.pipeline import run
+    from sqe_geo.outputs.layer_files import check_suffix
 
     study = _load(args.study)
-    # an unknown format or an input folder fails before the computation
     check_suffix(args.out)
     check_output_folder(Path(args.out).parent, study.config.input_paths())
+    return study
+
+
+def _cmd_catchment(args: argparse.Namespace) -> int:
+    from sqe_geo.catchments import COUNTED, count_text, study_catchments
+    from sqe_geo.i18n.formatting import format_number
+    from sqe_geo.outputs.layer_files import write_layer
+    from sqe_geo.pipeline import run
+
+    study = _output_study(args)
     bands = study_catchments(
         run(study), tuple(args.at), minutes=args.minutes, crs=args.crs, year=args.year
     )
-    few = text("cli.catchment_few", step=ROUND_TO)
     for row in bands.itertuples():
-        values = [getattr(row, f"residents_{c}") for c in COUNTED]
-        counts = [few if pd.isna(v) else format_number(v, 0, args.lang) for v in values]
+        total, older, oldest_old = (count_text(getattr(row, f"residents_{c}")) for c in COUNTED)
+        minutes = format_number(row.minutes, 0, args.lang)
+        metres = format_number(row.distance_m, 0, args.lang)
         print(
             text(
                 "cli.catchment_band",
-                minutes=format_number(row.minutes, 0, args.lang),
-                metres=format_number(row.distance_m, 0, args.lang),
-                total=counts[0],
-                older=counts[1],
-                oldest_old=counts[2],
+                minutes=minutes,
+                metres=metres,
+                total=total,
+                older=older,
+                oldest_old=oldest_old,
             )
         )
     print(bands["note"].iloc[0])
@@ -267,32 +273,22 @@ def _cmd_catchment(args: argparse.Namespace) -> int:
 
 
 def _cmd_locate(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from sqe_geo.catchments import ROUND_TO
+    from sqe_geo.catchments import count_text
     from sqe_geo.i18n.formatting import format_number
     from sqe_geo.locate import LocationRequest, study_locations
-    from sqe_geo.outputs.export import check_output_folder
-    from sqe_geo.outputs.layer_files import check_suffix, write_layer
+    from sqe_geo.outputs.layer_files import write_layer
     from sqe_geo.pipeline import run
 
-    study = _load(args.study)
-    check_suffix(args.out)
-    check_output_folder(Path(args.out).parent, study.config.input_paths())
+    study = _output_study(args)
     request = LocationRequest(
         args.category, args.k, args.candidates, args.within, args.group, args.year
     )
     sites = study_locations(run(study), request)
-    few = text("cli.catchment_few", step=ROUND_TO)
-
-    def shown(value: float) -> str:
-        return few if pd.isna(value) else format_number(value, 0, args.lang)
-
     print(
         text(
             "cli.locate_summary",
-            before=shown(sites.attrs["covered_before"]),
-            after=shown(sites.attrs["covered_after"]),
+            before=count_text(sites.attrs["covered_before"]),
+            after=count_text(sites.attrs["covered_after"]),
             method=sites["method"].iloc[0] if len(sites) else "-",
             gap=format_number(
                 100 * float(sites["gap"].iloc[0]) if len(sites) else 0.0, 2, args.lang
@@ -300,16 +296,9 @@ def _cmd_locate(args: argparse.Namespace) -> int:
         )
     )
     for row in sites.itertuples():
-        print(
-            "  "
-            + text(
-                "cli.locate_site",
-                rank=row.rank,
-                gain=shown(row.gain),
-                x=round(row.geometry.x),
-                y=round(row.geometry.y),
-            )
-        )
+        x, y = round(row.geometry.x), round(row.geometry.y)
+        gain = count_text(row.gain)
+        print("  " + text("cli.locate_site", rank=row.rank, gain=gain, x=x, y=y))
     print("  " + text("cli.wrote", path=write_layer(sites, args.out, "standorte")))
     return 0
 

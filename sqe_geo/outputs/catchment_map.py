@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from sqe_geo._errors import missing_extra
+from sqe_geo.catchments import count_text
 from sqe_geo.i18n.formatting import format_number
 from sqe_geo.i18n.messages import text
 from sqe_geo.outputs.map_data import to_web
@@ -29,12 +30,6 @@ _COUNTED = (
     ("residents_older", "older"),
     ("residents_oldest_old", "oldest_old"),
 )
-
-
-def _count(value: object, language: str) -> str:
-    if pd.isna(value):  # type: ignore[call-overload]
-        return text("outputs.catchment.few", language)
-    return format_number(value, 0, language)
 
 
 def _style(color: str) -> dict[str, object]:
@@ -68,7 +63,7 @@ def catchment_table(bands: gpd.GeoDataFrame, language: str = "de") -> pd.DataFra
             ),
         }
         for column, group in _COUNTED:
-            row[text(f"outputs.catchment.{group}", language)] = _count(band[column], language)
+            row[text(f"outputs.catchment.{group}", language)] = count_text(band[column], language)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -100,7 +95,7 @@ def catchment_map(
     order = web.sort_values("minutes", ascending=False)
     for rank, (_, band) in enumerate(order.iterrows()):
         color = BAND_COLORS[min(len(order) - 1 - rank, len(BAND_COLORS) - 1)]
-        counts = {group: _count(band[column], language) for column, group in _COUNTED}
+        counts = {group: count_text(band[column], language) for column, group in _COUNTED}
         tip = text(
             "outputs.catchment.tooltip",
             language,

@@ -153,6 +153,10 @@ class StudyConfig(ConfigModel):
         default_factory=list,
         description="extra indicator catalog folders (*.toml), added to the shipped catalog",
     )
+    scenarios: dict[str, Path] = Field(
+        default_factory=dict,
+        description="named scenario files (TOML, GeoJSON, GPKG) of the study: name = path",
+    )
     folder: Path = Field(default=Path(), description="folder of the study file (set on load)")
 
     @field_validator("analysis_crs")
@@ -202,6 +206,8 @@ def _resolve(path: object, folder: Path) -> object:
 def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
     if isinstance(data.get("indicator_folders"), list):
         data["indicator_folders"] = [_resolve(p, folder) for p in data["indicator_folders"]]
+    if isinstance(data.get("scenarios"), dict):
+        data["scenarios"] = {k: _resolve(v, folder) for k, v in data["scenarios"].items()}
     for value in data.values():
         if isinstance(value, dict):
             if isinstance(value.get("path"), list):

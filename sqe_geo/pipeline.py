@@ -100,6 +100,7 @@ def run(
     *,
     catalog: Catalog | None = None,
     accessibility: bool = True,
+    access: AccessibilityResult | None = None,
 ) -> Results:
     """Compute all indicators of a study at every level.
 
@@ -112,6 +113,9 @@ def run(
         default).
     accessibility
         Compute accessibility indicators when the study has services.
+    access
+        Accessibility counts computed already (a scenario's, see
+        :func:`sqe_geo.study_access.update_accessibility`); computed from the study when None.
 
     Returns
     -------
@@ -135,7 +139,7 @@ def run(
     per_level_values: dict[Level, pd.DataFrame] = {}
     access_status = pd.DataFrame()
     access_parameters: dict[str, str | Message] = {}
-    acc = _accessibility(study, report) if accessibility else None
+    acc = access if access is not None else _accessibility(study, report) if accessibility else None
     if acc is not None:
         quarter_counts = quarter_counts.join(acc.counts, how="left")
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
@@ -186,6 +190,7 @@ def run(
         distances=distances,
         status=status,
         withheld=protected.withheld,
+        access=acc.state if acc is not None else None,
     )
 
 

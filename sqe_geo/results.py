@@ -18,6 +18,7 @@ from sqe_geo.quality import QualityReport
 from sqe_geo.stats.aggregate import Level
 from sqe_geo.stats.indicators import Catalog
 from sqe_geo.study import Study
+from sqe_geo.study_access_years import AccessState
 
 __all__ = ["Results"]
 
@@ -54,6 +55,8 @@ class Results:
         Level -> True where disclosure control withholds a count cell (columns: the
         protected count variables and residuals such as persons of unknown age). Every
         surface that shows a count asks :meth:`count` instead of reading ``counts``.
+    access
+        What the accessibility run computed, for scenarios to reuse (None without it).
     """
 
     study: Study
@@ -68,6 +71,7 @@ class Results:
     distances: dict[int, pd.DataFrame] = field(default_factory=dict)
     status: dict[Level, pd.DataFrame] = field(default_factory=dict)
     withheld: dict[Level, pd.DataFrame] = field(default_factory=dict)
+    access: AccessState | None = None
 
     def status_of(self, level: Level) -> pd.DataFrame:
         """Status codes of one level aligned with ``values`` (``""`` where computed)."""

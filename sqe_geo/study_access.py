@@ -20,18 +20,14 @@ This module maps the study's data and configuration onto the engine
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Hashable
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from sqe_geo.access.accessibility import GROUPS
-from sqe_geo.access.coverage import location_columns, quarter_counts, weighted_median
-from sqe_geo.access.network import WalkingNetwork
-from sqe_geo.access.study_distances import e2sfca_values, origin_distances
+from sqe_geo.access.study_distances import origin_distances
 from sqe_geo.access.study_inputs import (
     AccessInputs,
     AccessSettings,
@@ -47,13 +43,10 @@ from sqe_geo.access.study_origins import (
 from sqe_geo.access.walking import Walking
 from sqe_geo.config import AccessibilityConfig, StudyConfig
 from sqe_geo.i18n.messages import Message, current_language
-from sqe_geo.population.dasymetric import fallback_quarters
 from sqe_geo.quality import QualityReport
-from sqe_geo.stats.aggregate import CITY_ID, LEVELS, Level
-from sqe_geo.stats.status import is_not_computed, quarter_status, status_label
-
-#: Age groups whose median distance is published.
-MEDIAN_GROUPS = ("older", "oldest_old")
+from sqe_geo.stats.aggregate import LEVELS, Level
+from sqe_geo.stats.status import is_not_computed, status_label
+from sqe_geo.study_access_years import AccessRun, AccessState, year_access
 
 
 @dataclass
@@ -71,6 +64,8 @@ class AccessibilityResult:
     #: Access legs of the residents' locations (see :func:`access_leg_summary`); empty
     #: without a network.
     access_legs: dict[str, float] = field(default_factory=dict)
+    #: What a scenario reuses (see :func:`update_accessibility`).
+    state: AccessState | None = None
 
 
 def thresholds_m(config: StudyConfig, categories: list[str]) -> dict[str, float]:
@@ -93,19 +88,33 @@ def thresholds_m(config: StudyConfig, categories: list[str]) -> dict[str, float]
     return category_thresholds(config.services, speed, categories)
 
 
-@dataclass(frozen=True)
-class _Run:
-    """What every year of one accessibility run shares."""
+def _limits(
+    settings: AccessSettings, categories: list[str]
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Thresholds per category and further-threshold key, and the keys' categories."""
+    limits = category_thresholds(
+        settings.services, settings.accessibility.walking_speed_mps, categories
+    )
+    # further thresholds of a category count on the same distances under their own key
+    more = more_thresholds(settings.services, categories)
+    limits.update(more)
+    return limits, {alias: alias.rsplit("_", 1)[0] for alias in more}
 
-    data: AccessInputs
-    settings: AccessSettings
-    categories: list[str]
-    limits: dict[str, float]
-    aliases: dict[str, str]
-    network: WalkingNetwork | None
-    cut_off: pd.DataFrame
-    approximated: list[Hashable]
-    services_in_quarters: pd.DataFrame
+
+def _walking(acc: AccessibilityConfig, limits: dict[str, float]) -> Walking:
+    return Walking(
+        cutoff_m=max(acc.cutoff_m, *limits.values()),
+        max_snap_m=acc.max_snap_m,
+        detour_factor=acc.detour_factor,
+    )
+
+
+def _services_in_quarters(data: AccessInputs) -> pd.DataFrame:
+    in_quarter = data.services.sjoin(
+        data.quarters[["quarter_id", "geometry"]], predicate="within", how="left"
+    )
+    unique = in_quarter[~in_quarter.index.duplicated()]
+    return pd.DataFrame(unique[["quarter_id", "category"]])
 
 
 def accessibility_counts(
@@ -131,54 +140,108 @@ def accessibility_counts(
     acc = settings.accessibility
     present = set(data.services["category"])
     categories = [c for c in settings.services.categories if c in present]
-    limits = category_thresholds(settings.services, acc.walking_speed_mps, categories)
-    # further thresholds of a category count on the same distances under their own key
-    more = more_thresholds(settings.services, categories)
-    aliases = {alias: alias.rsplit("_", 1)[0] for alias in more}
-    limits.update(more)
+    limits, aliases = _limits(settings, categories)
     per_year, approximated = _origins(data, settings, report)
     # origins sit at the same places every year: compute distances once for all of them
     every = pd.concat(list(per_year.values())).drop_duplicates("origin_id")
     network = study_network(settings.network, settings.analysis_crs, report)
-    walking = Walking(
-        cutoff_m=max(acc.cutoff_m, *limits.values()),
-        max_snap_m=acc.max_snap_m,
-        detour_factor=acc.detour_factor,
-    )
     distances, cut_off, legs = origin_distances(
-        network, every, data.services, categories, walking, report
+        network, every, data.services, categories, _walking(acc, limits), report
     )
-    in_quarter = data.services.sjoin(
-        data.quarters[["quarter_id", "geometry"]], predicate="within", how="left"
-    )
-    in_quarter = in_quarter[~in_quarter.index.duplicated()]
-    run = _Run(
+    run = AccessRun(
         data, settings, categories, limits, aliases, network, cut_off, approximated,
-        in_quarter[["quarter_id", "category"]],
+        _services_in_quarters(data),
     )  # fmt: skip
-    frames, statuses, by_year = [], [], {}
-    medians: dict[Level, list[pd.DataFrame]] = {level: [] for level in LEVELS}
-    for year, origins in per_year.items():
-        by_year[year] = distances.loc[origins["origin_id"]]
-        counts, status, year_medians = _year(run, year, origins, by_year[year])
-        frames.append(counts)
-        statuses.append(status)
-        for level, table in year_medians.items():
-            medians[level].append(table)
+    years = {
+        year: year_access(run, year, origins, distances.loc[origins["origin_id"]])
+        for year, origins in per_year.items()
+    }
     method = str(distances.attrs.get("method", ""))
     _report_method(method, acc, limits, report)
-    all_counts = pd.concat(frames)
-    all_counts.index = all_counts.index.set_names(["quarter_id", "year"])
-    all_status = pd.concat(statuses)
-    _report_not_computed(all_status, data.quarters, acc.max_unlocated_share, report)
+    state = AccessState(run, distances, per_year, years, method, legs)
+    result = _result(state)
+    _report_not_computed(result.status, data.quarters, acc.max_unlocated_share, report)
+    return result
+
+
+def update_accessibility(
+    state: AccessState, services: gpd.GeoDataFrame, changed: Collection[str]
+) -> AccessibilityResult:
+    """The accessibility of a run with other services, recomputing changed categories only.
+
+    Parameters
+    ----------
+    state
+        The state of the base run (:attr:`AccessibilityResult.state`).
+    services
+        The new services (same columns as the study's).
+    changed
+        Categories whose services differ from the base run: their distances, E2SFCA
+        values and medians are recomputed; every other category is reused.
+
+    Returns
+    -------
+    AccessibilityResult
+        Like :func:`accessibility_counts`; the categories are those of the base run plus
+        any category that has services only now.
+    """
+    base = state.run
+    present = set(services["category"])
+    categories = [
+        c for c in base.settings.services.categories
+        if c in base.categories or c in present
+    ]  # fmt: skip
+    todo = [c for c in categories if c in changed or c not in base.categories]
+    limits, aliases = _limits(base.settings, categories)
+    data = replace(base.data, services=services)
+    distances, cut_off = state.distances, base.cut_off
+    if todo:
+        every = pd.concat(list(state.origins.values())).drop_duplicates("origin_id")
+        walking = _walking(base.settings.accessibility, limits)
+        fresh, fresh_cut, _ = origin_distances(
+            base.network, every, services, todo, walking, QualityReport()
+        )
+        distances = state.distances.drop(columns=todo, errors="ignore").join(fresh)[categories]
+        cut_off = base.cut_off.drop(columns=todo, errors="ignore").join(fresh_cut)[categories]
+        distances.attrs = dict(state.distances.attrs)
+    run = AccessRun(
+        data, base.settings, categories, limits, aliases, base.network, cut_off,
+        base.approximated, _services_in_quarters(data),
+    )  # fmt: skip
+    years = {
+        year: year_access(
+            run,
+            year,
+            origins,
+            distances.loc[origins["origin_id"]],
+            reuse=state.years[year],
+            changed=todo,
+        )
+        for year, origins in state.origins.items()
+    }
+    return _result(replace(state, run=run, distances=distances, years=years))
+
+
+def _result(state: AccessState) -> AccessibilityResult:
+    """The result of a run from its state."""
+    counts = pd.concat([parts.counts for parts in state.years.values()])
+    counts.index = counts.index.set_names(["quarter_id", "year"])
+    medians: dict[Level, pd.DataFrame] = {
+        level: pd.concat([parts.medians[level] for parts in state.years.values()])
+        for level in LEVELS
+    }
     return AccessibilityResult(
-        counts=all_counts,
-        level_values={level: pd.concat(parts) for level, parts in medians.items()},
-        origins=per_year,
-        distances=by_year,
-        method=method,
-        status=all_status,
-        access_legs=legs,
+        counts=counts,
+        level_values=medians,
+        origins=state.origins,
+        distances={
+            year: state.distances.loc[origins["origin_id"]]
+            for year, origins in state.origins.items()
+        },
+        method=state.method,
+        status=pd.concat([parts.status for parts in state.years.values()]),
+        access_legs=state.access_legs,
+        state=state,
     )
 
 
@@ -195,105 +258,6 @@ def _origins(
     elif settings.accessibility.unlocated_residents == "even_grid":
         base, approximated = spread_unlocated(data.quarters, base, report)
     return origins_per_year(data.quarters, data.demographics, base, weights, report), approximated
-
-
-def _year(
-    run: _Run, year: int, origins: gpd.GeoDataFrame, distances: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[Level, pd.DataFrame]]:
-    """Counts, status and medians per level of one year."""
-    acc = run.settings.accessibility
-    quarter_ids = run.data.quarters["quarter_id"].tolist()
-    capacity = [c for c in run.categories if run.settings.services.categories[c].capacity]
-    e2sfca = e2sfca_values(origins, run.data.services, capacity, run.network, acc)
-    aliased = distances.assign(**{a: distances[c] for a, c in run.aliases.items()})
-    counts = quarter_counts(
-        origins, aliased.reset_index(drop=True), run.limits, e2sfca=e2sfca,
-        services=run.services_in_quarters, quarter_ids=quarter_ids,
-    )  # fmt: skip
-    status = quarter_status(
-        origins, run.cut_off.loc[origins["origin_id"]].reset_index(drop=True),
-        not_located=fallback_quarters(origins), approximated=run.approximated,
-        max_unlocated_share=acc.max_unlocated_share, quarter_ids=quarter_ids,
-    )  # fmt: skip
-    counts = mask_not_computed(counts, status, run.aliases)
-    failed = is_not_computed(status).reindex(origins["quarter_id"]).to_numpy()
-    counts["year"] = year
-    quarter_area = run.data.quarters.set_index("quarter_id")["planning_area"]
-    medians = _level_medians(origins, distances, failed, run.categories, quarter_area, year)
-    return (
-        counts.set_index("year", append=True),
-        status.assign(year=year).set_index("year", append=True),
-        medians,
-    )
-
-
-def _level_medians(
-    origins: gpd.GeoDataFrame,
-    distances: pd.DataFrame,
-    failed: np.ndarray,
-    categories: list[str],
-    quarter_area: pd.Series,
-    year: int,
-) -> dict[Level, pd.DataFrame]:
-    """Median distance columns of one year per level (quarter, planning area, city)."""
-    keys: dict[Level, np.ndarray] = {
-        "quarter": origins["quarter_id"].to_numpy(),
-        "planning_area": origins["quarter_id"].map(quarter_area).to_numpy(),
-        "city": np.full(len(origins), CITY_ID),
-    }
-    out: dict[Level, pd.DataFrame] = {}
-    for level, by in keys.items():
-        columns = {}
-        for k, cat in enumerate(categories):
-            for group in MEDIAN_GROUPS:
-                if group in origins.columns:
-                    # not-computed quarters are left out of every level's median
-                    weight = np.where(failed[:, k], 0.0, origins[group].to_numpy())
-                    columns[f"median_{cat}_{group}"] = weighted_median(
-                        distances[cat].to_numpy(), weight, by=by
-                    )
-        table = pd.DataFrame(columns)
-        table.index = pd.MultiIndex.from_product(
-            [table.index.astype(str), [year]], names=["unit_id", "year"]
-        )
-        out[level] = table
-    return out
-
-
-def mask_not_computed(
-    counts: pd.DataFrame, status: pd.DataFrame, aliases: dict[str, str] | None = None
-) -> pd.DataFrame:
-    """NaN for the location-dependent counts of not-computed quarters and categories.
-
-    Parameters
-    ----------
-    counts
-        Count columns per quarter (see :func:`~sqe_geo.access.coverage.quarter_counts`).
-    status
-        Status code per quarter and category.
-    aliases
-        Further threshold keys and the category they count.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy of ``counts``.
-    """
-    counts = counts.copy()
-    groups = [g for g in GROUPS if f"origins_{g}" in counts.columns]
-    failed = is_not_computed(status).reindex(counts.index).fillna(False)
-    keys = {cat: [cat] for cat in status.columns}
-    for alias, cat in (aliases or {}).items():
-        keys.setdefault(cat, []).append(alias)
-    for cat in status.columns:
-        rows = failed[cat].to_numpy(dtype=bool)
-        if rows.any():
-            columns = [
-                c for key in keys[cat] for c in location_columns(key, groups) if c in counts.columns
-            ]
-            counts[columns] = counts[columns].astype(float)
-            counts.loc[rows, columns] = np.nan
-    return counts
 
 
 def _report_method(

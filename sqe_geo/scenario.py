@@ -51,7 +51,8 @@ class ScenarioResults:
     comparison
         Level -> one row per unit, year and accessibility indicator: ``unit_id``, ``name``,
         ``year``, ``indicator``, ``category``, ``before``, ``after``, ``difference``
-        (NaN where withheld or not computed on either side), ``status``.
+        (NaN where withheld or not computed on either side), ``status`` (of the after
+        value), ``withheld_before``, ``withheld_after``.
     class_changes
         Residents' locations (latest year) whose walking distance class to a changed
         category changes: ``category``, ``quarter_id``, ``distance_before_m``,
@@ -181,11 +182,15 @@ def _comparison(base: Results, after: Results, level: Level, changed: list[str])
     before_v = base.values[level].reindex(columns=ids)
     after_v = after.values[level].reindex(index=before_v.index, columns=ids)
     status = after.status_of(level).reindex(index=before_v.index, columns=ids).fillna("")
+    hidden_before = base.suppressed[level].reindex(index=before_v.index, columns=ids)
+    hidden_after = after.suppressed[level].reindex(index=before_v.index, columns=ids)
     long = pd.DataFrame(
         {
             "before": before_v.stack(future_stack=True),
             "after": after_v.stack(future_stack=True),
             "status": status.stack(future_stack=True),
+            "withheld_before": hidden_before.fillna(False).astype(bool).stack(future_stack=True),
+            "withheld_after": hidden_after.fillna(False).astype(bool).stack(future_stack=True),
         }
     )
     long["difference"] = long["after"] - long["before"]
@@ -196,6 +201,7 @@ def _comparison(base: Results, after: Results, level: Level, changed: list[str])
     names = base.units[level].set_index("unit_id")["name"]
     long.insert(1, "name", long["unit_id"].map(names))
     columns = ["unit_id", "name", "year", "indicator", "category", *COMPARED, "status"]
+    columns += ["withheld_before", "withheld_after"]
     return long[columns]
 
 

@@ -297,7 +297,13 @@ def check_output_folder(out_dir: str | Path, input_paths: Iterable[Path]) -> Pat
 MANIFEST = "MANIFEST.sha256"
 
 
-def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de") -> list[Path]:
+def write_outputs(
+    results: Results,
+    out_dir: str | Path,
+    *,
+    language: str = "de",
+    extra: dict[str, bytes] | None = None,
+) -> list[Path]:
     """Write all standard outputs of a run into ``out_dir``: the whole set or nothing.
 
     Files: per level a German CSV (``*_de.csv``) and a technical CSV, one XLSX workbook,
@@ -305,7 +311,8 @@ def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de"
     files are built in memory, written into a staging folder beside ``out_dir`` (in its
     parent, so the final moves are renames on one file system) and then moved in; an error
     or an interruption (Ctrl-C, SIGTERM) before that leaves ``out_dir`` as it was and no
-    staging folder or ``.part`` file behind.
+    staging folder or ``.part`` file behind. ``extra`` files (e.g. a scenario's
+    comparison) are published with the set and listed in the manifest.
 
     Returns
     -------
@@ -330,6 +337,7 @@ def write_outputs(results: Results, out_dir: str | Path, *, language: str = "de"
             )
         blobs["sqe_indikatoren.xlsx"] = xlsx_bytes(results, language=language)
         blobs["sqe_indikatoren.gpkg"] = gpkg_bytes(results, year=max(results.years))
+        blobs.update(extra or {})
         blobs[MANIFEST] = "".join(
             f"{sha256_hex(data)}  {name}\n" for name, data in blobs.items()
         ).encode("utf-8")

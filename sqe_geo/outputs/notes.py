@@ -15,9 +15,9 @@ def internal_note(language: str = "de") -> tuple[str, str]:
 def row_note(results: Results, language: str = "de") -> str | None:
     """The note written beside every row of every table, or None when there is nothing to say.
 
-    Demo data (partly synthetic), schematic boundaries and disclosure control switched off
-    travel with the figures themselves, not only in the metadata: a table copied out of
-    its file still says so.
+    A scenario's name, demo data (partly synthetic), schematic boundaries and disclosure
+    control switched off travel with the figures themselves, not only in the metadata: a
+    table copied out of its file still says so.
 
     Parameters
     ----------
@@ -28,6 +28,9 @@ def row_note(results: Results, language: str = "de") -> str | None:
     """
     config = results.study.config
     notes = []
+    scenario = results.parameters.get("scenario")
+    if scenario:
+        notes.append(text("outputs.export.metadata.scenario_note", language, name=str(scenario)))
     if config.demo:
         notes.append(text("outputs.export.metadata.demo", language))
     if config.schematic_boundaries:

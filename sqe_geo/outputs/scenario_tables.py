@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sqe_geo.i18n.formatting import WITHHELD_MARK, round_half_up
+from sqe_geo.i18n.formatting import WITHHELD_MARK, format_number, round_half_up
 from sqe_geo.i18n.messages import as_language, text
 from sqe_geo.outputs.export import csv_bytes
 from sqe_geo.outputs.export_sheets import style_sheet, text_not_formulas
@@ -142,6 +142,20 @@ def comparison_export(
     return out.rename(columns=names)
 
 
+def _as_text(table: pd.DataFrame, tables: ScenarioTables, level: Level) -> pd.DataFrame:
+    """The value columns as German text with each indicator's decimals (CSV keeps them)."""
+    frame = tables.comparison[level].reset_index(drop=True)
+    decimals = frame["indicator"].map(lambda i: tables.catalog[i].decimals).to_numpy()
+    table = table.copy()
+    for key in ("before", "after", "difference"):
+        column = _t(key, "de")
+        table[column] = [
+            format_number(v, int(d), "de") if isinstance(v, int | float) and v == v else v
+            for v, d in zip(table[column], decimals, strict=True)
+        ]
+    return table
+
+
 def _rounded(values: pd.Series, decimals: np.ndarray) -> pd.Series:
     """Each value rounded half up to its indicator's decimals."""
     out = values.astype(float).copy()
@@ -250,7 +264,7 @@ def scenario_files(
     blobs: dict[str, bytes] = {}
     for level in LEVELS:
         stem = f"szenario_vergleich_{_STEMS[level]}"
-        german = comparison_export(tables, level, language="de")
+        german = _as_text(comparison_export(tables, level, language="de"), tables, level)
         blobs[f"{stem}_de.csv"] = csv_bytes(german, german=True)
         plain = comparison_export(tables, level, labels=False)
         blobs[f"{stem}.csv"] = csv_bytes(plain, german=False)

@@ -10,7 +10,7 @@ read.
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 
 
 def study_categories(
-    config: ServicesConfig | None, services: gpd.GeoDataFrame | None
+    config: ServicesConfig | None,
+    services: gpd.GeoDataFrame | None,
+    also: Collection[str] = (),
 ) -> list[Category]:
     """The service categories present in a study's services, for catalog expansion.
 
@@ -56,6 +58,9 @@ def study_categories(
         The study's ``[services]`` section (categories and thresholds).
     services
         The loaded services (column ``category``).
+    also
+        Categories computed although no service is left (a scenario that closes every
+        facility of a category: its residents reach none).
 
     Returns
     -------
@@ -64,7 +69,7 @@ def study_categories(
     """
     if config is None or services is None:
         return []
-    present = set(services["category"])
+    present = set(services["category"]) | set(also)
     out = []
     for key, cat in config.categories.items():
         if key not in present:
@@ -128,9 +133,10 @@ def run(
     base_year = config.base_year or min(study.years)
     if catalog is None:
         catalog = load_catalog([CATALOG_FOLDER, *config.indicator_folders])
+    computed = access.state.run.categories if access is not None and access.state else []
     catalog = catalog.expand(
         config.age_groups.labels(),
-        study_categories(config.services, study.services),
+        study_categories(config.services, study.services, computed),
         base_year=base_year,
     )
     quarter_counts = study.demographics.set_index(["quarter_id", "year"])

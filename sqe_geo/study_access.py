@@ -203,6 +203,8 @@ def update_accessibility(
         )
         distances = state.distances.drop(columns=todo, errors="ignore").join(fresh)[categories]
         cut_off = base.cut_off.drop(columns=todo, errors="ignore").join(fresh_cut)[categories]
+        # no facility left anywhere: nobody reaches one, which is a result, not a data gap
+        cut_off[[c for c in todo if c not in present]] = False
         distances.attrs = dict(state.distances.attrs)
     run = AccessRun(
         data, base.settings, categories, limits, aliases, base.network, cut_off,

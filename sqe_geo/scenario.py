@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.access.coverage import distance_class
 from sqe_geo.catchments import disclose_area_counts
 from sqe_geo.i18n.messages import Message
-from sqe_geo.outputs.origins_map import distance_class
 from sqe_geo.pipeline import run
 from sqe_geo.results import Results
 from sqe_geo.scenario_file import Scenario, apply_scenario

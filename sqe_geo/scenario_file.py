@@ -34,7 +34,15 @@ from sqe_geo._errors import InputDataError, StudyConfigError, listing
 from sqe_geo.config import StudyConfig
 from sqe_geo.i18n.messages import Message
 
-__all__ = ["ACTIONS", "Change", "Scenario", "apply_scenario", "read_scenario", "scenario_path"]
+__all__ = [
+    "ACTIONS",
+    "Change",
+    "Scenario",
+    "apply_scenario",
+    "read_scenario",
+    "scenario_from_rows",
+    "scenario_path",
+]
 
 #: What a change does to the services.
 ACTIONS = ("add", "remove", "move")
@@ -161,11 +169,53 @@ def read_scenario(path: str | Path, config: StudyConfig, services: gpd.GeoDataFr
         name, rows, crs = _table_rows(path)
     else:
         raise InputDataError(Message("scenario.file.suffix", path=str(path)))
+    return scenario_from_rows(name or path.stem, rows, config, services, crs=crs, source=path)
+
+
+def scenario_from_rows(
+    name: str,
+    rows: list[dict[str, Any]],
+    config: StudyConfig,
+    services: gpd.GeoDataFrame,
+    *,
+    crs: str = "EPSG:4326",
+    source: str | Path = "",
+) -> Scenario:
+    """A checked scenario from its changes as the file's tables have them.
+
+    Parameters
+    ----------
+    name
+        The scenario's name.
+    rows
+        One mapping per change: ``action``, ``category``, ``name``, ``at`` ([x, y] in
+        ``crs``), ``capacity``, ``service_id``.
+    config
+        The study configuration.
+    services
+        The study's services.
+    crs
+        The CRS of ``at``.
+    source
+        Where the changes come from (a file; empty: built in the app).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputDataError
+        As :func:`read_scenario`; ``source`` names the origin in messages.
+    """
+    where = Path(source) if source else Path(name)
+    if config.services is None:
+        raise InputDataError(Message("scenario.no_services"))
     if not rows:
-        raise InputDataError(Message("scenario.file.empty", path=str(path)))
-    checker = _Checker(path, config, services, crs)
+        raise InputDataError(Message("scenario.file.empty", path=str(where)))
+    checker = _Checker(where, config, services, crs)
     changes = tuple(checker.change(row, data) for row, data in enumerate(rows, start=1))
-    return Scenario(name or path.stem, changes, str(path))
+    return Scenario(name, changes, str(source))
 
 
 def _toml_rows(path: Path) -> tuple[str, list[dict[str, Any]], str]:

@@ -29,7 +29,7 @@ from sqe_geo.io.upload import UploadMapping, UploadWorkspace, guess_age_range
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 GEODATA = ROOT / "geodata"
-PAGES = ["karte", "vergleich", "profil", "export", "daten"]
+PAGES = ["karte", "vergleich", "szenarien", "profil", "export", "daten"]
 TIMEOUT = 60
 
 

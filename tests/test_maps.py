@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import sqe_geo
+from sqe_geo.access.coverage import distance_class
 from sqe_geo.i18n.formatting import format_number
 from sqe_geo.outputs import (
     classify,
@@ -382,11 +383,11 @@ def planted(demo_results: Results) -> tuple[Results, list[str]]:
 
 
 def test_distance_class_relative_to_threshold():
-    assert origins_map.distance_class(500.0, 500.0) == "within"
-    assert origins_map.distance_class(500.1, 500.0) == "within_2x"
-    assert origins_map.distance_class(1000.0, 500.0) == "within_2x"
-    assert origins_map.distance_class(1000.1, 500.0) == "farther"
-    assert origins_map.distance_class(float("nan"), 500.0) == "unreachable"
+    assert distance_class(500.0, 500.0) == "within"
+    assert distance_class(500.1, 500.0) == "within_2x"
+    assert distance_class(1000.0, 500.0) == "within_2x"
+    assert distance_class(1000.1, 500.0) == "farther"
+    assert distance_class(float("nan"), 500.0) == "unreachable"
     # with disclosure control: classes at least 10 wide, never a number but 0
     assert origins_map.disclosed_count(1, 3) == "unter 10"
     assert origins_map.disclosed_count(9.9, 3) == "unter 10"

@@ -8,6 +8,7 @@ computes them per grouping key (quarter, planning area, city) from the origins.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
@@ -289,3 +290,15 @@ def location_columns(category: str, groups: Sequence[str]) -> list[str]:
     """
     cols = [f"{p}{category}_{g}" for p in LOCATION_COUNT_PREFIXES for g in groups]
     return cols + [f"e2sfca_{category}_{g}_wsum" for g in groups]
+
+
+def distance_class(distance_m: float, threshold_m: float) -> str:
+    """The class of a walking distance: ``within`` (≤ threshold), ``within_2x`` (≤ 2 ×
+    threshold), ``farther``, or ``unreachable`` (NaN: no path within the search limit)."""
+    if distance_m is None or not math.isfinite(float(distance_m)):
+        return "unreachable"
+    if distance_m <= threshold_m:
+        return "within"
+    if distance_m <= 2 * threshold_m:
+        return "within_2x"
+    return "farther"

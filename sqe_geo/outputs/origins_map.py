@@ -25,6 +25,7 @@ try:  # the core install has no map libraries: sqe-geo[app] does
 except ImportError as exc:
     raise missing_extra(exc.name) from None
 
+from sqe_geo.access.coverage import distance_class
 from sqe_geo.outputs.classify import OUTLINE_COLOR
 from sqe_geo.outputs.map_data import points_geojson, to_web
 from sqe_geo.outputs.map_elements import Legend, MetricScale
@@ -55,18 +56,6 @@ QUARTER_OUTLINE_COLOR = "#0055ff"
 def _text(key: str, language: str, /, **params: object) -> str:
     # errors (ValueError, KeyError) use text() without a language: the reader's language
     return text(f"outputs.origins.{key}", language, **params)
-
-
-def distance_class(distance_m: float, threshold_m: float) -> str:
-    """The class of a walking distance: ``within`` (≤ threshold), ``within_2x`` (≤ 2 ×
-    threshold), ``farther``, or ``unreachable`` (NaN: no path within the search limit)."""
-    if distance_m is None or not math.isfinite(float(distance_m)):
-        return "unreachable"
-    if distance_m <= threshold_m:
-        return "within"
-    if distance_m <= 2 * threshold_m:
-        return "within_2x"
-    return "farther"
 
 
 #: Classes of residents per location shown while disclosure control is on (lower bounds).

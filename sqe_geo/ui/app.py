@@ -15,6 +15,7 @@ from sqe_geo.ui.texts import t
 PAGE_SPECS = {
     "karte": ("page_map", ":material/map:", "sqe_geo.ui.page_map"),
     "vergleich": ("page_compare", ":material/bar_chart:", "sqe_geo.ui.page_compare"),
+    "szenarien": ("page_scenarios", ":material/add_location_alt:", "sqe_geo.ui.page_scenarios"),
     "profil": ("page_profile", ":material/location_city:", "sqe_geo.ui.page_profile"),
     "export": ("page_export", ":material/download:", "sqe_geo.ui.page_export"),
     "daten": ("page_data", ":material/info:", "sqe_geo.ui.page_data"),

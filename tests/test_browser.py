@@ -281,3 +281,41 @@ def test_planner_walkthrough(server: str, page, tmp_path: Path):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print("\nbrowser timings (s):", json.dumps(timings))
+
+
+def test_scenario_walkthrough(server: str, page):
+    """Issue 10: place a facility by clicking on the map, compute the scenario, run a
+    location search and show the catchment of the clicked point."""
+    page.goto(server + "/szenarien")
+    page.locator("h2", has_text="Szenarien").wait_for(timeout=90_000)
+    page.get_by_text("auf der Karte zusammenstellen").click()
+    page.get_by_text("Noch kein Punkt geklickt.").wait_for(timeout=60_000)
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
+    box = page.locator(MAP_FRAME).first.bounding_box()
+    assert box is not None
+    # a click somewhat off the centre of the city (no marker there)
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
+    page.get_by_text("Geklickter Punkt:").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Einrichtung am geklickten Punkt hinzufügen").click()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Szenario berechnen").click()
+    page.get_by_text("Neu berechnet:").wait_for(timeout=120_000)
+    difference = page.frame_locator(MAP_FRAME).nth(1)
+    difference.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(800)
+    _shot(page, "6_szenario", height=2600)
+
+    page.get_by_text("Beste neue Standorte").click()
+    page.get_by_role("button", name="Standorte suchen").click()
+    page.get_by_text("Bisher erreicht:").wait_for(timeout=120_000)
+    page.get_by_text("Fußwege-Einzugsbereich des geklickten Punkts").click()
+    page.get_by_role("button", name="Einzugsbereich des geklickten Punkts zeigen").click()
+    # the fourth map: builder, difference, proposed sites, catchment bands
+    bands = page.frame_locator(MAP_FRAME).nth(3)
+    bands.locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(800)
+    _shot(page, "7_standorte_einzugsbereich", height=3600)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0

@@ -236,9 +236,14 @@ def _toml_rows(path: Path) -> tuple[str, list[dict[str, Any]], str]:
     return str(data.get("name", "")), rows, str(data.get("crs", "EPSG:4326"))
 
 
+#: The layer of the changes in a scenario's own GeoPackage (it loads again as a scenario).
+CHANGES_LAYER = "szenario_aenderungen"
+
+
 def _table_rows(path: Path) -> tuple[str, list[dict[str, Any]], str]:
     try:
-        frame = gpd.read_file(path)
+        layers = set(gpd.list_layers(path)["name"]) if path.suffix.lower() == ".gpkg" else set()
+        frame = gpd.read_file(path, layer=CHANGES_LAYER if CHANGES_LAYER in layers else None)
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputDataError(
             Message("scenario.file.unreadable", path=str(path), error=str(exc)[:200])
@@ -246,14 +251,15 @@ def _table_rows(path: Path) -> tuple[str, list[dict[str, Any]], str]:
     if "action" not in frame.columns:
         raise InputDataError(Message("scenario.file.no_action_column", path=str(path)))
     crs = frame.crs.to_string() if frame.crs is not None else "EPSG:4326"
+    name = str(frame["scenario"].iloc[0]) if "scenario" in frame.columns and len(frame) else ""
     rows = []
     for record in frame.to_dict("records"):
         geometry = record.pop("geometry", None)
-        row = {k: v for k, v in record.items() if not _missing(v)}
+        row = {k: v for k, v in record.items() if not _missing(v) and k != "scenario"}
         if isinstance(geometry, Point) and not geometry.is_empty:
             row["at"] = [geometry.x, geometry.y]
         rows.append(row)
-    return "", rows, crs
+    return name, rows, crs
 
 
 def _missing(value: object) -> bool:

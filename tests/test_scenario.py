@@ -26,7 +26,7 @@ from sqe_geo.pipeline import Results, run
 from sqe_geo.scenario import run_scenario
 from sqe_geo.scenario_file import Change, Scenario, apply_scenario, read_scenario, scenario_path
 from sqe_geo.stats.aggregate import LEVELS
-from sqe_geo.study import Study
+from sqe_geo.study import Study, load_study
 
 DEMO_SCENARIO = "Oberreut: Apotheke und Begegnungsort"
 
@@ -225,6 +225,18 @@ def test_cli_writes_the_run_after_and_the_comparison(tmp_path: Path, capsys):
     )
     changes = gpd.read_file(out / "szenario.gpkg", layer="szenario_aenderungen")
     assert changes["action"].tolist() == ["add", "add", "remove"]
+    # the scenario's own GeoPackage loads again as the same scenario
+    study = load_study(DEMO_STUDY)
+    again = read_scenario(out / "szenario.gpkg", study.config, study.services)
+    original = read_scenario(
+        scenario_path(study.config, DEMO_SCENARIO), study.config, study.services
+    )
+    assert again.name == DEMO_SCENARIO
+    assert [(c.action, c.category, c.name) for c in again.changes] == [
+        (c.action, c.category, c.name) for c in original.changes
+    ]
+    for a, b in zip(again.changes, original.changes, strict=True):
+        assert a.xy == b.xy or a.xy == pytest.approx(b.xy, abs=0.01)
     printed = capsys.readouterr().out
     assert "pharmacy, meeting_place" in printed
 

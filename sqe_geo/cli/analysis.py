@@ -15,20 +15,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
-    """Add the subcommands of this module.
-
-    Parameters
-    ----------
-    sub
-        The subparsers of ``sqe-geo``.
-    lang
-        Language of the help texts.
-
-    Returns
-    -------
-    dict
-        Handler per subcommand name.
-    """
+    """Register ``run``, ``validate`` and ``indicators``; returns their handlers."""
     run = sub.add_parser("run", help=help_text("run", lang))
     study_arg(run, lang)
     run.add_argument("--out", type=Path, required=True, help=help_text("out", lang))

@@ -10,20 +10,7 @@ from sqe_geo.i18n.messages import Language, text
 
 
 def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
-    """Add the subcommands of this module.
-
-    Parameters
-    ----------
-    sub
-        The subparsers of ``sqe-geo``.
-    lang
-        Language of the help texts.
-
-    Returns
-    -------
-    dict
-        Handler per subcommand name.
-    """
+    """Register ``catchment`` and ``locate``; returns their handlers."""
 
     def h(key: str) -> str:
         return help_text(key, lang)

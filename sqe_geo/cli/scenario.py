@@ -11,20 +11,7 @@ from sqe_geo.i18n.messages import Language, Message, text
 
 
 def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
-    """Add the subcommand of this module.
-
-    Parameters
-    ----------
-    sub
-        The subparsers of ``sqe-geo``.
-    lang
-        Language of the help texts.
-
-    Returns
-    -------
-    dict
-        Handler per subcommand name.
-    """
+    """Register ``scenario``; returns its handler."""
     scenario = sub.add_parser("scenario", help=help_text("scenario", lang))
     scenario.add_argument("study", type=Path, help=help_text("scenario_study", lang))
     scenario.add_argument("scenario", help=help_text("scenario_name", lang))

@@ -11,20 +11,7 @@ from sqe_geo.i18n.messages import Language, text
 
 
 def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
-    """Add the subcommands of this module.
-
-    Parameters
-    ----------
-    sub
-        The subparsers of ``sqe-geo``.
-    lang
-        Language of the help texts.
-
-    Returns
-    -------
-    dict
-        Handler per subcommand name.
-    """
+    """Register ``demo`` and ``fetch``; returns their handlers."""
     demo = sub.add_parser("demo", help=help_text("demo", lang))
     demo.add_argument(
         "folder",

@@ -115,9 +115,7 @@ def start_cluster() -> Iterator[Cluster]:
                 as_postgres=as_postgres,
             )
             _run([*psql, "-c", f"CREATE DATABASE {DATABASE} OWNER {USER}"], as_postgres=as_postgres)
-            _run(
-                [*psql, "-d", DATABASE, "-c", "CREATE EXTENSION postgis"], as_postgres=as_postgres
-            )
+            _run([*psql, "-d", DATABASE, "-c", "CREATE EXTENSION postgis"], as_postgres=as_postgres)
             yield Cluster(port, folder)
         finally:
             _run([*pg_ctl, "-m", "fast", "-w", "stop"], as_postgres=as_postgres)

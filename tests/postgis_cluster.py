@@ -39,7 +39,10 @@ def why_no_server() -> str | None:
     """Why no test server can run here, or None when it can."""
     bin_dir = _binaries()
     if bin_dir is None:
-        return "no PostgreSQL server (initdb under /usr/lib/postgresql/*/bin): apt-get install postgresql postgis"
+        return (
+            "no PostgreSQL server (initdb under /usr/lib/postgresql/*/bin): "
+            "apt-get install postgresql postgis"
+        )
     version = bin_dir.parent.name
     if not Path(f"/usr/share/postgresql/{version}/extension/postgis.control").exists():
         return f"PostgreSQL {version} has no PostGIS extension: apt-get install postgis"

@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from postgis_cluster import PASSWORD, Cluster, start_cluster, why_no_server
 
 import sqe_geo
 from sqe_geo._errors import ExportError, InputDataError, MissingDependencyError, StudyConfigError
@@ -27,9 +28,6 @@ from sqe_geo.config import load_config
 from sqe_geo.outputs.export import export_table
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import LEVELS
-
-sys.path.insert(0, str(Path(__file__).parent))
-from postgis_cluster import PASSWORD, Cluster, start_cluster, why_no_server  # noqa: E402
 
 DEMO = Path(sqe_geo.DEMO_STUDY).parent
 NO_SERVER = why_no_server()
@@ -292,7 +290,7 @@ def test_missing_table_and_columns_are_named(uploaded: Cluster, tmp_path: Path) 
     study = _postgis_study(
         uploaded, tmp_path, **{'table = "eingabe.quarters"': 'table = "eingabe.stadtteile"'}
     )
-    with pytest.raises(InputDataError, match="eingabe.stadtteile") as caught:
+    with pytest.raises(InputDataError, match=r"eingabe\.stadtteile") as caught:
         sqe_geo.load_study(study)
     assert "eingabe.quarters" in str(caught.value)  # the tables that are there
     study = _postgis_study(
@@ -315,6 +313,20 @@ def test_missing_table_and_columns_are_named(uploaded: Cluster, tmp_path: Path) 
     )
     with pytest.raises(InputDataError, match="kategorie"):
         sqe_geo.load_study(study)
+
+
+@needs_server
+def test_a_study_query_cannot_change_the_database(uploaded: Cluster, tmp_path: Path) -> None:
+    query = "DELETE FROM eingabe.services RETURNING *"
+    study = _postgis_study(
+        uploaded,
+        tmp_path,
+        **{"SELECT * FROM eingabe.services WHERE category IS NOT NULL": query},
+    )
+    n_services = _sql(uploaded, "SELECT count(*) FROM eingabe.services")
+    with pytest.raises(InputDataError, match="read-only"):
+        sqe_geo.load_study(study)
+    assert _sql(uploaded, "SELECT count(*) FROM eingabe.services") == n_services
 
 
 def test_password_in_url_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -205,6 +205,7 @@ def _rows(layer: DatabaseLayer, *, what: str) -> tuple[pd.DataFrame, list[str]]:
     import psycopg
 
     with connect(layer.url) as connection, connection.cursor() as cursor:
+        connection.read_only = True  # a study reads: its query cannot change the database
         sql = f"SELECT * FROM {_relation(cursor, layer)}" if layer.table else str(layer.query)
         try:
             cursor.execute(sql.strip().rstrip(";"))

@@ -224,6 +224,19 @@ def test_failed_write_leaves_the_earlier_run(cluster: Cluster, demo_results: Res
 
 
 @needs_server
+def test_to_postgis_wrong_password_names_user(
+    cluster: Cluster, demo_results: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqe_geo.outputs.postgis_export import write_postgis
+
+    monkeypatch.setenv("PGPASSWORD", "falsch")
+    with pytest.raises(InputDataError, match="planer"):
+        write_postgis(demo_results, cluster.url(), "nie")
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    assert _sql(cluster, "SELECT to_regnamespace('nie')") == [(None,)]
+
+
+@needs_server
 def test_another_studys_schema_is_refused(cluster: Cluster, demo_results: Results) -> None:
     from sqe_geo.outputs.postgis_export import write_postgis
 

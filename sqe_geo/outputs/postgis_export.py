@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -36,6 +36,9 @@ from sqe_geo.outputs.export import export_table
 from sqe_geo.outputs.export_sheets import metadata_frame, quality_frame
 from sqe_geo.results import Results
 from sqe_geo.stats.aggregate import LEVELS, Level
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 __all__ = ["RUN_TABLE", "TABLES", "default_schema", "postgis_frames", "write_postgis"]
 
@@ -197,7 +200,7 @@ def write_postgis(results: Results, url: str, schema: str, *, language: str = "d
 
 
 def _replace(
-    connection: Any, schema: str, frames: dict[str, pd.DataFrame], results: Results
+    connection: Connection, schema: str, frames: dict[str, pd.DataFrame], results: Results
 ) -> None:
     """Inside the transaction: check the schema's run, drop our tables, write them anew."""
     from sqlalchemy import text as sql
@@ -221,10 +224,10 @@ def _replace(
             _keys(connection, schema, name, frame)
         else:
             frame.to_sql(name, connection, schema=schema, index=False)
-    _comments(connection, schema, results)
+    _comments(connection, schema, results, str(frames[RUN_TABLE]["language"].iloc[0]))
 
 
-def _keys(connection: Any, schema: str, name: str, frame: gpd.GeoDataFrame) -> None:
+def _keys(connection: Connection, schema: str, name: str, frame: gpd.GeoDataFrame) -> None:
     """Primary key ``fid`` (QGIS needs one) and one row per unit and year."""
     from sqlalchemy import text as sql
 
@@ -234,21 +237,21 @@ def _keys(connection: Any, schema: str, name: str, frame: gpd.GeoDataFrame) -> N
         connection.execute(sql(f"ALTER TABLE {table} ADD UNIQUE (unit_id, year)"))
 
 
-def _comments(connection: Any, schema: str, results: Results) -> None:
+def _comments(connection: Connection, schema: str, results: Results, language: str) -> None:
     """Each indicator column's label and unit as its comment (QGIS shows them)."""
     from sqlalchemy import text as sql
 
     for name in LEVEL_TABLES.values():
         for ind_id in _present(connection, schema, name, results.catalog.ids):
             ind = results.catalog[ind_id]
-            label = f"{ind.label('de')} ({ind.unit('de')})".replace("'", "''")
+            label = f"{ind.label(language)} ({ind.unit(language)})".replace("'", "''")
             label = label.replace(":", "\\:")  # not a bound parameter of sqlalchemy.text
             connection.execute(
                 sql(f'COMMENT ON COLUMN "{schema}"."{name}"."{ind_id}" IS \'{label}\'')
             )
 
 
-def _present(connection: Any, schema: str, table: str, ids: Sequence[str]) -> list[str]:
+def _present(connection: Connection, schema: str, table: str, ids: Sequence[str]) -> list[str]:
     from sqlalchemy import text as sql
 
     columns = connection.execute(

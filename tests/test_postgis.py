@@ -73,13 +73,17 @@ def _upload_demo(cluster: Cluster) -> None:
                 layer = gpd.read_file(DEMO / f"{name}.gpkg", layer=name)
                 layer.to_postgis(name, connection, schema="eingabe", if_exists="replace")
             areas = pd.read_csv(DEMO / "planning_areas.csv", dtype=str)
-            areas.to_sql("planning_areas", connection, schema="eingabe", if_exists="replace")
+            areas.to_sql(
+                "planning_areas", connection, schema="eingabe", if_exists="replace", index=False
+            )
             demographics = pd.read_csv(
                 DEMO / "demographics.csv",
                 sep=";",
                 dtype={"Stadtteil_Nr": str, "Stadtteil": str, "Quelle": str},
             )
-            demographics.to_sql("demographics", connection, schema="eingabe", if_exists="replace")
+            demographics.to_sql(
+                "demographics", connection, schema="eingabe", if_exists="replace", index=False
+            )
     finally:
         engine.dispose()
 
@@ -253,6 +257,11 @@ def test_cli_run_to_postgis(cluster: Cluster, capsys: pytest.CaptureFixture[str]
     assert main(argv) == 0
     assert "cli.quartiere" in capsys.readouterr().out
     assert _sql(cluster, "SELECT study FROM cli.sqe_lauf") == [("demo",)]
+    # neither target, or --schema alone: refused before any computation
+    assert main(["--lang", "en", "run"]) == 2
+    assert "--to-postgis" in capsys.readouterr().err
+    assert main(["--lang", "en", "run", "--schema", "x", "--out", "y"]) == 2
+    assert "--schema only goes with --to-postgis" in capsys.readouterr().err
 
 
 @needs_server
@@ -267,6 +276,8 @@ def test_wrong_password_names_user_and_database(
     out = tmp_path / "out"
     assert main(["--lang", "en", "run", str(study), "--out", str(out)]) == 2
     err = _stderr_of_cli(["--lang", "en", "run", str(study), "--out", str(out)])
+    assert "refuses the login as user planer" in err and "Traceback" not in err
+    err = _stderr_of_cli(["--lang", "en", "run", "--to-postgis", uploaded.url()])
     assert "refuses the login as user planer" in err and "Traceback" not in err
 
 

@@ -101,11 +101,10 @@ def _check_targets(args: argparse.Namespace) -> None:
     if args.schema and not args.to_postgis:
         raise ExportError(Message("postgis.schema_needs_url"))
     if args.to_postgis:
-        from sqe_geo.config_database import check_no_password
-        from sqe_geo.io.postgis import require_postgis
+        from sqe_geo.io.postgis import connect
 
-        check_no_password(args.to_postgis)
-        require_postgis()
+        with connect(args.to_postgis):  # a refused login fails now, not after the run
+            pass
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

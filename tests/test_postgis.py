@@ -422,3 +422,20 @@ def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed
     with pytest.raises(MissingDependencyError, match=r"sqe-geo\[postgis\]"):
         require_postgis()
+
+
+@needs_server
+def test_network_table_is_cached_by_its_lines(uploaded: Cluster, tmp_path: Path) -> None:
+    from sqe_geo.access.network_cache import load_or_build_network
+    from sqe_geo.config_database import DatabaseLayer
+
+    _sql(uploaded, "CREATE TABLE eingabe.wege AS SELECT * FROM eingabe.streets")
+    layer = DatabaseLayer(uploaded.url(), table="eingabe.wege")
+    first = load_or_build_network(layer, tmp_path)
+    second = load_or_build_network(layer, tmp_path)
+    assert len(list(tmp_path.glob("network_*.npz"))) == 1  # the same lines: one graph
+    assert np.array_equal(first.node_xy, second.node_xy)
+    _sql(uploaded, "DELETE FROM eingabe.wege WHERE ctid IN (SELECT ctid FROM eingabe.wege LIMIT 5)")
+    changed = load_or_build_network(layer, tmp_path)
+    assert len(list(tmp_path.glob("network_*.npz"))) == 2  # changed lines: a new graph
+    assert changed.edge_u.size < first.edge_u.size

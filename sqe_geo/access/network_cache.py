@@ -73,7 +73,8 @@ def load_or_build_network(
     if isinstance(path, DatabaseLayer):  # no file to hash: the lines themselves are hashed
         local = QualityReport()
         lines = _read_merged([path], target, source_crs, local)
-        digest = sha256_hex(shapely.to_wkb(lines.geometry.values).tobytes() + path.url.encode())
+        wkb = b"".join(shapely.to_wkb(lines.geometry.values, hex=False))
+        digest = sha256_hex(wkb + path.url.encode())
         paths: list[Path | DatabaseLayer] = [path]
     else:
         paths = list(_checked_paths(path))

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sqe_geo._errors import StudyConfigError
-from sqe_geo.config_database import DatabaseKeys, DatabaseUrl
+from sqe_geo.config_database import DatabaseKeys, DatabaseUrl, is_database_url
 from sqe_geo.i18n.messages import Message
 
 _RANGE = re.compile(r"^\s*(\d{1,3})\s*(?:(\+)|[-–]\s*(\d{1,3}))\s*$")
@@ -206,6 +206,13 @@ class PopulationGridConfig(LayerConfig):
     Zensus 2022 grid CSVs (``path`` plus ``additional_paths`` for more topics)."""
 
     path: Path  # files only
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _file_only(cls, path: object) -> object:
+        if is_database_url(path):
+            raise StudyConfigError(Message("postgis.grid_file_only"))
+        return path
 
     additional_paths: list[Path] = Field(
         default_factory=list, description="Zensus: more topic CSVs merged on the cell id"

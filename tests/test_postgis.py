@@ -390,6 +390,20 @@ def test_table_and_query_need_a_database_url(tmp_path: Path) -> None:
             load_config(study)
 
 
+def test_population_grid_stays_a_file(tmp_path: Path) -> None:
+    study = tmp_path / "study.toml"
+    (tmp_path / "d.csv").write_text("k,t,a\n1,1,1\n")
+    (tmp_path / "q.gpkg").write_bytes(b"")
+    study.write_text(
+        'name = "x"\n[quarters]\npath = "q.gpkg"\n[population_grid]\n'
+        'path = "postgresql://planer@db/sqe"\n[demographics]\npath = "d.csv"\n'
+        'key_column = "k"\nyear = 2020\ntotal_column = "t"\n[demographics.bands]\na = "0-19"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(StudyConfigError, match=r"population_grid\.path"):
+        load_config(study)
+
+
 def test_database_url_is_not_a_file(tmp_path: Path) -> None:
     study = tmp_path / "study.toml"
     (tmp_path / "d.csv").write_text("k,t,a\n1,1,1\n")

@@ -41,6 +41,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sqe_geo._errors import SqeGeoError, StudyConfigError
+from sqe_geo.config_database import is_database_url
 from sqe_geo.config_layers import (
     ConfigModel,
     DemographicsConfig,
@@ -188,8 +189,8 @@ class StudyConfig(ConfigModel):
             path = getattr(part, "path", None) if part is not None else None
             if isinstance(path, list):
                 paths += path
-            elif path:
-                paths.append(path)
+            elif path and not is_database_url(path):  # a PostGIS table is no file
+                paths.append(Path(path))
         if self.demographics.files:
             paths += [Path(f) for f in self.demographics.files]
         if self.population_grid is not None:
@@ -198,7 +199,7 @@ class StudyConfig(ConfigModel):
 
 
 def _resolve(path: object, folder: Path) -> object:
-    if isinstance(path, str) and not Path(path).is_absolute():
+    if isinstance(path, str) and not Path(path).is_absolute() and not is_database_url(path):
         return str((folder / path).resolve())
     return path
 

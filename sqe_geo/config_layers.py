@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sqe_geo._errors import StudyConfigError
+from sqe_geo.config_database import DatabaseKeys, DatabaseUrl, is_database_url
 from sqe_geo.i18n.messages import Message
 
 _RANGE = re.compile(r"^\s*(\d{1,3})\s*(?:(\+)|[-–]\s*(\d{1,3}))\s*$")
@@ -73,10 +74,11 @@ class SourceInfo(ConfigModel):
     note: str = ""
 
 
-class LayerConfig(ConfigModel):
-    """A geodata file: path, optional layer name and a CRS for files that lack one."""
+class LayerConfig(DatabaseKeys):
+    """A geodata file (or a PostGIS table or query): path, optional layer name and a CRS
+    for files that lack one."""
 
-    path: Path
+    path: DatabaseUrl | Path = Field(union_mode="left_to_right")
     layer: str | None = None
     crs: str | None = Field(
         default=None, description="CRS of the file when the file itself does not declare one"
@@ -99,10 +101,10 @@ class QuartersConfig(LayerConfig):
     )
 
 
-class PlanningAreasConfig(ConfigModel):
+class PlanningAreasConfig(DatabaseKeys):
     """Which quarter belongs to which planning area: a table or an inline mapping."""
 
-    path: Path | None = None
+    path: DatabaseUrl | Path | None = Field(default=None, union_mode="left_to_right")
     quarter_column: str = "quarter_id"
     area_column: str = "planning_area"
     header_row: Annotated[int, Field(ge=1)] | None = Field(
@@ -119,7 +121,7 @@ class PlanningAreasConfig(ConfigModel):
         return self
 
 
-class DemographicsConfig(ConfigModel):
+class DemographicsConfig(DatabaseKeys):
     """Residents per quarter, year and age band.
 
     Layouts: ``wide`` (one column per band), ``long`` (one row per band) — both CSV or
@@ -128,7 +130,7 @@ class DemographicsConfig(ConfigModel):
     study's Zensus 2022 grid per quarter, for a city without its own statistics).
     """
 
-    path: Path | None = None
+    path: DatabaseUrl | Path | None = Field(default=None, union_mode="left_to_right")
     files: dict[str, str] | None = Field(
         default=None, description="portal layout: file -> band name (several files may sum)"
     )
@@ -202,6 +204,15 @@ class DemographicsConfig(ConfigModel):
 class PopulationGridConfig(LayerConfig):
     """Residents' locations: a raster (one band per age group), a point layer, or
     Zensus 2022 grid CSVs (``path`` plus ``additional_paths`` for more topics)."""
+
+    path: Path  # files only
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _file_only(cls, path: object) -> object:
+        if is_database_url(path):
+            raise StudyConfigError(Message("postgis.grid_file_only"))
+        return path
 
     additional_paths: list[Path] = Field(
         default_factory=list, description="Zensus: more topic CSVs merged on the cell id"
@@ -327,11 +338,11 @@ class NetworkConfig(LayerConfig):
     """Walking network: line layer or OpenStreetMap file (.osm, .osm.pbf), or a list of
     such files (e.g. adjacent OSM extracts) that are merged into one network."""
 
-    path: Path | list[Path]  # type: ignore[assignment]
+    path: DatabaseUrl | Path | list[Path] = Field(union_mode="left_to_right")  # type: ignore[assignment]
 
     @field_validator("path")
     @classmethod
-    def _some(cls, path: Path | list[Path]) -> Path | list[Path]:
+    def _some(cls, path: str | Path | list[Path]) -> str | Path | list[Path]:
         if isinstance(path, list) and not path:
             raise StudyConfigError(Message("study.config.network_empty"))
         return path

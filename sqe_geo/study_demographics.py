@@ -166,7 +166,7 @@ def _read_wide(
         dc = dc.model_copy(update={"key_column": "quarter_key", "year_column": "year"})
         return wide, dc, source
     assert dc.path is not None
-    source = Path(dc.path).name
+    source = dc.source_name()
     if dc.layout == "long":
         count_columns = [dc.value_column]
         text_columns = [dc.key_column, dc.band_column]
@@ -174,7 +174,7 @@ def _read_wide(
         count_columns = [dc.total_column, *dc.bands]
         text_columns = [dc.key_column]
     raw = read_table(
-        dc.path,
+        dc.source(),
         TableLayout(sheet=dc.layer or dc.sheet, header_row=dc.header_row),
         text_columns=[c for c in text_columns if c],
         numeric_columns=[c for c in (*count_columns, dc.year_column) if c],

@@ -7,8 +7,6 @@ reports overlaps and gaps between quarters.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -67,7 +65,7 @@ def read_quarters(
         One row per quarter, sorted by ``quarter_id``.
     """
     raw = _read_layer(qc, analysis_crs, report)
-    source = Path(qc.path).name
+    source = qc.source_name()
     ids = clean_control_characters(
         raw[qc.id_column], source=source, column=qc.id_column, report=report, layer="quarters"
     )
@@ -109,11 +107,11 @@ def _read_layer(qc: QuartersConfig, analysis_crs: str, report: QualityReport) ->
         raw = boundaries.to_crs(analysis_crs)
     else:
         raw = read_vector(
-            qc.path, target_crs=analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
+            qc.source(), target_crs=analysis_crs, what="quarters", layer=qc.layer, crs=qc.crs,
             report=report,
         )  # fmt: skip
     if qc.bbox is not None:
-        raw = _within_bbox(raw, qc.bbox, Path(qc.path).name, report)
+        raw = _within_bbox(raw, qc.bbox, qc.source_name(), report)
     columns = [qc.id_column, qc.name_column]
     if qc.planning_area_column:
         columns.append(qc.planning_area_column)
@@ -122,7 +120,7 @@ def _read_layer(qc: QuartersConfig, analysis_crs: str, report: QualityReport) ->
         raise InputDataError(
             Message(
                 "study.quarters.columns_missing",
-                source=Path(qc.path).name,
+                source=qc.source_name(),
                 missing=missing,
                 columns=listing(c for c in raw.columns if c != raw.geometry.name),
             )
@@ -132,7 +130,7 @@ def _read_layer(qc: QuartersConfig, analysis_crs: str, report: QualityReport) ->
         raise InputDataError(
             Message(
                 "study.quarters.ids_missing",
-                source=Path(qc.path).name,
+                source=qc.source_name(),
                 column=repr(qc.id_column),
                 rows=rows[:10].tolist(),
             )
@@ -247,9 +245,9 @@ def _area_table(pc: PlanningAreasConfig, report: QualityReport) -> tuple[pd.Data
         table = pd.DataFrame(pairs, columns=["quarter_key", "planning_area"])
         return table, text("study.quarters.mapping_source")
     assert pc.path is not None
-    source = Path(pc.path).name
+    source = pc.source_name()
     raw_table = read_table(
-        pc.path,
+        pc.source(),
         TableLayout(header_row=pc.header_row),
         text_columns=[pc.quarter_column, pc.area_column],
         numeric_columns=[],

@@ -7,8 +7,6 @@ OpenStreetMap file or a JSON place list) and assigns each service its category;
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -101,7 +99,7 @@ def read_services(
     """
     if sc is None:
         return None
-    source = Path(sc.path).name
+    source = sc.source_name()
     raw, sc = _read_layer(sc, analysis_crs, report)
     ids = _service_ids(raw, sc, source)
     category = _match_categories(raw[sc.category_column].astype(str), sc, source, report)
@@ -155,7 +153,7 @@ def _read_layer(
     """
     if not (is_osm(sc.path) or is_json_list(sc.path)):
         raw = read_vector(
-            sc.path, target_crs=analysis_crs, what="services", layer=sc.layer,
+            sc.source(), target_crs=analysis_crs, what="services", layer=sc.layer,
             crs=sc.crs, x_column=sc.x_column, y_column=sc.y_column, report=report,
         )  # fmt: skip
         return raw, sc

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The extras whose floors are checked, besides the core dependencies.
-EXTRAS = ("app", "test")
+EXTRAS = ("app", "postgis", "test")
 #: Test-extra tools the tests do not import (lint and type checking): not pinned, not installed.
 NOT_FOR_TESTS = re.compile(r"^(ruff|mypy|types-.*|.*-stubs)$")
 #: The fast tests: everything except the browser test and the tests on the real data.
@@ -120,8 +120,17 @@ def check(venv: Path, pytest_args: list[str]) -> int:
     # (building numpy or rasterio from source is not what a user's pip does either).
     test_tools = [n for n in pins if n in {normalize(r) for r in _test_requirements()}]
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    extras = ",".join(e for e in EXTRAS if e != "test")  # the test extra's tools come by name
     run(
-        [*pip, "--only-binary=:all:", "-c", str(constraints), "-e", f"{ROOT}[app]", *test_tools],
+        [
+            *pip,
+            "--only-binary=:all:",
+            "-c",
+            str(constraints),
+            "-e",
+            f"{ROOT}[{extras}]",
+            *test_tools,
+        ],
         cwd=ROOT,
     )
     listed = subprocess.run(

@@ -19,6 +19,7 @@ from pyproj import CRS
 from sqe_geo._errors import InputDataError
 from sqe_geo.access.network import WalkingNetwork, adjacency, build_network
 from sqe_geo.access.network_read import read_network_lines
+from sqe_geo.config_database import DatabaseLayer
 from sqe_geo.i18n.messages import Message
 from sqe_geo.io.extent import check_extent
 from sqe_geo.io.hashing import file_sha256, sha256_hex
@@ -32,7 +33,7 @@ _CACHE_VERSION = 2
 
 
 def load_or_build_network(
-    path: str | Path | Sequence[str | Path],
+    path: str | Path | Sequence[str | Path] | DatabaseLayer,
     cache_dir: str | Path,
     *,
     crs: object = "EPSG:25832",
@@ -50,7 +51,8 @@ def load_or_build_network(
     path
         Network file (see :func:`~sqe_geo.access.network_read.read_network_lines`), or
         several (adjacent OSM extracts, tiles of a line layer): their lines are merged,
-        lines present in more than one file are kept once (reported).
+        lines present in more than one file are kept once (reported); or a PostGIS table
+        or query of lines (the cache key is then the hash of the lines read).
     cache_dir
         Folder for cached graphs (created if missing).
     crs
@@ -67,17 +69,23 @@ def load_or_build_network(
     -------
     WalkingNetwork
     """
-    paths = _checked_paths(path)
     target = CRS.from_user_input(crs)
+    if isinstance(path, DatabaseLayer):  # no file to hash: the lines themselves are hashed
+        local = QualityReport()
+        lines = _read_merged([path], target, source_crs, local)
+        wkb = b"".join(shapely.to_wkb(lines.geometry.values, hex=False))
+        digest = sha256_hex(wkb + path.url.encode())
+        paths: list[Path | DatabaseLayer] = [path]
+    else:
+        paths = list(_checked_paths(path))
+        digest = "".join(file_sha256(p) for p in paths if isinstance(p, Path))
     params = {
         "v": _CACHE_VERSION,
         "crs": target.to_wkt(),
         "source_crs": None if source_crs is None else CRS.from_user_input(source_crs).to_wkt(),
         "node": node,
     }
-    key = sha256_hex(
-        ("".join(file_sha256(p) for p in paths) + json.dumps(params, sort_keys=True)).encode()
-    )[:24]
+    key = sha256_hex((digest + json.dumps(params, sort_keys=True)).encode())[:24]
     cache_dir = Path(cache_dir)
     cache_file = cache_dir / f"network_{key}.npz"
     if cache_file.exists():
@@ -85,8 +93,9 @@ def load_or_build_network(
             return _load_npz(cache_file, report)
         except (OSError, ValueError, KeyError):
             pass  # a broken cache file is rebuilt below and overwritten
-    local = QualityReport()
-    lines = _read_merged(paths, target, source_crs, local)
+    if not isinstance(path, DatabaseLayer):
+        local = QualityReport()
+        lines = _read_merged(paths, target, source_crs, local)
     layer = ", ".join(p.name for p in paths)
     net = build_network(lines, node=node, report=local, layer=layer)
     _store_npz(cache_file, net, local)
@@ -124,7 +133,10 @@ def _store_npz(cache_file: Path, net: WalkingNetwork, findings: QualityReport) -
 
 
 def _read_merged(
-    paths: list[Path], target: CRS, source_crs: object | None, report: QualityReport
+    paths: Sequence[Path | DatabaseLayer],
+    target: CRS,
+    source_crs: object | None,
+    report: QualityReport,
 ) -> gpd.GeoDataFrame:
     """Lines of one or several network files in the analysis CRS, duplicates dropped."""
     parts = []

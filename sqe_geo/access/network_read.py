@@ -10,6 +10,7 @@ import shapely
 from pyproj import CRS
 
 from sqe_geo._errors import InputDataError
+from sqe_geo.config_database import DatabaseLayer
 from sqe_geo.i18n.messages import Message
 from sqe_geo.io.layers import is_osm
 from sqe_geo.quality import QualityReport
@@ -48,7 +49,10 @@ DROPPED_HIGHWAYS: frozenset[str] = frozenset({"motorway", "motorway_link", "trun
 
 
 def read_network_lines(
-    path: str | Path, *, crs: object | None = None, report: QualityReport | None = None
+    path: str | Path | DatabaseLayer,
+    *,
+    crs: object | None = None,
+    report: QualityReport | None = None,
 ) -> gpd.GeoDataFrame:
     """Read walkable street lines from a line layer or an OpenStreetMap file.
 
@@ -56,7 +60,7 @@ def read_network_lines(
     ----------
     path
         A GeoPackage, GeoJSON or Shapefile with (Multi)LineStrings, or an OpenStreetMap
-        ``.osm`` (XML) or ``.osm.pbf`` file.
+        ``.osm`` (XML) or ``.osm.pbf`` file, or a PostGIS table or query of lines.
     crs
         CRS to assume when the file does not state one (anything :class:`pyproj.CRS`
         accepts). OpenStreetMap files are always WGS84 (EPSG:4326).
@@ -77,39 +81,44 @@ def read_network_lines(
     InputDataError
         The file is missing or unreadable, holds no lines, or has no CRS and none is given.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputDataError(Message("access.network.file_missing", path=str(path)))
-    if is_osm(path):
-        return _read_osm(path, report)
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several error types
-        raise InputDataError(
-            Message("access.network.unreadable", path=str(path), error=str(exc))
-        ) from exc
+    if isinstance(path, DatabaseLayer):
+        from sqe_geo.io.postgis import read_database_layer
+
+        gdf = read_database_layer(path, what="network")
+        name = where = path.name
+    else:
+        path = Path(path)
+        if not path.exists():
+            raise InputDataError(Message("access.network.file_missing", path=str(path)))
+        if is_osm(path):
+            return _read_osm(path, report)
+        try:
+            gdf = gpd.read_file(path, engine="pyogrio")
+        except Exception as exc:  # pyogrio raises several error types
+            raise InputDataError(
+                Message("access.network.unreadable", path=str(path), error=str(exc))
+            ) from exc
+        name, where = path.name, str(path)
     if gdf.crs is None:
         if crs is None:
-            raise InputDataError(Message("access.network.no_crs", path=str(path)))
+            raise InputDataError(Message("access.network.no_crs", path=where))
         gdf = gdf.set_crs(CRS.from_user_input(crs))
     types = gdf.geom_type
     keep = types.isin(["LineString", "MultiLineString"]).to_numpy()
     if not keep.any():
         raise InputDataError(
-            Message(
-                "access.network.no_lines", path=str(path), found=str(sorted(set(types.dropna())))
-            )
+            Message("access.network.no_lines", path=where, found=str(sorted(set(types.dropna()))))
         )
     if report is not None and not keep.all():
         report.add(
             "network_not_lines",
-            path.name,
-            Message("access.network.not_lines", n=int((~keep).sum()), file=path.name),
+            name,
+            Message("access.network.not_lines", n=int((~keep).sum()), file=name),
             count=int((~keep).sum()),
         )
     gdf = gdf.loc[keep].reset_index(drop=True)
     gdf.attrs["noded"] = False
-    gdf.attrs["source"] = str(path)
+    gdf.attrs["source"] = where
     return gdf
 
 

@@ -82,7 +82,7 @@ def study_network(
     if network is None:
         return None
     return load_or_build_network(
-        network.path,
+        network.source(),
         cache_folder(),
         crs=analysis_crs,
         source_crs=network.crs,

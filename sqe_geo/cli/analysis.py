@@ -18,7 +18,9 @@ def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
     """Register ``run``, ``validate`` and ``indicators``; returns their handlers."""
     run = sub.add_parser("run", help=help_text("run", lang))
     study_arg(run, lang)
-    run.add_argument("--out", type=Path, required=True, help=help_text("out", lang))
+    run.add_argument("--out", type=Path, default=None, help=help_text("out", lang))
+    run.add_argument("--to-postgis", metavar="URL", help=text("postgis.help_to_postgis", lang))
+    run.add_argument("--schema", help=text("postgis.help_schema", lang))
     run.add_argument(
         "--no-accessibility", action="store_true", help=help_text("no_accessibility", lang)
     )
@@ -45,11 +47,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sqe_geo.pipeline import run
 
     started = time.perf_counter()
+    _check_targets(args)
     study = load(args.study)
     # fail before the long computation when the output folder is not acceptable
-    check_output_folder(args.out, study.config.input_paths())
+    if args.out is not None:
+        check_output_folder(args.out, study.config.input_paths())
     results = run(study, accessibility=not args.no_accessibility)
-    paths = write_outputs(results, args.out, language=args.lang)
+    paths: list[object] = []
+    if args.out is not None:
+        paths += write_outputs(results, args.out, language=args.lang)
+    if args.to_postgis:
+        from sqe_geo.outputs.postgis_export import default_schema, write_postgis
+
+        schema = args.schema or default_schema(study.config.name)
+        paths += write_postgis(results, args.to_postgis, schema, language=args.lang)
     print(text("cli.study", title=study.config.title or study.config.name))
     print(
         text(
@@ -65,6 +76,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print("  " + text("cli.wrote", path=path))
     print(text("cli.done", seconds=f"{time.perf_counter() - started:.1f}"))
     return 0
+
+
+def _check_targets(args: argparse.Namespace) -> None:
+    """At least one target; the database URL checked before the long computation."""
+    from sqe_geo._errors import ExportError
+    from sqe_geo.i18n.messages import Message
+
+    if args.out is None and not args.to_postgis:
+        raise ExportError(Message("postgis.needs_target"))
+    if args.schema and not args.to_postgis:
+        raise ExportError(Message("postgis.schema_needs_url"))
+    if args.to_postgis:
+        from sqe_geo.io.postgis import connect
+
+        with connect(args.to_postgis):  # a refused login fails now, not after the run
+            pass
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

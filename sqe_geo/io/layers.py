@@ -21,6 +21,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from sqe_geo._errors import InputDataError, listing
+from sqe_geo.config_database import DatabaseLayer
 from sqe_geo.i18n.messages import Message
 from sqe_geo.io.extent import check_extent
 from sqe_geo.quality import QualityReport
@@ -186,7 +187,7 @@ def _read_raw(
 
 
 def read_vector(
-    path: str | Path,
+    path: str | Path | DatabaseLayer,
     *,
     target_crs: str,
     what: str,
@@ -201,7 +202,8 @@ def read_vector(
     Parameters
     ----------
     path
-        The file (GeoPackage, GeoJSON, Shapefile, zipped Shapefile, GeoParquet, CSV, XLSX).
+        The file (GeoPackage, GeoJSON, Shapefile, zipped Shapefile, GeoParquet, CSV, XLSX),
+        or a PostGIS table or query (:mod:`sqe_geo.io.postgis`).
     target_crs
         The analysis CRS.
     what
@@ -220,8 +222,53 @@ def read_vector(
     geopandas.GeoDataFrame
         The layer in ``target_crs``.
     """
-    path = Path(path)
     report = report if report is not None else QualityReport()
+    if isinstance(path, DatabaseLayer):
+        from sqe_geo.io.postgis import read_database_layer
+
+        frame = read_database_layer(path, what=what)
+        name = path.name
+    else:
+        frame = _read_file(Path(path), what, layer, x_column, y_column, crs, report)
+        name = Path(path).name
+    if len(frame) == 0:
+        raise InputDataError(Message("io.layers.no_features", what=what, name=name))
+    if frame.crs is None:
+        if crs is None:
+            raise InputDataError(Message("io.layers.no_crs", what=what, name=name))
+        frame = frame.set_crs(parse_crs(crs, where=f"[{what}] crs"))
+        report.add(
+            "crs_from_study",
+            what,
+            Message("io.layers.crs_from_study", name=name, crs=crs),
+            severity="info",
+        )
+    elif crs is not None and parse_crs(crs, where=f"[{what}] crs") != frame.crs:
+        raise InputDataError(
+            Message(
+                "io.layers.crs_conflict",
+                what=what,
+                name=name,
+                declared=frame.crs.to_string(),
+                crs=crs,
+            )
+        )
+    target = parse_crs(target_crs, where="analysis_crs")
+    check_extent(frame, target, what=what, source=name)
+    frame = frame.to_crs(target)
+    return repair_geometries(frame, what=what, source=name, report=report)
+
+
+def _read_file(
+    path: Path,
+    what: str,
+    layer: str | None,
+    x_column: str | None,
+    y_column: str | None,
+    crs: str | None,
+    report: QualityReport,
+) -> gpd.GeoDataFrame:
+    """A vector file as read, before CRS checks; reader warnings go into the report."""
     if not path.exists():
         raise InputDataError(Message("io.layers.file_missing", what=what, path=str(path)))
     if path.is_dir() and path.suffix.lower() != ".gdb":
@@ -246,36 +293,11 @@ def read_vector(
             severity="info",
             items=sorted({str(w.message) for w in caught}),
         )
-    if len(frame) == 0:
-        raise InputDataError(Message("io.layers.no_features", what=what, name=path.name))
-    if frame.crs is None:
-        if crs is None:
-            raise InputDataError(Message("io.layers.no_crs", what=what, name=path.name))
-        frame = frame.set_crs(parse_crs(crs, where=f"[{what}] crs"))
-        report.add(
-            "crs_from_study",
-            what,
-            Message("io.layers.crs_from_study", name=path.name, crs=crs),
-            severity="info",
-        )
-    elif crs is not None and parse_crs(crs, where=f"[{what}] crs") != frame.crs:
-        raise InputDataError(
-            Message(
-                "io.layers.crs_conflict",
-                what=what,
-                name=path.name,
-                declared=frame.crs.to_string(),
-                crs=crs,
-            )
-        )
-    target = parse_crs(target_crs, where="analysis_crs")
-    check_extent(frame, target, what=what, source=path.name)
-    frame = frame.to_crs(target)
-    return repair_geometries(frame, what=what, path=path, report=report)
+    return frame
 
 
 def repair_geometries(
-    frame: gpd.GeoDataFrame, *, what: str, path: Path, report: QualityReport
+    frame: gpd.GeoDataFrame, *, what: str, source: str, report: QualityReport
 ) -> gpd.GeoDataFrame:
     """Repair invalid geometries (``make_valid``) and report empty ones; drop nothing."""
     geoms = frame.geometry.values
@@ -284,7 +306,7 @@ def repair_geometries(
         report.add(
             "empty_geometry",
             what,
-            Message("io.layers.empty_geometry", name=path.name, n=int(missing.sum())),
+            Message("io.layers.empty_geometry", name=source, n=int(missing.sum())),
             items=np.flatnonzero(missing),
         )
     invalid = ~missing & ~shapely.is_valid(geoms)
@@ -299,7 +321,7 @@ def repair_geometries(
             report.add(
                 "repair_kept_polygons",
                 what,
-                Message("io.layers.repair_kept_polygons", name=path.name, n=int(mixed.sum())),
+                Message("io.layers.repair_kept_polygons", name=source, n=int(mixed.sum())),
                 items=[f"row {i}" for i in rows],
             )
         frame = frame.copy()
@@ -307,7 +329,7 @@ def repair_geometries(
         report.add(
             "invalid_geometry_repaired",
             what,
-            Message("io.layers.invalid_geometry_repaired", name=path.name, n=int(invalid.sum())),
+            Message("io.layers.invalid_geometry_repaired", name=source, n=int(invalid.sum())),
             items=[f"row {i}: {r}" for i, r in zip(np.flatnonzero(invalid), reasons, strict=True)],
         )
     return frame

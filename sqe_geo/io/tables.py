@@ -23,6 +23,7 @@ from typing import Literal
 import pandas as pd
 
 from sqe_geo._errors import InputDataError, listing
+from sqe_geo.config_database import DatabaseLayer
 from sqe_geo.i18n.messages import Message
 from sqe_geo.io.table_numbers import convert_numeric_columns
 from sqe_geo.io.table_sources import (
@@ -204,8 +205,33 @@ def _check_columns(
         raise InputDataError(Message("io.tables.no_rows", path=str(path)))
 
 
+def _read_file(
+    path: Path,
+    layout: TableLayout,
+    wanted: list[str],
+    named: list[str],
+    report: QualityReport | None,
+    keys: Mapping[str, str] | None,
+    layer: str,
+) -> tuple[pd.DataFrame, str]:
+    """A table file with its header checked, and its decimal mark."""
+    _check_file(path)
+    cells = _read_cells(path, layout, wanted, report, layer)
+    if cells.decimal not in {".", ","}:
+        raise InputDataError(
+            Message("io.tables.bad_decimal", path=str(path), decimal=cells.decimal)
+        )
+    frame = cells.frame
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if path.suffix.lower() not in VECTOR_TABLES:
+        _check_header(path, cells, layout, named, report, layer)
+    _check_columns(path, cells, layout, named, keys or {})
+    frame.attrs["first_line"] = cells.first_line
+    return frame, cells.decimal
+
+
 def read_table(
-    path: str | Path,
+    path: str | Path | DatabaseLayer,
     layout: TableLayout | None = None,
     *,
     text_columns: Sequence[str] = (),
@@ -255,22 +281,18 @@ def read_table(
         If the file does not exist, cannot be decoded/parsed, is empty, or a column named in
         ``text_columns``/``numeric_columns``/``count_columns`` is missing.
     """
-    path = Path(path)
-    layout = layout or TableLayout()
-    _check_file(path)
     wanted = [*text_columns, *(numeric_columns or ())]
-    cells = _read_cells(path, layout, wanted, report, layer)
-    if cells.decimal not in {".", ","}:
-        raise InputDataError(
-            Message("io.tables.bad_decimal", path=str(path), decimal=cells.decimal)
-        )
-    frame = cells.frame
-    frame.columns = [str(c).strip() for c in frame.columns]
     named = wanted + ([] if count_columns == "numeric" else list(count_columns))
-    if path.suffix.lower() not in VECTOR_TABLES:
-        _check_header(path, cells, layout, named, report, layer)
-    _check_columns(path, cells, layout, named, keys or {})
-    frame.attrs["first_line"] = cells.first_line
+    if isinstance(path, DatabaseLayer):
+        from sqe_geo.io.postgis import read_named_columns
+
+        frame = read_named_columns(path, named, text_columns, keys or {}, what=layer)
+        decimal, source = ".", Path(path.name)
+    else:
+        source = Path(path)
+        frame, decimal = _read_file(
+            source, layout or TableLayout(), wanted, named, report, keys, layer
+        )
     candidates = (
         list(numeric_columns)
         if numeric_columns is not None
@@ -281,12 +303,12 @@ def read_table(
         candidates,
         detect=numeric_columns is None,
         count_columns=count_columns,
-        decimal=cells.decimal,
-        path=path,
+        decimal=decimal,
+        path=source,
         report=report,
         layer=layer,
     )
-    _strip_text(frame, converted, text_columns, path, report, layer)
+    _strip_text(frame, converted, text_columns, source, report, layer)
     return frame
 
 

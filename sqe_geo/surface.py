@@ -30,7 +30,7 @@ from pyproj import CRS, Transformer
 from rasterio.transform import Affine
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.access.snapping import points_xy
+from sqe_geo.access.snapping import points_xy, snap_points
 from sqe_geo.access.study_origins import study_network
 from sqe_geo.access.surface import SurfaceDecay, accessibility_surface, gravity_scores
 from sqe_geo.access.walking import Walking
@@ -314,14 +314,15 @@ def surface_counts(
     acc = config.accessibility
     network = study_network(config.network, config.analysis_crs, QualityReport())
     capacity = _capacity(config, study.services, cats)
-    xy, decay = points_xy(every), surface_decay(acc)
+    xy, decay, walking = points_xy(every), surface_decay(acc), _walking(acc)
+    snap = None if network is None else snap_points(network, xy, max_snap_m=acc.max_snap_m)
     scores = {}
     for cat in cats:
         sub = study.services[study.services["category"] == cat]
         weight = sub["capacity"].fillna(0.0) if cat in capacity else pd.Series(1.0, sub.index)
         score = gravity_scores(
             xy, points_xy(sub), weight.to_numpy(dtype=float), decay,
-            network=network, walking=_walking(acc),
+            network=network, walking=walking, point_snap=snap,
         )  # fmt: skip
         scores[cat] = np.nan_to_num(score, nan=0.0)
     table = pd.DataFrame(scores, index=pd.Index(every["origin_id"]))

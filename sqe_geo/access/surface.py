@@ -39,6 +39,10 @@ from sqe_geo.i18n.messages import Message
 __all__ = ["DecayKind", "SurfaceDecay", "accessibility_surface", "gravity_scores"]
 
 DecayKind = Literal["gaussian", "exponential", "cumulative"]
+#: Distance blocks of the bounded searches (facilities × points): 2 million cells (16 MB)
+#: were 2-3 times faster than the default 8 million on the demo (3,623 benches × 6,602
+#: locations), whose blocks no longer fit in the cache.
+_BATCH_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ def gravity_scores(
         network=network,
         walking=walking,
         origin_snap=point_snap,
+        batch_cells=_BATCH_CELLS,
     )
     weight = decay_weights(
         dist.data,

@@ -281,7 +281,10 @@ def study_surface(study: Study, categories: list[str] | None = None) -> Surface:
 
 
 def surface_counts(
-    study: Study, origins: dict[int, gpd.GeoDataFrame], counts: pd.DataFrame
+    study: Study,
+    origins: dict[int, gpd.GeoDataFrame],
+    counts: pd.DataFrame,
+    categories: list[str] | None = None,
 ) -> pd.DataFrame:
     """Sums of residents × gravity score per quarter and year (higher levels add them).
 
@@ -300,16 +303,20 @@ def surface_counts(
     counts
         The accessibility count columns per ``(quarter_id, year)`` (for the index and the
         ``counted_`` columns).
+    categories
+        Only these categories (e.g. those a scenario changed; default: all of the study).
 
     Returns
     -------
     pandas.DataFrame
         Indexed like ``counts``; empty without services or origins.
     """
-    if study.services is None or not origins:
-        return pd.DataFrame(index=counts.index)
     config = study.config
-    cats = _categories(config, study.services)
+    if study.services is None or not origins or config.services is None:
+        return pd.DataFrame(index=counts.index)
+    cats = [c for c in _categories(config, study.services) if c in (categories or [c])]
+    if not cats:
+        return pd.DataFrame(index=counts.index)
     every = pd.concat(list(origins.values())).drop_duplicates("origin_id")
     acc = config.accessibility
     network = study_network(config.network, config.analysis_crs, QualityReport())

@@ -11,11 +11,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sqe_geo
 from sqe_geo.stats.aggregate import CITY_ID
 from sqe_geo.stats.value_masks import protected_variables
+from sqe_geo.surface import surface_counts
 
 X0, Y0 = 456_000.0, 5_430_000.0
 CRS = "EPSG:25832"
@@ -139,3 +141,12 @@ def test_catalog_labels_and_disclosure(results):
     protected = protected_variables(results.catalog)
     assert "counted_food_older" in protected
     assert not any(v.startswith("gravity_") for v in protected)
+
+
+def test_surface_counts_of_some_categories(results):
+    counts = results.counts["quarter"]
+    only_food = surface_counts(results.study, results.origins, counts, ["food"])
+    pd.testing.assert_frame_equal(
+        only_food, counts[list(only_food.columns)], check_dtype=False, check_names=False
+    )
+    assert surface_counts(results.study, results.origins, counts, ["pharmacy"]).empty

@@ -56,6 +56,7 @@ def _cmd_surface(args: argparse.Namespace) -> int:
             crs=surface.grid.crs.to_string(),
             method=surface.method,
             decay=decay,
+            off=format_number(int(surface.values.iloc[:, 1].isna().sum()), 0, args.lang),
         )
     )
     services = study.config.services

@@ -294,6 +294,15 @@ def surface_counts(
     ``mean``). As for E2SFCA, a location off the network scores 0, and quarters whose
     category is not computed (``counted`` is NaN) get NaN.
 
+    Disclosure control: the sums are not counts of persons (kind ``mean`` protects only its
+    denominator, ``counted_{cat}_{group}``, which the coverage indicators already protect and
+    :mod:`sqe_geo.stats.relations` ties to the other counts), so the mean is withheld with
+    its denominator and below ``min_denominator``. With the ``cumulative`` decay and no
+    capacities, though, a location's score is a whole number of facilities and the sum comes
+    close to a count of persons within reach (like ``within_``, which is protected): a
+    quarter whose mean rests on one or two such residents could be recovered. Prefer the
+    Gaussian or exponential decay for published tables.
+
     Parameters
     ----------
     study

@@ -100,6 +100,39 @@ class E2SFCAConfig(ConfigModel):
     population_group: str = "oldest_old"
 
 
+class SurfaceConfig(ConfigModel):
+    """The accessibility surface (``[accessibility.surface]``): the gravity score's decay.
+
+    The score of a place is ``Σ S_j · w(t_j)`` over the facilities within ``reach_min``
+    minutes of walking (at the study's walking speed), ``S_j`` their capacity (capacity-bound
+    categories, when ``capacity`` is true) or 1. Defaults: a Gaussian of σ = 5 minutes cut
+    at 15 minutes (the "15-minute neighbourhood"; weight 0.61 at 5, 0.14 at 10, 0.011 at 15
+    minutes).
+    """
+
+    decay: Literal["gaussian", "exponential", "cumulative"] = "gaussian"
+    reach_min: Annotated[float, Field(gt=0, le=120)] = 15.0
+    scale_min: Annotated[float, Field(gt=0)] = Field(
+        default=5.0, description="σ of the Gaussian, scale of the exponential (minutes)"
+    )
+    capacity: bool = Field(default=True, description="weigh capacity-bound categories by places")
+    cell_m: Annotated[float, Field(gt=0)] = Field(
+        default=100.0, description="cell size of the grid when the study has no raster"
+    )
+
+    @model_validator(mode="after")
+    def _scale_below_reach(self) -> SurfaceConfig:
+        if self.decay != "cumulative" and self.scale_min > self.reach_min:
+            raise StudyConfigError(
+                Message(
+                    "study.config.surface_scale",
+                    scale=f"{self.scale_min:g}",
+                    reach=f"{self.reach_min:g}",
+                )
+            )
+        return self
+
+
 class AccessibilityConfig(ConfigModel):
     """Walking accessibility parameters (DOMAIN.md gives the sources of the defaults)."""
 
@@ -108,6 +141,7 @@ class AccessibilityConfig(ConfigModel):
     detour_factor: Annotated[float, Field(ge=1)] = 1.3
     cutoff_m: Annotated[float, Field(gt=0)] = 5000.0
     e2sfca: E2SFCAConfig = Field(default_factory=E2SFCAConfig)
+    surface: SurfaceConfig = Field(default_factory=SurfaceConfig)
     #: A quarter's accessibility is "not computed" when more than this share of its older
     #: residents lie beyond the snap distance or on a network island without the service.
     max_unlocated_share: Annotated[float, Field(ge=0, le=1)] = 0.2

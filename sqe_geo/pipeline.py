@@ -36,6 +36,7 @@ from sqe_geo.stats.privacy import disclosure_control
 from sqe_geo.stats.report_protection import protect_report
 from sqe_geo.stats.status import is_not_computed, level_status, mark_base_year
 from sqe_geo.study import Study
+from sqe_geo.surface import surface_counts
 
 __all__ = ["Results", "run", "study_categories"]
 
@@ -148,6 +149,8 @@ def run(
     acc = access if access is not None else _accessibility(study, report) if accessibility else None
     if acc is not None:
         quarter_counts = quarter_counts.join(acc.counts, how="left")
+        # the accessibility surface's gravity sums per quarter (sqe_geo.surface)
+        quarter_counts = quarter_counts.join(surface_counts(study, acc.origins, acc.counts))
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
         access_status = acc.status
         access_parameters = _access_parameters(acc, config.accessibility.detour_factor)

@@ -140,7 +140,12 @@ def _keep_unchanged(base: Results, after: Results, changed: list[str]) -> None:
         after.suppressed[level] = _take(base.suppressed[level], after.suppressed[level], own)
         after.status[level] = _take(base.status_of(level), after.status_of(level), own)
         values, suppressed = after.values[level], after.suppressed[level]
-        differs = _count_masks_differ(base, after, level, changed)
+        shared = _shared_counts(base, after, level, changed)
+        if shared is None:
+            continue
+        was, now = shared
+        differs = (was != now).any(axis=1)
+        after.withheld[level][now.columns] = was | now  # a shared count: withheld if either
         if differs.any():
             columns = [i.id for i in after.catalog if i.category in changed]
             columns = [c for c in columns if c in values.columns]
@@ -160,20 +165,21 @@ def _take(base: pd.DataFrame, after: pd.DataFrame, own: list[str]) -> pd.DataFra
     return out.astype(after.dtypes.to_dict())
 
 
-def _count_masks_differ(
+def _shared_counts(
     base: Results, after: Results, level: Level, changed: list[str]
-) -> pd.Series:
-    """Per unit and year: a shared count cell is withheld in one run and not in the other."""
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The withheld masks of both runs over the count cells they share (not of ``changed``)."""
     before, now = base.withheld.get(level), after.withheld.get(level)
     if before is None or now is None:
-        return pd.Series(dtype=bool)
+        return None
     columns = [
         c for c in before.columns
         if c in now.columns and not any(f"_{cat}_" in c for cat in changed)
     ]  # fmt: skip
-    a = before[columns].reindex(now.index, fill_value=False).astype(bool)
-    b = now[columns].astype(bool)
-    return (a != b).any(axis=1)
+    return (
+        before[columns].reindex(now.index, fill_value=False).astype(bool),
+        now[columns].astype(bool),
+    )
 
 
 def _comparison(base: Results, after: Results, level: Level, changed: list[str]) -> pd.DataFrame:

@@ -52,6 +52,9 @@ class Decay:
         Step decay ``[(upper_m, weight), ...]``; ``None`` uses ``gaussian_sigma_m``.
     gaussian_sigma_m
         Gaussian decay width in metres (needs ``catchment_m``).
+    exponential_m
+        Exponential decay scale ``exp(-d / scale)`` in metres, used when ``bands`` and
+        ``gaussian_sigma_m`` are None (needs ``catchment_m``).
     catchment_m
         Maximum distance; default: the last band's upper bound.
     """
@@ -59,6 +62,7 @@ class Decay:
     bands: Sequence[tuple[float, float]] | None = DEFAULT_E2SFCA_BANDS
     gaussian_sigma_m: float | None = None
     catchment_m: float | None = None
+    exponential_m: float | None = None
 
     def catchment(self) -> float:
         """The catchment in metres (``catchment_m``, else the last band's upper bound).
@@ -80,6 +84,7 @@ def decay_weights(
     *,
     bands: Sequence[tuple[float, float]] | None = None,
     gaussian_sigma_m: float | None = None,
+    exponential_m: float | None = None,
 ) -> np.ndarray:
     """Distance-decay weights.
 
@@ -93,7 +98,9 @@ def decay_weights(
         0 beyond the last band.
     gaussian_sigma_m
         Gaussian decay ``exp(-d² / (2 σ²))`` (w(0) = 1), used when ``bands`` is None.
-        Neither given: weight 1 (classic 2SFCA).
+    exponential_m
+        Exponential decay ``exp(-d / scale)`` (w(0) = 1), used when neither ``bands`` nor
+        ``gaussian_sigma_m`` is given. None given: weight 1 (classic 2SFCA).
 
     Returns
     -------
@@ -114,6 +121,11 @@ def decay_weights(
             raise InputDataError(Message("access.fca.sigma_not_positive", sigma=gaussian_sigma_m))
         gaussian: np.ndarray = np.exp(-(d * d) / (2.0 * gaussian_sigma_m**2))
         return gaussian
+    if exponential_m is not None:
+        if exponential_m <= 0:
+            raise InputDataError(Message("access.fca.scale_not_positive", scale=exponential_m))
+        exponential: np.ndarray = np.exp(-d / exponential_m)
+        return exponential
     return np.ones_like(d)
 
 
@@ -302,7 +314,12 @@ def enhanced_two_step_fca(
         walking=walking,
         origin_snap=origin_snap,
     )
-    weight = decay_weights(dist.data, bands=decay.bands, gaussian_sigma_m=decay.gaussian_sigma_m)
+    weight = decay_weights(
+        dist.data,
+        bands=decay.bands,
+        gaussian_sigma_m=decay.gaussian_sigma_m,
+        exponential_m=decay.exponential_m,
+    )
     result = pd.Series(_fca(dist, reachable, demand, supply, weight), name="e2sfca")
     result.attrs["method"] = method
     return result

@@ -13,6 +13,7 @@ from sqe_geo.outputs.layer_files import layer_bytes
 from sqe_geo.outputs.report_html import category_label
 from sqe_geo.pipeline import Results
 from sqe_geo.ui import mapview, state
+from sqe_geo.ui.surface_section import surface_section
 from sqe_geo.ui.texts import t
 
 
@@ -212,3 +213,4 @@ def render(results: Results) -> None:
             key="download_map",
         )
     _catchment_section(results, lang)
+    surface_section(results, lang)

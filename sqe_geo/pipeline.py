@@ -150,7 +150,10 @@ def run(
     if acc is not None:
         quarter_counts = quarter_counts.join(acc.counts, how="left")
         # the accessibility surface's gravity sums per quarter (sqe_geo.surface)
-        quarter_counts = quarter_counts.join(surface_counts(study, acc.origins, acc.counts))
+        surface = acc.surface
+        if surface is None:
+            surface = surface_counts(study, acc.origins, acc.counts)
+        quarter_counts = quarter_counts.join(surface)
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
         access_status = acc.status
         access_parameters = _access_parameters(acc, config.accessibility.detour_factor)

@@ -28,7 +28,9 @@ from sqe_geo.results import Results
 from sqe_geo.scenario_file import Scenario, apply_scenario
 from sqe_geo.stats.aggregate import LEVELS, Level
 from sqe_geo.stats.indicators import Indicator
+from sqe_geo.study import Study
 from sqe_geo.study_access import thresholds_m, update_accessibility
+from sqe_geo.surface import surface_counts
 
 __all__ = ["ScenarioResults", "run_scenario"]
 
@@ -105,7 +107,9 @@ def run_scenario(base: Results, scenario: Scenario) -> ScenarioResults:
     services = apply_scenario(study.services, scenario)
     changed = scenario.categories
     access = update_accessibility(base.access, services, changed)
-    after = run(dataclasses.replace(study, services=services), access=access)
+    changed_study = dataclasses.replace(study, services=services)
+    access.surface = _surface_sums(base, changed_study, access.origins, access.counts, changed)
+    after = run(changed_study, access=access)
     after.parameters["scenario"] = scenario.name
     _keep_unchanged(base, after, changed)
     comparison = {level: _comparison(base, after, level, changed) for level in LEVELS}
@@ -115,6 +119,25 @@ def run_scenario(base: Results, scenario: Scenario) -> ScenarioResults:
     return ScenarioResults(
         scenario, base, after, changed, comparison, class_changes, moved, seconds
     )
+
+
+def _surface_sums(
+    base: Results,
+    study: Study,
+    origins: dict[int, gpd.GeoDataFrame],
+    counts: pd.DataFrame,
+    changed: list[str],
+) -> pd.DataFrame:
+    """Gravity sums of the surface: the changed categories anew, the others the base's."""
+    fresh = surface_counts(study, origins, counts, categories=changed)
+    prefixes = tuple(f"gravity_{cat}_" for cat in changed)
+    kept = [
+        c for c in base.counts["quarter"].columns
+        if c.startswith("gravity_") and c.endswith("_wsum") and not c.startswith(prefixes)
+    ]  # fmt: skip
+    old = base.counts["quarter"][kept].copy()
+    old.index = old.index.set_names(counts.index.names)
+    return old.reindex(counts.index).join(fresh)
 
 
 def _access_indicators(results: Results, first: list[str]) -> list[Indicator]:

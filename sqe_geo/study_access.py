@@ -66,6 +66,9 @@ class AccessibilityResult:
     access_legs: dict[str, float] = field(default_factory=dict)
     #: What a scenario reuses (see :func:`update_accessibility`).
     state: AccessState | None = None
+    #: The accessibility surface's gravity sums per quarter, when computed already (a
+    #: scenario's: the base run's for unchanged categories); None: the pipeline computes them.
+    surface: pd.DataFrame | None = None
 
 
 def thresholds_m(config: StudyConfig, categories: list[str]) -> dict[str, float]:

@@ -27,7 +27,16 @@ from sqe_geo.access.network import WalkingNetwork
 from sqe_geo.access.snapping import SnapResult, snap_points
 from sqe_geo.i18n.messages import Message
 
-__all__ = ["Coverage", "LocationChoice", "coverage_matrix", "greedy_sites", "maximal_covering"]
+__all__ = [
+    "Coverage",
+    "LocationChoice",
+    "SiteDistances",
+    "coverage_matrix",
+    "greedy_sites",
+    "maximal_covering",
+    "relative_gap",
+    "site_distances",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,84 @@ class LocationChoice:
     gap: float
 
 
+@dataclass(frozen=True)
+class SiteDistances:
+    """Walking distances from residents' locations to points, up to a search radius.
+
+    Attributes
+    ----------
+    origin, point
+        Positions of the pairs within the radius.
+    metres
+        Their walking distance.
+    shape
+        ``(n_origins, n_points)``.
+    limit_m
+        The search radius; pairs farther apart are not listed.
+    """
+
+    origin: np.ndarray
+    point: np.ndarray
+    metres: np.ndarray
+    shape: tuple[int, int]
+    limit_m: float
+
+    def within(self, threshold_m: float) -> Coverage:
+        """The coverage at ``threshold_m`` (at most the search radius)."""
+        hit = self.metres <= threshold_m
+        data = np.ones(int(hit.sum()), dtype=bool)
+        pairs = (self.origin[hit], self.point[hit])
+        return Coverage(sparse.csr_array((data, pairs), shape=self.shape), float(threshold_m))
+
+
+def site_distances(
+    network: WalkingNetwork,
+    origins: SnapResult,
+    points_xy: np.ndarray,
+    limit_m: float,
+    *,
+    max_snap_m: float = 300.0,
+) -> SiteDistances:
+    """Walking distances of origins within ``limit_m`` of each point (one bounded search each).
+
+    Distances are computed like the accessibility indicators: the access leg of both points,
+    the nearer end of each snapped edge, or directly along a shared edge.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    origins
+        The snap of the residents' locations.
+    points_xy
+        ``(n, 2)`` facilities or candidate sites; a point off the network reaches nobody.
+    limit_m
+        The search radius.
+    max_snap_m
+        Maximum snap distance of the points.
+    """
+    snap = snap_points(network, points_xy, max_snap_m=max_snap_m)
+    sel = np.flatnonzero(origins.snapped)
+    rows: list[np.ndarray] = [np.zeros(0, dtype=int)]
+    cols: list[np.ndarray] = [np.zeros(0, dtype=int)]
+    metres: list[np.ndarray] = [np.zeros(0)]
+    for j in np.flatnonzero(snap.snapped):
+        start = (int(snap.edge[j]), float(snap.along_m[j]), float(snap.access_m[j]))
+        nodes = node_distances(network, *start, limit_m=limit_m)
+        dist = distances_at_origins(network, nodes, origins, sel)
+        same = origins.edge[sel] == start[0]  # directly along the shared edge
+        direct = origins.access_m[sel] + np.abs(origins.along_m[sel] - start[1]) + start[2]
+        dist = np.where(same, np.minimum(dist, direct), dist)
+        near = dist <= limit_m
+        rows.append(sel[near])
+        cols.append(np.full(int(near.sum()), j))
+        metres.append(dist[near])
+    shape = (len(origins), points_xy.shape[0])
+    return SiteDistances(
+        np.concatenate(rows), np.concatenate(cols), np.concatenate(metres), shape, float(limit_m)
+    )
+
+
 def coverage_matrix(
     network: WalkingNetwork,
     origins: SnapResult,
@@ -98,26 +185,8 @@ def coverage_matrix(
     max_snap_m
         Maximum snap distance of the points.
     """
-    snap = snap_points(network, points_xy, max_snap_m=max_snap_m)
-    sel = np.flatnonzero(origins.snapped)
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    for j in np.flatnonzero(snap.snapped):
-        start = (int(snap.edge[j]), float(snap.along_m[j]), float(snap.access_m[j]))
-        nodes = node_distances(network, *start, limit_m=threshold_m)
-        dist = distances_at_origins(network, nodes, origins, sel)
-        same = origins.edge[sel] == start[0]  # directly along the shared edge
-        direct = origins.access_m[sel] + np.abs(origins.along_m[sel] - start[1]) + start[2]
-        dist = np.where(same, np.minimum(dist, direct), dist)
-        hit = sel[dist <= threshold_m]
-        rows.append(hit)
-        cols.append(np.full(hit.size, j))
-    n = len(origins)
-    row = np.concatenate(rows) if rows else np.zeros(0, dtype=int)
-    col = np.concatenate(cols) if cols else np.zeros(0, dtype=int)
-    data = np.ones(row.size, dtype=bool)
-    matrix = sparse.csr_array((data, (row, col)), shape=(n, points_xy.shape[0]))
-    return Coverage(matrix, float(threshold_m))
+    distances = site_distances(network, origins, points_xy, threshold_m, max_snap_m=max_snap_m)
+    return distances.within(threshold_m)
 
 
 def greedy_sites(
@@ -179,7 +248,7 @@ def _exact(
     return chosen, -float(result.fun)
 
 
-def _gap(best: float, greedy: float) -> float:
+def relative_gap(best: float, greedy: float) -> float:
     """Relative gap of the greedy value to ``best`` (0 where equal up to rounding)."""
     return max((best - greedy) / best, 0.0) if best > 0 else 0.0
 
@@ -229,12 +298,14 @@ def maximal_covering(
     w = weight[keep]
     greedy, gains = greedy_sites(cover, w, k)
     greedy_value = float(sum(gains))
-    exact, value = _exact(cover, w, k, time_limit_s) if keep.size else ([], 0.0)
+    if k == 1 or keep.size == 0:  # greedy is exact for one site: the best single gain
+        return LocationChoice(greedy, gains, before, before + greedy_value, "exact", 0.0)
+    exact, value = _exact(cover, w, k, time_limit_s)
     if exact is None:
-        gap = _gap(value, greedy_value)
+        gap = relative_gap(value, greedy_value)
         return LocationChoice(greedy, gains, before, before + greedy_value, "greedy", gap)
     order, ordered_gains = greedy_sites(cover[:, exact], w, len(exact))
     sites = [exact[j] for j in order]
     return LocationChoice(
-        sites, ordered_gains, before, before + value, "exact", _gap(value, greedy_value)
+        sites, ordered_gains, before, before + value, "exact", relative_gap(value, greedy_value)
     )

@@ -70,7 +70,8 @@ class LocationChoice:
     covered_after
         Weight covered with the new sites.
     method
-        ``"exact"`` (HiGHS proved it optimal) or ``"greedy"`` (time limit reached). Sites
+        ``"exact"`` (proved optimal: by HiGHS, or for one site by the greedy choice, which is
+        optimal there) or ``"greedy"`` (time limit reached). Sites
         that add nothing are left out, so there may be fewer than ``k``.
     gap
         Relative gap of the greedy answer to the optimum (exact) or to the LP bound.
@@ -250,7 +251,8 @@ def _exact(
 
 def relative_gap(best: float, greedy: float) -> float:
     """Relative gap of the greedy value to ``best`` (0 where equal up to rounding)."""
-    return max((best - greedy) / best, 0.0) if best > 0 else 0.0
+    gap = (best - greedy) / best if best > 0 else 0.0
+    return gap if gap > 1e-9 else 0.0  # rounding of the solver's value is no gap
 
 
 def maximal_covering(

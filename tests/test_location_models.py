@@ -179,3 +179,29 @@ def test_p_median_equals_spopt_pmedian(seed: int, k: int):
     )
     pmedian = pmedian.solve(pulp.PULP_CBC_CMD(msg=False))
     assert ours.distance_after == pytest.approx(pmedian.problem.objective.value(), rel=1e-9)
+
+
+@pytest.mark.parametrize(("seed", "k"), [(51, 2), (52, 3), (53, 4)])
+def test_greedy_bound_holds_and_the_time_limit_falls_back(seed: int, k: int):
+    """Without time for the solver the greedy sites come back with a gap to a valid upper
+    bound (never below the true gap to the brute-force optimum)."""
+    net, origins, weight, existing_xy, cand_xy = _instance(seed, n_candidates=10)
+    existing = site_distances(net, origins, existing_xy, 400.0)
+    candidates = site_distances(net, origins, cand_xy, 400.0)
+    cand, today = _dense(candidates), _dense(existing).min(axis=1)
+    subsets = list(itertools.combinations(range(10), k))
+    best_walk = min(weight @ np.minimum(today, cand[:, list(s)].min(axis=1)) for s in subsets)
+    rushed = p_median(existing, candidates, weight, k=k, time_limit_s=0.0)
+    true_gap = 1 - (rushed.distance_before - rushed.distance_after) / (
+        rushed.distance_before - best_walk
+    )
+    assert rushed.gap >= true_gap - 1e-9 and rushed.method in ("greedy", "exact")
+    if rushed.method == "exact":  # proved by the bound alone
+        assert rushed.distance_after == pytest.approx(best_walk)
+    cover_e, cover_c = existing.within(250.0), candidates.within(250.0)
+    covered = cover_e.matrix.toarray().any(axis=1)
+    c = cover_c.matrix.toarray()
+    best = max(weight[covered | c[:, list(s)].any(axis=1)].sum() for s in subsets)
+    quick = maximal_covering(cover_e, cover_c, weight, k=k, time_limit_s=0.0)
+    gain = quick.covered_after - quick.covered_before
+    assert quick.gap >= 1 - gain / (best - quick.covered_before) - 1e-9

@@ -17,7 +17,9 @@ Only pairs where a candidate is nearer than the location's present distance inte
 reduced problem); it is solved exactly as a mixed-integer program with HiGHS
 (:func:`scipy.optimize.milp`) and greedily, so that the greedy answer's gap is known. When the
 solver does not finish within the time limit, the greedy sites are returned with the gap to
-the solver's bound. For one site the greedy choice is optimal and the solver is skipped.
+the better of the solver's bound and the submodular bound of the greedy run
+(:func:`~sqe_geo.access.locations.submodular_bound`). For one site the greedy choice is
+optimal and the solver is skipped.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.access.locations import SiteDistances, relative_gap
+from sqe_geo.access.locations import SiteDistances, relative_gap, submodular_bound
 from sqe_geo.i18n.messages import Message
 
 __all__ = ["MedianChoice", "p_median", "present_distance"]
@@ -95,26 +97,29 @@ def present_distance(existing: SiteDistances) -> np.ndarray:
 
 def _greedy(
     pairs: tuple[np.ndarray, np.ndarray, np.ndarray], weight: np.ndarray, start: np.ndarray, k: int
-) -> tuple[list[int], list[float]]:
-    """Add the candidate that saves the most weighted distance, ``k`` times."""
+) -> tuple[list[int], list[float], float]:
+    """Add the candidate that saves the most weighted distance, ``k`` times; the sites, their
+    savings and the least submodular bound of the optimal saving along the way."""
     origin, cand, metres = pairs
     current = start.copy()
     n_c = int(cand.max()) + 1 if cand.size else 0
     sites: list[int] = []
     savings: list[float] = []
-    for _ in range(min(k, n_c)):
+    bound = np.inf
+    for step in range(min(k, n_c) + 1):
         saving = np.bincount(
             cand, weight[origin] * np.maximum(current[origin] - metres, 0.0), minlength=n_c
         )
-        saving[sites] = -1.0
-        best = int(np.argmax(saving))
-        if saving[best] <= 0:
+        saving[sites] = 0.0
+        bound = min(bound, submodular_bound(sum(savings), saving, k))
+        best = int(np.argmax(saving)) if n_c else 0
+        if step == k or not n_c or saving[best] <= 0:
             break
         sites.append(best)
         savings.append(float(saving[best]))
         mine = cand == best
         np.minimum.at(current, origin[mine], metres[mine])
-    return sites, savings
+    return sites, savings, bound
 
 
 def _exact(
@@ -198,19 +203,20 @@ def p_median(
     # the reduced problem: pairs where a candidate is nearer than today and weight lives
     keep = (candidates.metres < before[candidates.origin]) & (weight[candidates.origin] > 0)
     pairs = (candidates.origin[keep], candidates.point[keep], candidates.metres[keep])
-    greedy, savings = _greedy(pairs, weight, before, k)
+    greedy, savings, bound = _greedy(pairs, weight, before, k)
     greedy_value = float(sum(savings))
     method, gap, chosen = "exact", 0.0, greedy
-    if k > 1 and pairs[0].size:
+    # greedy is exact for one site (the best single saving) and where the bound proves it
+    if k > 1 and pairs[0].size and relative_gap(bound, greedy_value) > 0.0:
         saving = weight[pairs[0]] * (before[pairs[0]] - pairs[2])
         exact, value = _exact(pairs[0], pairs[1], saving, k, time_limit_s)
-        gap = relative_gap(value, greedy_value)
         if exact is None:
-            method = "greedy"
+            method, gap = "greedy", relative_gap(min(value, bound), greedy_value)
         else:  # the optimal sites, in the order of their greedy saving among themselves
+            gap = relative_gap(value, greedy_value)
             mine = np.isin(pairs[1], exact)
             sub = (pairs[0][mine], np.searchsorted(exact, pairs[1][mine]), pairs[2][mine])
-            order, savings = _greedy(sub, weight, before, len(exact))
+            order, savings, _ = _greedy(sub, weight, before, len(exact))
             chosen = [exact[j] for j in order]
     return _choice(chosen, savings, pairs, weight, before, cutoff, method, gap)
 

@@ -35,6 +35,7 @@ __all__ = [
     "coverage_matrix",
     "greedy_sites",
     "maximal_covering",
+    "may_be_optimal",
     "relative_gap",
     "site_distances",
     "submodular_bound",
@@ -231,6 +232,32 @@ def submodular_bound(value: float, marginal: np.ndarray, k: int) -> float:
     return float(value + top.sum())
 
 
+def may_be_optimal(alone: np.ndarray, greedy_value: float, bound_fewer: float) -> np.ndarray:
+    """Candidates that can belong to an optimal set of ``k`` sites (the others are pruned).
+
+    If site ``j`` is in an optimal set ``S*``, then ``greedy ≤ f(S*) ≤ f(S* − j) + f({j})
+    ≤ bound(k − 1) + f({j})`` (submodularity), so a candidate whose value alone is below
+    ``greedy − bound(k − 1)`` is in no optimal set.
+
+    Parameters
+    ----------
+    alone
+        Value of each candidate on its own (covered weight or saved walking).
+    greedy_value
+        Value of the greedy answer with ``k`` sites (at most the optimum).
+    bound_fewer
+        An upper bound of the best value of ``k − 1`` sites.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask of the candidates to keep.
+    """
+    slack = 1e-9 * max(abs(greedy_value), 1.0)
+    keep: np.ndarray = alone >= greedy_value - bound_fewer - slack
+    return keep
+
+
 def _greedy(
     candidates: sparse.csr_array, weight: np.ndarray, k: int
 ) -> tuple[list[int], list[float], float]:
@@ -336,7 +363,11 @@ def maximal_covering(
     # greedy is exact for one site (the best single gain) and where the bound proves it
     if k == 1 or keep.size == 0 or relative_gap(bound, greedy_value) == 0.0:
         return LocationChoice(greedy, gains, before, before + greedy_value, "exact", 0.0)
-    exact, value = _exact(cover, w, k, time_limit_s)
+    # only candidates that may be in an optimal set enter the solver
+    fewer = _greedy(cover, w, k - 1)[2]
+    pool = np.flatnonzero(may_be_optimal(cover.T @ w, greedy_value, fewer))
+    found, value = _exact(sparse.csr_array(cover[:, pool]), w, k, time_limit_s)
+    exact = None if found is None else [int(pool[j]) for j in found]
     if exact is None:
         gap = relative_gap(min(value, bound), greedy_value)
         return LocationChoice(greedy, gains, before, before + greedy_value, "greedy", gap)

@@ -31,7 +31,12 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from sqe_geo._errors import InputDataError
-from sqe_geo.access.locations import SiteDistances, relative_gap, submodular_bound
+from sqe_geo.access.locations import (
+    SiteDistances,
+    may_be_optimal,
+    relative_gap,
+    submodular_bound,
+)
 from sqe_geo.i18n.messages import Message
 
 __all__ = ["MedianChoice", "p_median", "present_distance"]
@@ -209,7 +214,14 @@ def p_median(
     # greedy is exact for one site (the best single saving) and where the bound proves it
     if k > 1 and pairs[0].size and relative_gap(bound, greedy_value) > 0.0:
         saving = weight[pairs[0]] * (before[pairs[0]] - pairs[2])
-        exact, value = _exact(pairs[0], pairs[1], saving, k, time_limit_s)
+        # only candidates that may be in an optimal set enter the solver
+        fewer = _greedy(pairs, weight, before, k - 1)[2]
+        alone = np.bincount(pairs[1], saving, minlength=n_candidates)
+        pool = np.flatnonzero(may_be_optimal(alone, greedy_value, fewer))
+        mine = np.isin(pairs[1], pool)
+        cand = np.searchsorted(pool, pairs[1][mine])
+        found, value = _exact(pairs[0][mine], cand, saving[mine], k, time_limit_s)
+        exact = None if found is None else [int(pool[j]) for j in found]
         if exact is None:
             method, gap = "greedy", relative_gap(min(value, bound), greedy_value)
         else:  # the optimal sites, in the order of their greedy saving among themselves

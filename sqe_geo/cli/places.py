@@ -99,7 +99,10 @@ def _cmd_catchment(args: argparse.Namespace) -> int:
 
 
 def _cmd_locate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from sqe_geo.catchments import count_text
+    from sqe_geo.i18n.formatting import format_number
     from sqe_geo.locate import LocationRequest, study_locations
     from sqe_geo.outputs.layer_files import write_layer
     from sqe_geo.pipeline import run
@@ -126,7 +129,8 @@ def _cmd_locate(args: argparse.Namespace) -> int:
         x, y = round(row.geometry.x), round(row.geometry.y)
         gain = count_text(row.gain)
         if median:
-            km = count_text(row.saved_km)
+            # not given where the residents it serves are not (disclosure control)
+            km = "–" if pd.isna(row.saved_km) else format_number(row.saved_km, 0, args.lang)
             line = text("cli.locate_site_median", rank=row.rank, gain=gain, km=km, x=x, y=y)
         else:
             line = text("cli.locate_site", rank=row.rank, gain=gain, x=x, y=y)

@@ -137,6 +137,17 @@ def test_capacitated_covering_equals_brute_force_by_max_flow(seed: int, k: int):
     assert choice.covered_before == pytest.approx(before)
     assert choice.covered_after == pytest.approx(best)
     assert choice.covered_before + sum(choice.gains) == pytest.approx(best)
+    # without time for the solver: the greedy sites, their exact value, a gap to a valid bound
+    rushed = capacitated_covering(
+        existing, existing_places, candidates, places, weight, k=k, time_limit_s=0.0
+    )
+    assert rushed.covered_after <= best + 1e-6
+    assert rushed.covered_before + sum(rushed.gains) == pytest.approx(rushed.covered_after)
+    if rushed.method == "greedy":
+        true_gap = 1 - (rushed.covered_after - before) / (best - before)
+        assert rushed.gap >= true_gap - 1e-9
+    else:
+        assert rushed.covered_after == pytest.approx(best)
 
 
 spopt_locate = pytest.importorskip("spopt.locate", reason="spopt (test oracle) not installed")

@@ -27,27 +27,56 @@ from sqe_geo.i18n.messages import Message
 __all__ = ["capacitated_covering"]
 
 
+#: Beyond this many (location, site) pairs the exact program is not built: the greedy sites
+#: come back with the gap to a simple bound (each site adds at most its places and at most
+#: the residents it reaches).
+MAX_EXACT_PAIRS = 1_000_000
+
+
 class _Model:
     """The assignment program: pairs (origin, site) over the existing and candidate sites."""
 
     def __init__(
         self,
-        existing: Coverage,
-        existing_capacity: np.ndarray,
-        candidates: Coverage,
-        candidate_capacity: np.ndarray,
+        pairs: tuple[np.ndarray, np.ndarray],
+        n_sites: tuple[int, int],
         weight: np.ndarray,
+        capacity: np.ndarray,
     ) -> None:
-        both = sparse.coo_array(sparse.hstack([existing.matrix, candidates.matrix]))
-        live = weight[both.row] > 0
-        self.origin, self.site = both.row[live], both.col[live]
-        self.n_existing = existing.matrix.shape[1]
-        self.n_candidates = candidates.matrix.shape[1]
+        self.origin, self.site = pairs
+        self.n_existing, self.n_candidates = n_sites
         self.weight = weight
-        reach = np.bincount(self.site, weight[self.origin], minlength=both.shape[1])
-        capacity = np.concatenate([existing_capacity, candidate_capacity]).astype(float)
+        self.capacity = capacity
+
+    @classmethod
+    def build(
+        cls,
+        existing: tuple[Coverage, np.ndarray],
+        candidates: tuple[Coverage, np.ndarray],
+        weight: np.ndarray,
+    ) -> _Model:
+        """The program of the coverage matrices and places (NaN: no limit)."""
+        both = sparse.coo_array(sparse.hstack([existing[0].matrix, candidates[0].matrix]))
+        live = weight[both.row] > 0
+        origin, site = both.row[live], both.col[live]
+        reach = np.bincount(site, weight[origin], minlength=both.shape[1])
+        capacity = np.concatenate([existing[1], candidates[1]]).astype(float)
         capacity = np.where(np.isnan(capacity), np.inf, capacity)
-        self.capacity = np.minimum(capacity, reach)  # no limit: at most what it reaches
+        n_sites = (existing[0].matrix.shape[1], candidates[0].matrix.shape[1])
+        # no limit: at most what the site reaches
+        return cls((origin, site), n_sites, weight, np.minimum(capacity, reach))
+
+    def among(self, chosen: np.ndarray) -> _Model:
+        """The program with only these candidates (renumbered in this order)."""
+        local = np.full(self.n_candidates, -1)
+        local[chosen] = np.arange(chosen.size)
+        cand = self.site - self.n_existing
+        keep = (cand < 0) | (local[np.maximum(cand, 0)] >= 0)
+        site = np.where(cand < 0, self.site, self.n_existing + local[np.maximum(cand, 0)])[keep]
+        capacity = np.r_[self.capacity[: self.n_existing], self.capacity[self.n_existing + chosen]]
+        return _Model(
+            (self.origin[keep], site), (self.n_existing, chosen.size), self.weight, capacity
+        )
 
     def solve(
         self, open_ub: np.ndarray, k: int, integral: bool, time_limit_s: float
@@ -100,10 +129,21 @@ class _Model:
 
     def value(self, sites: list[int]) -> tuple[float, np.ndarray]:
         """Covered weight and residual with the existing and these candidate sites open."""
-        ub = np.zeros(self.n_candidates)
-        ub[sites] = 1.0
-        _, covered, residual = self.solve(ub, len(sites), integral=False, time_limit_s=np.inf)
+        sub = self.among(np.asarray(sites, dtype=int))
+        ones = np.ones(len(sites))
+        _, covered, residual = sub.solve(ones, len(sites), integral=False, time_limit_s=np.inf)
         return covered, residual
+
+    def bound(self, before: float, k: int) -> float:
+        """Each new site adds at most its places and the residents in its reach."""
+        cand = self.site >= self.n_existing
+        reach = np.bincount(
+            self.site[cand] - self.n_existing,
+            self.weight[self.origin[cand]],
+            minlength=self.n_candidates,
+        )
+        most = np.minimum(reach, self.capacity[self.n_existing :])
+        return before + float(np.sort(most)[::-1][:k].sum())
 
     def greedy(
         self, among: list[int], k: int, *, complete: bool = False
@@ -116,6 +156,8 @@ class _Model:
         before, residual = self.value([])
         cand_pair = self.site >= self.n_existing
         origin, cand = self.origin[cand_pair], self.site[cand_pair] - self.n_existing
+        outside = np.ones(self.n_candidates, dtype=bool)
+        outside[among] = False
         sites: list[int] = []
         gains: list[float] = []
         covered = before
@@ -123,7 +165,7 @@ class _Model:
             room = np.bincount(cand, residual[origin], minlength=self.n_candidates)
             score = np.minimum(room, self.capacity[self.n_existing :])
             score[sites] = -1.0
-            score[[j for j in range(self.n_candidates) if j not in among]] = -2.0
+            score[outside] = -2.0
             best = int(np.argmax(score))
             if score[best] <= 0 and not complete:
                 break
@@ -174,13 +216,17 @@ def capacitated_covering(
     if k < 1 or n_candidates == 0:
         raise InputDataError(Message("access.locations.bad_k", k=k, n=n_candidates))
     weight = np.nan_to_num(np.asarray(weight, dtype=float))
-    model = _Model(existing, existing_capacity, candidates, candidate_capacity, weight)
+    model = _Model.build((existing, existing_capacity), (candidates, candidate_capacity), weight)
     everyone = list(range(n_candidates))
     greedy, gains, before = model.greedy(everyone, k)
     greedy_value = float(sum(gains))
-    exact, value, _ = model.solve(
-        np.ones(n_candidates), k, integral=True, time_limit_s=time_limit_s
-    )
+    if model.origin.size > MAX_EXACT_PAIRS:
+        exact, value = None, model.bound(before, k)
+    else:
+        exact, value, _ = model.solve(
+            np.ones(n_candidates), k, integral=True, time_limit_s=time_limit_s
+        )
+        value = min(value, model.bound(before, k))
     gap = relative_gap(value - before, greedy_value)
     if exact is None:
         return LocationChoice(greedy, gains, before, before + greedy_value, "greedy", gap)

@@ -228,8 +228,9 @@ def capacitated_covering(
         )
         value = min(value, model.bound(before, k))
     gap = relative_gap(value - before, greedy_value)
-    if exact is None:
-        return LocationChoice(greedy, gains, before, before + greedy_value, "greedy", gap)
+    if exact is None:  # a bound that the greedy value reaches proves it optimal as well
+        method = "exact" if gap == 0.0 else "greedy"
+        return LocationChoice(greedy, gains, before, before + greedy_value, method, gap)
     sites, ordered, _ = model.greedy([int(j) for j in exact], len(exact), complete=True)
     useful = [j for j, g in zip(sites, ordered, strict=True) if g > 1e-9]
     if len(useful) < len(sites) and model.value(useful)[0] >= value - 1e-6:

@@ -77,7 +77,7 @@ class LocationChoice:
         optimal there) or ``"greedy"`` (time limit reached). Sites
         that add nothing are left out, so there may be fewer than ``k``.
     gap
-        Relative gap of the greedy answer to the optimum (exact) or to the LP bound.
+        Relative gap of the greedy answer to the optimum (exact) or to the best bound.
     """
 
     sites: list[int]

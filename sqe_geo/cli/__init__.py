@@ -4,7 +4,8 @@ Subcommands, each registered by one module of this package: ``run`` (compute and
 ``validate`` (data-quality report) and ``indicators`` (the catalog) in
 :mod:`~sqe_geo.cli.analysis`; ``catchment`` and ``locate`` in :mod:`~sqe_geo.cli.places`;
 ``demo`` (rebuild the demo data) and ``fetch`` (download official sources) in
-:mod:`~sqe_geo.cli.sources`. User mistakes print one clear message without a traceback and
+:mod:`~sqe_geo.cli.sources`; ``batch`` (many municipalities on Dask) in
+:mod:`~sqe_geo.cli.batch`. User mistakes print one clear message without a traceback and
 exit 2.
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 
 from sqe_geo._errors import SqeGeoError
 from sqe_geo._version import __version__
-from sqe_geo.cli import analysis, places, sources
+from sqe_geo.cli import analysis, batch, places, sources
 from sqe_geo.cli.analysis import report_text
 from sqe_geo.cli.common import Handler
 from sqe_geo.i18n.messages import LANGUAGES, Language, as_language, text, use_language
@@ -32,7 +33,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
 #: The modules that register subcommands, in the order of the help text.
-_MODULES = (analysis, places, sources)
+_MODULES = (analysis, places, sources, batch)
 
 
 class Terminated(KeyboardInterrupt):

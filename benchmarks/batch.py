@@ -11,9 +11,9 @@ street grid, services, a Zensus grid; each about 1–2 s alone) and runs the who
 Each way runs ``--repeat`` times, in turns (loop, dask 1, dask 2, loop, …) so that a change
 of the machine's load hits all three alike; every run starts with an empty output folder and
 an empty walking-graph cache, after one uncounted loop run that pays this process's imports
-(each Dask run pays its workers' imports: that is part of its overhead). The table gives the median wall time, municipalities per
-minute and the overhead against the loop; ``uptime`` is printed before and after, because
-the load of a shared machine moves the figures.
+(each Dask run pays its workers' imports: that is part of its overhead). The table gives the
+median wall time, municipalities per minute and the overhead against the loop; ``uptime`` is
+printed before and after, because the load of a shared machine moves the figures.
 
     python benchmarks/batch.py [--towns 12] [--repeat 3]
 """

@@ -41,7 +41,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from sqe_geo._errors import MissingDependencyError, SqeGeoError, StudyConfigError
+from sqe_geo._errors import (
+    ExportError,
+    MissingDependencyError,
+    SqeGeoError,
+    StudyConfigError,
+)
 from sqe_geo.batch_tables import combine_levels, is_done, write_log, write_report
 from sqe_geo.config import validation_message
 from sqe_geo.config_layers import ConfigModel
@@ -322,12 +327,17 @@ def run_batch(
             for outcome in _submit(client, pending):
                 record(outcome)
     outcomes = [finished[ags] for ags in jobs]
-    logs = config.out / "logs"
-    for outcome in outcomes:
-        write_log(logs, outcome.ags, outcome.traceback if outcome.status == "failed" else None)
-    paths = [write_report(config.out, [asdict(o) for o in outcomes])]
     done = [(o.ags, o.name, jobs[o.ags].out) for o in outcomes if o.status != "failed"]
-    paths += combine_levels(done, config.out, language=language)
+    try:
+        for outcome in outcomes:
+            trace = outcome.traceback if outcome.status == "failed" else None
+            write_log(config.out / "logs", outcome.ags, trace)
+        paths = [write_report(config.out, [asdict(o) for o in outcomes])]
+        paths += combine_levels(done, config.out, language=language)
+    except OSError as exc:
+        raise ExportError(
+            Message("batch.cannot_write", out=str(config.out), error=str(exc))
+        ) from None
     return BatchSummary(outcomes, paths)
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from batch_towns import write_town, write_towns
 
-from sqe_geo._errors import MissingDependencyError, StudyConfigError
+from sqe_geo._errors import ExportError, MissingDependencyError, StudyConfigError
 from sqe_geo.batch import load_batch, run_batch
 from sqe_geo.batch_tables import LEVEL_FILES, REPORT, WORKBOOK, is_done
 from sqe_geo.cli import main
@@ -222,3 +222,12 @@ def test_the_core_and_the_cli_import_without_dask():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("0")
+
+
+def test_an_out_that_cannot_be_written_is_a_user_error(tmp_path):
+    path, _ = write_towns(tmp_path, 1)
+    (tmp_path / "ergebnisse").write_text("a file where the output folder should be")
+    with pytest.raises(ExportError) as info, use_language("en"):
+        run_batch(load_batch(path), serial=True)
+    with use_language("de"):
+        assert "ergebnisse" in str(info.value) and "fertige Gemeinden" in str(info.value)

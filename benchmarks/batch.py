@@ -12,8 +12,10 @@ Each way runs ``--repeat`` times, in turns (loop, dask 1, dask 2, loop, …) so 
 of the machine's load hits all three alike; every run starts with an empty output folder and
 an empty walking-graph cache, after one uncounted loop run that pays this process's imports
 (each Dask run pays its workers' imports: that is part of its overhead). The table gives the
-median wall time, municipalities per minute and the overhead against the loop; ``uptime`` is
-printed before and after, because the load of a shared machine moves the figures.
+median wall time, municipalities per minute, the overhead against the loop, the median time
+of one municipality's task (inside the worker) and the fixed cost of starting and stopping
+an idle LocalCluster of that size; ``uptime`` is printed before and after, because the load
+of a shared machine moves the figures.
 
     python benchmarks/batch.py [--towns 12] [--repeat 3]
 """
@@ -43,8 +45,8 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def _one_run(batch_file: Path, workers: int | None, cache: Path) -> tuple[float, int]:
-    """Wall time of one whole batch and the number of municipalities done."""
+def _one_run(batch_file: Path, workers: int | None, cache: Path) -> tuple[float, list[float]]:
+    """Wall time of one whole batch and the seconds of each municipality's task."""
     config = load_batch(batch_file)
     if workers is not None:
         config = with_cluster(config, batch_file, None, workers)
@@ -54,7 +56,22 @@ def _one_run(batch_file: Path, workers: int | None, cache: Path) -> tuple[float,
     started = time.perf_counter()
     summary = run_batch(config, redo=True, serial=workers is None)
     seconds = time.perf_counter() - started
-    return seconds, summary.count("done")
+    return seconds, [o.seconds for o in summary.outcomes if o.status == "done"]
+
+
+def _cluster_only(workers: int) -> float:
+    """Start and stop an idle LocalCluster as the batch does: its fixed cost."""
+    from distributed import Client, LocalCluster
+
+    started = time.perf_counter()
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.wait_for_workers(workers)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -71,26 +88,38 @@ def main() -> None:
         print(f"uptime before: {_uptime()}")
         # warm-up, not counted: the loop's first run would pay this process's imports
         _one_run(batch_file, None, cache)
-        times: dict[str, list[float]] = {name: [] for name, _ in WAYS}
+        walls: dict[str, list[float]] = {name: [] for name, _ in WAYS}
+        tasks: dict[str, list[float]] = {name: [] for name, _ in WAYS}
+        fixed: dict[str, list[float]] = {name: [] for name, _ in WAYS}
         for _ in range(args.repeat):
             for name, workers in WAYS:
-                seconds, done = _one_run(batch_file, workers, cache)
-                if done != args.towns:
-                    raise SystemExit(f"{name}: only {done} of {args.towns} municipalities done")
-                times[name].append(seconds)
+                seconds, task_seconds = _one_run(batch_file, workers, cache)
+                if len(task_seconds) != args.towns:
+                    raise SystemExit(f"{name}: {len(task_seconds)} of {args.towns} done")
+                walls[name].append(seconds)
+                tasks[name].append(statistics.median(task_seconds))
+                if workers is not None:
+                    fixed[name].append(_cluster_only(workers))
                 print(f"  {name:7} {seconds:6.1f} s", flush=True)
         print(f"uptime after:  {_uptime()}")
-        loop = statistics.median(times["loop"])
+        loop = statistics.median(walls["loop"])
         print()
-        print("| way | workers | median s (runs) | municipalities / min | overhead vs loop |")
-        print("| --- | --- | --- | --- | --- |")
+        print(
+            "| way | median wall s (runs) | municipalities / min | overhead vs loop "
+            "| median s per municipality | idle cluster start + stop s |"
+        )
+        print("| --- | --- | --- | --- | --- | --- |")
         for name, workers in WAYS:
-            median = statistics.median(times[name])
-            runs = ", ".join(f"{t:.1f}" for t in times[name])
+            median = statistics.median(walls[name])
+            runs = ", ".join(f"{t:.1f}" for t in walls[name])
             rate = args.towns / median * 60
             overhead = f"{(median - loop) / loop * 100:+.0f} %" if workers else "—"
-            shown = workers if workers else "— (this process)"
-            print(f"| {name} | {shown} | {median:.1f} ({runs}) | {rate:.1f} | {overhead} |")
+            task = statistics.median(tasks[name])
+            start = f"{statistics.median(fixed[name]):.1f}" if workers else "—"
+            print(
+                f"| {name} | {median:.1f} ({runs}) | {rate:.1f} | {overhead} | {task:.2f} "
+                f"| {start} |"
+            )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -271,7 +271,9 @@ def _problem(err: Mapping[str, Any]) -> Message | str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
-def validation_message(path: Path, exc: ValidationError) -> Message:
+def validation_message(
+    path: Path, exc: ValidationError, *, head: str = "study.config.invalid"
+) -> Message:
     """The message of an invalid study file: one line per invalid key.
 
     Parameters
@@ -280,13 +282,16 @@ def validation_message(path: Path, exc: ValidationError) -> Message:
         The study file.
     exc
         pydantic's validation error of its contents.
+    head
+        Catalog key of the first line (with the field ``path``); another file validated
+        the same way (the batch file) names itself here.
 
     Returns
     -------
     Message
-        ``study.config.invalid`` followed by a line ``  - key: problem`` per error.
+        ``head`` followed by a line ``  - key: problem`` per error.
     """
-    message = Message("study.config.invalid", path=str(path))
+    message = Message(head, path=str(path))
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"])
         key: Message | str = where or Message("study.config.top_level")

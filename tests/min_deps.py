@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Check that the version floors in pyproject.toml are true (``make min-deps``).
 
-Reads the ``>=`` floor of every core dependency and of the ``app`` and ``test`` extras that
-the tests need (linters and type checkers are left out), pins each to ``==floor`` in a
-constraints file, installs sqe-geo with exactly these versions into a fresh venv in a
-temporary folder, checks that the installed versions are the floors, and runs the fast
+Reads the ``>=`` floor of every core dependency and of the ``app``, ``batch`` and ``test``
+extras that the tests need (linters and type checkers are left out), pins each to
+``==floor`` in a constraints file, installs sqe-geo with exactly these versions into a fresh
+venv in a temporary folder, checks that the installed versions are the floors, and runs the fast
 tests there (no browser, no real data).
 
 A floor that cannot be installed on this Python or fails the tests is false: raise it in
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The extras whose floors are checked, besides the core dependencies.
-EXTRAS = ("app", "postgis", "test")
+EXTRAS = ("app", "batch", "postgis", "test")
 #: Test-extra tools the tests do not import (lint and type checking): not pinned, not installed.
 NOT_FOR_TESTS = re.compile(r"^(ruff|mypy|types-.*|.*-stubs)$")
 #: The fast tests: everything except the browser test and the tests on the real data.

@@ -1,0 +1,160 @@
+"""From a demographics table to the projection's arrays, and back to a demographics table.
+
+:func:`base_from_demographics` takes a canonical demographics table (``quarter_id``,
+``year``, ``total`` and age-group columns such as ``young`` = 0–19) and picks the finest set
+of its age groups that tiles all ages (for the default groups: 0–19, 20–64, 65–79, 80+) as the
+projection's bands. :func:`projected_demographics` turns the projection back into a
+demographics table: whole persons (largest-remainder rounding, so each row's bands add up to
+its rounded total, or raked years' quarters to the official total), the study's age groups
+re-formed from the bands, and in every row ``kind`` ("Prognose") and ``variant``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sqe_geo._errors import InputDataError
+from sqe_geo.config_layers import parse_age_range
+from sqe_geo.i18n.messages import Language, Message, text
+from sqe_geo.population.demographics import derive_groups, tile_range
+from sqe_geo.projection.model import FloatArray
+from sqe_geo.projection.projection import OfficialTotal, band_column
+from sqe_geo.projection.raking import round_to_total
+from sqe_geo.projection.rates import AgeBand, parse_bands
+
+__all__ = ["ProjectionBase", "base_from_demographics", "projected_demographics"]
+
+
+@dataclass(frozen=True)
+class ProjectionBase:
+    """The observed years as arrays ``P[q, s, b]`` and what they were built from."""
+
+    quarters: tuple[str, ...]
+    bands: tuple[AgeBand, ...]
+    groups: dict[str, str]  # band column -> the age group it came from
+    history: dict[int, FloatArray]
+    total_gap: dict[int, float]  # published total minus the sum of the bands, per year
+
+
+def base_from_demographics(
+    demographics: pd.DataFrame, age_groups: Mapping[str, str]
+) -> ProjectionBase:
+    """Arrays of the observed years, in the finest age bands the groups allow.
+
+    Parameters
+    ----------
+    demographics
+        Canonical table: ``quarter_id``, ``year``, ``total`` and age-group columns.
+    age_groups
+        Age group → range text (``"0-19"``, ``"80+"``), as in the study's ``[age_groups]``.
+
+    Returns
+    -------
+    ProjectionBase
+        One array per observed year (quarters that lack a year or a band value in any year are
+        an error, not skipped).
+
+    Raises
+    ------
+    InputDataError
+        If no set of groups tiles all ages, or a quarter lacks a value in some year.
+    """
+    present = {g: parse_age_range(r) for g, r in age_groups.items() if g in demographics.columns}
+    tilings = tile_range(present, (0, None), limit=16)
+    if not tilings:
+        raise InputDataError(
+            Message(
+                "projection.no_tiling", groups=", ".join(f"{g}={r}" for g, r in age_groups.items())
+            )
+        )
+    chosen = max(tilings, key=len)
+    bands = parse_bands([present[g] for g in chosen])
+    by_band = {band_column(b): g for b in bands for g in chosen if present[g] == (b.low, b.high)}
+    quarters = tuple(sorted(demographics["quarter_id"].astype(str).unique()))
+    history: dict[int, FloatArray] = {}
+    gap: dict[int, float] = {}
+    for year_value, rows in demographics.groupby("year"):
+        year = int(str(year_value))
+        table = rows.set_index(rows["quarter_id"].astype(str)).reindex(list(quarters))
+        values = table[[by_band[band_column(b)] for b in bands]].to_numpy(dtype=float)
+        if np.isnan(values).any():
+            missing = table.index[np.isnan(values).any(axis=1)]
+            raise InputDataError(
+                Message("projection.missing_values", year=year, quarters=", ".join(missing[:10]))
+            )
+        history[year] = values[:, None, :]
+        if "total" in table.columns:
+            gap[year] = float(table["total"].sum() - values.sum())
+    return ProjectionBase(quarters, bands, by_band, history, gap)
+
+
+def _round_rows(
+    frame: pd.DataFrame, columns: list[str], official: Mapping[int, OfficialTotal]
+) -> pd.DataFrame:
+    values = frame[columns].to_numpy(dtype=float)
+    rounded = np.empty_like(values)
+    for _key, index in frame.groupby(["variant", "year"]).indices.items():
+        year = int(frame["year"].iloc[index[0]])
+        if year in official:  # the quarters of a raked year add up to the official total
+            rounded[index] = round_to_total(values[index], round(official[year].total))
+            continue
+        for i in index:
+            rounded[i] = round_to_total(values[i], round(values[i].sum()))
+    out = frame.copy()
+    out[columns] = rounded.astype("int64")
+    return out
+
+
+def projected_demographics(
+    projection: pd.DataFrame,
+    bands: tuple[AgeBand, ...],
+    age_groups: Mapping[str, str],
+    *,
+    language: Language = "de",
+    official: Mapping[int, OfficialTotal] | None = None,
+) -> pd.DataFrame:
+    """The projection as a demographics table of whole persons.
+
+    Parameters
+    ----------
+    projection
+        The result of :func:`~sqe_geo.projection.projection.project`.
+    bands
+        Its age bands.
+    age_groups
+        Age group → range text; every group that the bands tile gets a column.
+    language
+        Language of the ``kind`` column ("Prognose" / "projection").
+    official
+        The official totals the projection was raked to (their years round to them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quarter_id``, ``year``, ``variant``, ``kind``, ``total``, the age groups and the
+        band columns, all counts as ``int64``; sorted by variant, year and quarter.
+    """
+    columns = [band_column(b) for b in bands]
+    rounded = _round_rows(projection, columns, official or {})
+    out = rounded[["quarter_id", "year", "variant"]].copy()
+    out.insert(3, "kind", text("projection.kind", language))
+    out["total"] = rounded[columns].sum(axis=1).astype("int64")
+    tiles = derive_groups({c: b.label for c, b in zip(columns, bands, strict=True)}, age_groups)
+    for group in age_groups:
+        if group in tiles:
+            out[group] = rounded[tiles[group][0]].sum(axis=1).astype("int64")
+    out[columns] = rounded[columns]
+    order = {v: i for i, v in enumerate(("low", "main", "high"))}
+    out = out.sort_values(
+        ["variant", "year", "quarter_id"], key=lambda s: s.map(order) if s.name == "variant" else s
+    )
+    return out.reset_index(drop=True)
+
+
+def variant_labels(variants: Sequence[str], language: Language) -> dict[str, str]:
+    """Display label per variant (``"Hauptvariante"`` …)."""
+    return {v: text(f"projection.variant_{v}", language) for v in variants}

@@ -255,3 +255,32 @@ def test_demographics_table_in_and_out():
     # (ties: the first), so 21 61 15 5
     assert out.loc[0, ["total", "young", "working_age", "older"]].tolist() == [102, 21, 61, 20]
     assert out["kind"].unique().tolist() == ["Prognose"] and out["variant"].tolist() == ["main"] * 2
+
+
+def test_official_totals_with_bands_and_their_errors(tmp_path: Path):
+    from sqe_geo.projection.inputs import read_migration_rates, read_official_totals
+
+    path = tmp_path / "amtlich.csv"
+    path.write_text(
+        "year;total;age_0_1;age_2_4;age_5plus\n2030;1.000;100;300;600\n", encoding="utf-8"
+    )
+    found = read_official_totals(path, WIDE)
+    assert found[2030].total == 1000 and found[2030].bands.tolist() == [100, 300, 600]
+    path.write_text("year;total;age_0_1\n2030;1000;100\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match="age_2_4, age_5plus"):
+        read_official_totals(path, WIDE)
+    path.write_text("year;total\n2030;\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match="total"):
+        read_official_totals(path, WIDE)
+    rates = tmp_path / "rates.csv"
+    rates.write_text("age;sex;main\n0-1;female;1,5\n", encoding="utf-8")
+    table = read_migration_rates(rates)
+    assert table["main"].tolist() == [1.5]
+    found = migration_from_table(table, ["a"], ("female", "male"), WIDE)
+    assert found["main"].per_1000[0, :, 0].tolist() == [1.5, 0.0]
+
+
+def test_the_shipped_rates_are_marked_unverified():
+    assert load_rates().verified is False
+    result = doctest.testmod(sqe_geo.projection)
+    assert result.attempted > 0 and result.failed == 0

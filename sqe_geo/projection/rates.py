@@ -88,13 +88,16 @@ class Rates:
 
     ``survival[sex]`` has one-year survival probabilities for ages 0 … 100 (100 = 100+);
     ``fertility`` births per woman and year for ages 0 … 100 (zero outside the table);
-    ``sex_ratio`` boys per girl; ``sources`` the provenance lines of the two tables.
+    ``sex_ratio`` boys per girl; ``sources`` the provenance lines of the two tables;
+    ``verified`` False when a table says ``verified = false`` (figures not checked against
+    the official source).
     """
 
     survival: dict[str, FloatArray]
     fertility: FloatArray
     sex_ratio: float
     sources: tuple[str, ...]
+    verified: bool = True
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -162,7 +165,10 @@ def load_rates(survival: Path | None = None, fertility: Path | None = None) -> R
         f"{data.get('source', path.name)} ({data.get('year', '?')})"
         for data, path in ((s_data, s_path), (f_data, f_path))
     )
-    return Rates(by_sex, fertility_by_age, float(ratio), sources)
+    verified = (
+        s_data.get("verified", True) is not False and f_data.get("verified", True) is not False
+    )
+    return Rates(by_sex, fertility_by_age, float(ratio), sources, verified)
 
 
 @dataclass(frozen=True)

@@ -153,4 +153,6 @@ def run_projection(
             Message("projection.cli.total_gap", year=base_year, gap=f"{round(gap):+d}")
         )
     run.notes.append(Message("projection.cli.rates_note", sources="; ".join(rates.sources)))
+    if not rates.verified:
+        run.notes.append(Message("projection.cli.rates_unverified"))
     return run

@@ -54,6 +54,22 @@ def test_raked_to_the_official_total_exactly(tmp_path: Path):
     assert city[2026] != 301234  # not raked: no official figure for 2026
 
 
+def test_raked_to_official_age_bands(tmp_path: Path):
+    official = inputs(tmp_path) / "amtlich.csv"
+    official.write_text(
+        "year;total;age_0_19;age_20_64;age_65_79;age_80plus\n2025;320000;55000;200000;42000;23000\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "p.csv"
+    args = ["project", "--to", "2025", "--variant", "all", "--official", str(official)]
+    assert main([*args, "--out", str(out)]) == 0
+    table = read_german(out)
+    raked = table[table["year"] == 2025].groupby("variant")[["total", *BANDS]].sum()
+    for variant in ("low", "main", "high"):
+        assert raked.loc[variant].tolist() == [320000, 55000, 200000, 42000, 23000]
+
+
 def test_migration_rates_from_a_table_and_english(tmp_path: Path):
     rates = inputs(tmp_path) / "wanderung.csv"
     rates.write_text("age,main,high\n0-19,10,20\n20-64,5,\n65-79,0,\n80+,0,\n", encoding="utf-8")

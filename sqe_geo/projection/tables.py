@@ -5,7 +5,8 @@
 of its age groups that tiles all ages (for the default groups: 0–19, 20–64, 65–79, 80+) as the
 projection's bands. :func:`projected_demographics` turns the projection back into a
 demographics table: whole persons (largest-remainder rounding, so each row's bands add up to
-its rounded total, or raked years' quarters to the official total), the study's age groups
+its rounded total, or raked years' quarters to the official total and, where the official
+projection has age bands, each band to its official figure), the study's age groups
 re-formed from the bands, and in every row ``kind`` ("Prognose") and ``variant``.
 """
 
@@ -99,8 +100,13 @@ def _round_rows(
     rounded = np.empty_like(values)
     for _key, index in frame.groupby(["variant", "year"]).indices.items():
         year = int(frame["year"].iloc[index[0]])
-        if year in official:  # the quarters of a raked year add up to the official total
-            rounded[index] = round_to_total(values[index], round(official[year].total))
+        target = official.get(year)
+        if target is not None and target.bands is not None:  # each band adds up to its figure
+            for b, band_total in enumerate(target.bands):
+                rounded[index, b] = round_to_total(values[index, b], round(float(band_total)))
+            continue
+        if target is not None:  # the quarters of a raked year add up to the official total
+            rounded[index] = round_to_total(values[index], round(target.total))
             continue
         for i in index:
             rounded[i] = round_to_total(values[i], round(values[i].sum()))

@@ -13,8 +13,8 @@ percentage error (MAPE, over Stadtteile and base years) per horizon for the tota
 child bands and all children 0–17, for
 
 * *model*: the cohort-component projection (main variant, shipped rates);
-* *damped ½*: the model with half the observed net migration (a common damping; not the
-  library's default);
+* *damped ½*: the model with half the observed net migration (``damping=0.5``,
+  ``sqe-geo project --damping 0.5``; not the default);
 * *no migration*: the same without migration (survival, ageing, births only);
 * *constant*: the naive forecast "as in the base year";
 * *raked*: the model raked every year to the observed city total (what an exact official
@@ -108,8 +108,7 @@ def backtest(quarters: list[str], history: dict[int, np.ndarray]) -> pd.DataFram
         past = {y: history[y] for y in range(base - HISTORY, base + 1)}
         migration = migration_from_history(past, rates, BANDS)
         closed = {"main": Migration.none(history[base].shape)}
-        main = migration["main"]
-        damped = {"main": Migration(main.absolute * 0.5, main.per_1000 * 0.5)}
+        damped = migration_from_history(past, rates, BANDS, damping=0.5)
         target = min(base + HORIZON, LAST_YEAR)
         official = {y: OfficialTotal(float(history[y].sum())) for y in range(base + 1, target + 1)}
         runs = {

@@ -123,6 +123,11 @@ def test_migration_from_history_recovers_the_yearly_residual():
     np.testing.assert_allclose(found["high"].absolute, main + std, atol=1e-9)
     one = migration_from_history({2020: p2020, 2021: p2021}, rates, SINGLE, spread=0.2)
     np.testing.assert_allclose(one["high"].absolute, first + 0.2 * np.abs(first), atol=1e-9)
+    half = migration_from_history({2020: p2020, 2021: p2021}, rates, SINGLE, damping=0.5)
+    np.testing.assert_allclose(half["main"].absolute, first / 2, atol=1e-9)
+    np.testing.assert_allclose(half["low"].absolute, first / 2 - np.abs(first) / 4, atol=1e-9)
+    with pytest.raises(InputDataError, match="-1"):
+        migration_from_history({2020: p2020, 2021: p2021}, rates, SINGLE, damping=-1)
 
 
 def test_migration_from_history_needs_two_years():

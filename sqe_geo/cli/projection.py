@@ -52,6 +52,9 @@ def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
             f"--{option}", type=Path, default=None, help=text(f"projection.cli.help_{option}", lang)
         )
     parser.add_argument(
+        "--damping", type=float, default=1.0, help=text("projection.cli.help_damping", lang)
+    )
+    parser.add_argument(
         "--out", type=Path, required=True, help=text("projection.cli.help_out", lang)
     )
     return {"project": _cmd_project}
@@ -76,6 +79,7 @@ def _cmd_project(args: argparse.Namespace) -> int:
         official=args.official,
         survival=args.survival,
         fertility=args.fertility,
+        damping=args.damping,
     )
     groups = {g: str(r) for g, r in study.config.age_groups.model_dump().items()}
     run = run_projection(study.demographics, groups, options, language=args.lang)

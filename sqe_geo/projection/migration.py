@@ -49,6 +49,7 @@ def migration_from_history(
     bands: tuple[AgeBand, ...],
     *,
     spread: float | None = None,
+    damping: float = 1.0,
 ) -> dict[str, Migration]:
     """Net migration per year from observed years (residual after survival and ageing).
 
@@ -63,6 +64,10 @@ def migration_from_history(
     spread
         Low/high = main ∓ ``spread · |main|``; default: the standard deviation of the yearly
         values when there are two or more intervals, else ``0.5 · |main|``.
+    damping
+        Factor on the observed migration and its spread (1: as observed; 0.5 halves it,
+        which the backtest on the Karlsruhe history found better for totals beyond two
+        years, see ``benchmarks/RESULTS.md``).
 
     Returns
     -------
@@ -72,8 +77,10 @@ def migration_from_history(
     Raises
     ------
     InputDataError
-        If fewer than two years are given.
+        If fewer than two years are given or ``damping`` is negative.
     """
+    if damping < 0:
+        raise InputDataError(Message("projection.damping", value=damping))
     years = sorted(history)
     if len(years) < 2:
         raise InputDataError(Message("projection.history_too_short", years=len(years)))
@@ -90,6 +97,7 @@ def migration_from_history(
     relative = DEFAULT_SPREAD if spread is None else spread
     width = stack.std(axis=0, ddof=1) if measured else np.abs(main) * relative
     zeros = np.zeros_like(main)
+    main, width = main * damping, width * damping
     return {
         "low": Migration(main - width, zeros),
         "main": Migration(main, zeros),

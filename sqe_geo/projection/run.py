@@ -41,7 +41,8 @@ class ProjectionOptions:
     """Settings of a projection (defaults: to 2040, yearly, main variant, shipped rates).
 
     ``migration`` is a table of rates per 1,000 (else the study's history is used);
-    ``official`` a table of the municipality's projected totals to rake to.
+    ``official`` a table of the municipality's projected totals to rake to; ``damping`` a
+    factor on the migration observed in the history.
     """
 
     target_year: int = DEFAULT_TARGET_YEAR
@@ -52,6 +53,7 @@ class ProjectionOptions:
     official: Path | None = None
     survival: Path | None = None
     fertility: Path | None = None
+    damping: float = 1.0
 
 
 @dataclass
@@ -123,7 +125,7 @@ def run_projection(
         )
     else:
         past = {y: v for y, v in base.history.items() if y <= base_year}
-        migration = migration_from_history(past, per_band, base.bands)
+        migration = migration_from_history(past, per_band, base.bands, damping=options.damping)
         years_text = ", ".join(map(str, sorted(past)))
         run.notes.append(Message("projection.cli.migration_source_history", years=years_text))
     official = (

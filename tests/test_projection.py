@@ -21,6 +21,7 @@ from sqe_geo.projection import (
     ProjectionModel,
     age_and_survive,
     band_rates,
+    base_from_bands,
     base_from_demographics,
     load_rates,
     migration_from_history,
@@ -289,3 +290,28 @@ def test_the_shipped_rates_are_marked_unverified():
     assert load_rates().verified is False
     result = doctest.testmod(sqe_geo.projection)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_five_year_groups_by_sex_from_a_band_table():
+    ranges = [f"{a}-{a + 4}" for a in range(0, 85, 5)] + ["85+"]
+    columns = {f"{sex[0]}{r}": (sex, r) for sex in ("female", "male") for r in ranges}
+    table = pd.DataFrame({"quarter_id": ["a", "b"], "year": 2020})
+    for i, column in enumerate(columns):
+        table[column] = [100.0 + i, 50.0]
+    base = base_from_bands(table, columns)
+    assert base.sexes == ("female", "male") and len(base.bands) == 18
+    assert base.history[2020].shape == (2, 2, 18)
+    assert base.history[2020][0, 1, 0] == 118.0  # the first male column is the 19th
+    rates = band_rates(load_rates(), base.bands, base.sexes)
+    closed = {"main": Migration.none((2, 2, 18))}
+    model = ProjectionModel(rates, base.bands, closed)
+    projected = project(
+        base.history[2020], base.quarters, 2020, model=model, target_year=2021, variants=["main"]
+    )
+    # closed population: next year = survivors + surviving newborns, all computed by sex
+    after, births, _ = age_and_survive(base.history[2020], rates, base.bands)
+    assert projected["age_0_4"].tolist() == pytest.approx(after[:, :, 0].sum(1).tolist())
+    assert births[1] == pytest.approx(50.0 * rates.fertility.sum())
+    del columns["m85+"]
+    with pytest.raises(InputDataError, match="male 85"):
+        base_from_bands(table.assign(**{"f0-4": 1.0}), columns)

@@ -27,6 +27,7 @@ from sqe_geo.projection.raking import rake, round_to_total
 from sqe_geo.projection.rates import AgeBand, BandRates, Rates, band_rates, load_rates, parse_bands
 from sqe_geo.projection.tables import (
     ProjectionBase,
+    base_from_bands,
     base_from_demographics,
     projected_demographics,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "age_and_survive",
     "band_column",
     "band_rates",
+    "base_from_bands",
     "base_from_demographics",
     "load_rates",
     "migration_from_history",

@@ -113,7 +113,7 @@ def run_projection(
             )
         )
     rates = load_rates(options.survival, options.fertility)
-    per_band = band_rates(rates, base.bands, ("all",))
+    per_band = band_rates(rates, base.bands, base.sexes)
     run = ProjectionRun(pd.DataFrame(), base_year, tuple(b.label for b in base.bands))
     if options.migration is not None:
         table = read_migration_rates(options.migration, run.report)

@@ -27,7 +27,15 @@ from sqe_geo.projection.projection import OfficialTotal, band_column
 from sqe_geo.projection.raking import round_to_total
 from sqe_geo.projection.rates import AgeBand, parse_bands
 
-__all__ = ["ProjectionBase", "base_from_demographics", "projected_demographics"]
+__all__ = [
+    "ProjectionBase",
+    "base_from_bands",
+    "base_from_demographics",
+    "projected_demographics",
+]
+
+
+SEXES = ("female", "male")
 
 
 @dataclass(frozen=True)
@@ -35,29 +43,85 @@ class ProjectionBase:
     """The observed years as arrays ``P[q, s, b]`` and what they were built from."""
 
     quarters: tuple[str, ...]
+    sexes: tuple[str, ...]
     bands: tuple[AgeBand, ...]
-    groups: dict[str, str]  # band column -> the age group it came from
     history: dict[int, FloatArray]
     total_gap: dict[int, float]  # published total minus the sum of the bands, per year
+
+
+def base_from_bands(
+    table: pd.DataFrame, columns: Mapping[str, tuple[str, str]], *, total: str | None = None
+) -> ProjectionBase:
+    """Arrays of the observed years from a table with one column per (sex and) age band.
+
+    Single years, 5-year groups or any bands that tile all ages; with sex when the table has
+    a female and a male column for every band.
+
+    Parameters
+    ----------
+    table
+        ``quarter_id``, ``year`` and the band columns.
+    columns
+        Column → ``(sex, age range)``: sex ``"all"``, or ``"female"`` and ``"male"`` for every
+        band; range ``"0-4"``, ``"85+"``.
+    total
+        Column of the published total, compared with the sum of the bands (``total_gap``).
+
+    Returns
+    -------
+    ProjectionBase
+        One array per observed year.
+
+    Raises
+    ------
+    InputDataError
+        If the bands do not tile all ages, a (sex, band) is missing, or a quarter lacks a
+        value in some year.
+    """
+    ranges = sorted({parse_age_range(r) for _, r in columns.values()}, key=lambda r: r[0])
+    bands = parse_bands(ranges)
+    sexes = ("all",) if {s for s, _ in columns.values()} == {"all"} else SEXES
+    where = {(s, parse_age_range(r)): c for c, (s, r) in columns.items()}
+    order = [[where.get((s, (b.low, b.high))) for b in bands] for s in sexes]
+    absent = [f"{s} {b.label}" for s, row in zip(sexes, order, strict=True)
+              for b, c in zip(bands, row, strict=True) if c is None]  # fmt: skip
+    if absent or len(where) != len(sexes) * len(bands):
+        raise InputDataError(Message("projection.bands_missing", missing=", ".join(absent) or "?"))
+    flat = [str(c) for row in order for c in row]
+    quarters = tuple(sorted(table["quarter_id"].astype(str).unique()))
+    history: dict[int, FloatArray] = {}
+    gap: dict[int, float] = {}
+    for year_value, rows in table.groupby("year"):
+        year = int(str(year_value))
+        frame = rows.set_index(rows["quarter_id"].astype(str)).reindex(list(quarters))
+        values = frame[flat].to_numpy(dtype=float)
+        if np.isnan(values).any():
+            missing = frame.index[np.isnan(values).any(axis=1)]
+            raise InputDataError(
+                Message("projection.missing_values", year=year, quarters=", ".join(missing[:10]))
+            )
+        history[year] = values.reshape(len(quarters), len(sexes), len(bands))
+        if total is not None and total in frame.columns:
+            gap[year] = float(frame[total].sum() - values.sum())
+    return ProjectionBase(quarters, sexes, bands, history, gap)
 
 
 def base_from_demographics(
     demographics: pd.DataFrame, age_groups: Mapping[str, str]
 ) -> ProjectionBase:
-    """Arrays of the observed years, in the finest age bands the groups allow.
+    """Arrays of the observed years, in the finest age bands the study's groups allow.
 
     Parameters
     ----------
     demographics
-        Canonical table: ``quarter_id``, ``year``, ``total`` and age-group columns.
+        Canonical table: ``quarter_id``, ``year``, ``total`` and age-group columns (no sex).
     age_groups
         Age group → range text (``"0-19"``, ``"80+"``), as in the study's ``[age_groups]``.
 
     Returns
     -------
     ProjectionBase
-        One array per observed year (quarters that lack a year or a band value in any year are
-        an error, not skipped).
+        One array per observed year (for the default groups: bands 0–19, 20–64, 65–79, 80+).
 
     Raises
     ------
@@ -73,24 +137,8 @@ def base_from_demographics(
             )
         )
     chosen = max(tilings, key=len)
-    bands = parse_bands([present[g] for g in chosen])
-    by_band = {band_column(b): g for b in bands for g in chosen if present[g] == (b.low, b.high)}
-    quarters = tuple(sorted(demographics["quarter_id"].astype(str).unique()))
-    history: dict[int, FloatArray] = {}
-    gap: dict[int, float] = {}
-    for year_value, rows in demographics.groupby("year"):
-        year = int(str(year_value))
-        table = rows.set_index(rows["quarter_id"].astype(str)).reindex(list(quarters))
-        values = table[[by_band[band_column(b)] for b in bands]].to_numpy(dtype=float)
-        if np.isnan(values).any():
-            missing = table.index[np.isnan(values).any(axis=1)]
-            raise InputDataError(
-                Message("projection.missing_values", year=year, quarters=", ".join(missing[:10]))
-            )
-        history[year] = values[:, None, :]
-        if "total" in table.columns:
-            gap[year] = float(table["total"].sum() - values.sum())
-    return ProjectionBase(quarters, bands, by_band, history, gap)
+    columns = {g: ("all", age_groups[g]) for g in chosen}
+    return base_from_bands(demographics, columns, total="total")
 
 
 def _round_rows(

@@ -86,6 +86,9 @@ def test_migration_rates_from_a_table_and_english(tmp_path: Path):
     [
         (["--to", "2020"], "2020"),
         (["--base-year", "2019"], "2019"),
+        (["--base-year", "2016"], "--migration"),  # one year of history: no migration from it
+        (["--step", "0"], "(0)"),
+        (["--damping", "-1"], "-1"),
         (["--migration", "RATES"], "'5-9'"),
     ],
 )

@@ -153,7 +153,8 @@ def migration_from_table(
     Raises
     ------
     InputDataError
-        If ``age`` or ``main`` is missing or a band label is not one of the bands.
+        If ``age`` or ``main`` is missing, a band label is not one of the bands or a
+        ``quarter_id`` is not a quarter of the study.
     """
     missing = [c for c in ("age", "main") if c not in table.columns]
     if missing:
@@ -173,7 +174,9 @@ def migration_from_table(
         quarter = row.get("quarter_id")
         qs = [q_index[str(quarter)]] if pd.notna(quarter) and str(quarter) in q_index else None
         if pd.notna(quarter) and qs is None:
-            continue  # a quarter outside the study: nothing to apply it to
+            raise InputDataError(
+                Message("projection.table_quarter", source=source, quarter=str(quarter))
+            )
         sex = row.get("sex")
         ss = [sexes.index(str(sex))] if pd.notna(sex) and str(sex) in sexes else range(len(sexes))
         main = float(row["main"])

@@ -150,6 +150,8 @@ def test_migration_table_general_rows_then_specific_ones():
     # low given for age 0; otherwise main - 0.5·|main|
     assert found["low"].per_1000[:, 0, :].tolist() == [[5, 0, -6], [5, 0, 3]]
     assert found["high"].per_1000[:, 0, :].tolist() == [[15, 0, -2], [15, 0, 9]]
+    with pytest.raises(InputDataError, match="'w'"):
+        migration_from_table(table.assign(sex="w"), ["a", "b"], ("female", "male"), SINGLE)
     unknown = pd.DataFrame({"age": ["2+"], "quarter_id": ["zz"], "main": [1.0]})
     with pytest.raises(InputDataError, match="'zz'"):
         migration_from_table(unknown, ["a", "b"], ("all",), SINGLE)

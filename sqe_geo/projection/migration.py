@@ -119,6 +119,17 @@ def _band_index(label: str, bands: tuple[AgeBand, ...], source: str) -> int:
     )
 
 
+def _sex_index(sex: object, sexes: tuple[str, ...], source: str) -> Sequence[int]:
+    """The sexes a row applies to: all without a value, else the one named (must exist)."""
+    if sex is None or sex != sex or str(sex).strip() == "":  # None, NaN or empty
+        return range(len(sexes))
+    if str(sex) not in sexes:
+        raise InputDataError(
+            Message("projection.table_sex", source=source, sex=str(sex), sexes=", ".join(sexes))
+        )
+    return [sexes.index(str(sex))]
+
+
 def migration_from_table(
     table: pd.DataFrame,
     quarters: Sequence[str],
@@ -177,8 +188,7 @@ def migration_from_table(
             raise InputDataError(
                 Message("projection.table_quarter", source=source, quarter=str(quarter))
             )
-        sex = row.get("sex")
-        ss = [sexes.index(str(sex))] if pd.notna(sex) and str(sex) in sexes else range(len(sexes))
+        ss = _sex_index(row.get("sex"), sexes, source)
         main = float(row["main"])
         values = {
             "main": main,

@@ -4,6 +4,7 @@ Subcommands, each registered by one module of this package: ``run`` (compute and
 ``validate`` (data-quality report) and ``indicators`` (the catalog) in
 :mod:`~sqe_geo.cli.analysis`; ``scenario`` (before and after) in
 :mod:`~sqe_geo.cli.scenario`; ``catchment`` and ``locate`` in :mod:`~sqe_geo.cli.places`;
+``regions`` (planning areas that balance) in :mod:`~sqe_geo.cli.regions`;
 ``demo`` (rebuild the demo data) and ``fetch`` (download official sources) in
 :mod:`~sqe_geo.cli.sources`. User mistakes print one clear message without a traceback and
 exit 2.
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 
 from sqe_geo._errors import SqeGeoError
 from sqe_geo._version import __version__
-from sqe_geo.cli import analysis, places, scenario, sources
+from sqe_geo.cli import analysis, places, regions, scenario, sources
 from sqe_geo.cli.analysis import report_text
 from sqe_geo.cli.common import Handler
 from sqe_geo.i18n.messages import LANGUAGES, Language, as_language, text, use_language
@@ -33,7 +34,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
 #: The modules that register subcommands, in the order of the help text.
-_MODULES = (analysis, scenario, places, sources)
+_MODULES = (analysis, scenario, places, regions, sources)
 
 
 class Terminated(KeyboardInterrupt):

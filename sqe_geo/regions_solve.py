@@ -49,6 +49,10 @@ AZP_STARTS = 8
 #: max-p: constructions tried and simulated-annealing rounds per floor (spopt: 99, 10).
 MAXP_CONSTRUCTIONS = 30
 MAXP_ANNEALING = 5
+#: max-p: floors tried (total / k lowered in steps of 5 %) and the stall budget per floor
+#: and unit (the demo's 27 Stadtteile need about 270 per unit, see :func:`_bounded_weights`).
+MAXP_FLOORS = 10
+MAXP_BUDGET = 2_000
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -271,6 +275,38 @@ def _azp(units: Units, k: int, compactness_weight: float, seed: int) -> IntArray
     return best[1]
 
 
+class _StalledError(Exception):
+    """spopt's max-p annealing went round in circles (see :func:`_bounded_weights`)."""
+
+
+def _bounded_weights(units: Units, budget: int) -> object:
+    """Weights whose contiguity matrix can be asked for ``budget`` times, then stop.
+
+    spopt's max-p annealing (0.7) loops for ever when every area that may leave its region
+    has no neighbour in another region (e.g. when the construction finds one region only):
+    it recomputes the same candidates again and again. Each round asks the weights for
+    their sparse matrix, so a budget on that stops the loop; the floor then counts as
+    failed. Runs on the demo's 27 Stadtteile ask up to about 7,000 times per floor.
+    """
+    from libpysal.weights import W
+
+    class BoundedW(W):  # type: ignore[misc]
+        asked = 0
+
+        @property
+        def sparse(self) -> object:
+            self.asked += 1
+            if self.asked > budget:
+                raise _StalledError
+            return super().sparse
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return BoundedW(
+            {i: list(units.neighbours[i]) for i in range(units.n)}, silence_warnings=True
+        )
+
+
 def _maxp(units: Units, k: int, seed: int) -> IntArray:
     from spopt.region import MaxPHeuristic
 
@@ -282,21 +318,24 @@ def _maxp(units: Units, k: int, seed: int) -> IntArray:
             "y": units.centroid[:, 1] / scale,
         }
     )
-    weights = _weights(units)
     total = float(units.weight.sum())
     # spopt's max-p draws from numpy's legacy global generator: seed it, then restore it
     state = np.random.get_state()  # noqa: NPY002
     try:
-        for step in range(10):
+        for step in range(MAXP_FLOORS):
             floor = total / k * (1.0 - 0.05 * step)
             np.random.seed(seed)  # noqa: NPY002
             model = MaxPHeuristic(
-                frame, weights, ["x", "y"], "weight", floor, top_n=2,
-                max_iterations_construction=MAXP_CONSTRUCTIONS, max_iterations_sa=MAXP_ANNEALING,
+                frame, _bounded_weights(units, MAXP_BUDGET * units.n), ["x", "y"], "weight", floor,
+                top_n=2, max_iterations_construction=MAXP_CONSTRUCTIONS,
+                max_iterations_sa=MAXP_ANNEALING,
             )  # fmt: skip
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.solve()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model.solve()
+            except _StalledError:
+                continue
             labels = np.asarray(model.labels_, dtype=np.int64)
             if len(np.unique(labels)) == k and not violations(units, labels):
                 return labels

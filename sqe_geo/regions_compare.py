@@ -25,11 +25,18 @@ import pandas as pd
 
 from sqe_geo._errors import InputDataError, listing
 from sqe_geo.catchments import disclose_area_counts
-from sqe_geo.i18n.messages import Message
+from sqe_geo.i18n.messages import Message, text
 from sqe_geo.regions import need_score, quarter_counts, study_year
 from sqe_geo.results import Results
 
-__all__ = ["SHOWN_COUNTS", "AreaComparison", "compare_areas", "mapping_csv", "polsby_popper"]
+__all__ = [
+    "SHOWN_COUNTS",
+    "AreaComparison",
+    "compare_areas",
+    "labelled",
+    "mapping_csv",
+    "polsby_popper",
+]
 
 #: Counts shown per area in the comparison (those the study has).
 SHOWN_COUNTS = ("total", "older", "oldest_old")
@@ -139,3 +146,23 @@ def mapping_csv(mapping: pd.DataFrame) -> bytes:
     columns = [c for c in ("quarter_id", "name", "planning_area") if c in mapping.columns]
     data: str = mapping[columns].to_csv(index=False)
     return data.encode("utf-8")
+
+
+def labelled(table: pd.DataFrame, language: str = "de") -> pd.DataFrame:
+    """A table of :class:`AreaComparison` with labelled columns and divisions, for people.
+
+    Parameters
+    ----------
+    table
+        ``AreaComparison.areas`` or ``AreaComparison.spread``.
+    language
+        ``"de"`` or ``"en"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same values; ``scheme`` as "bisher"/"Vorschlag", headers from the catalog.
+    """
+    shown = table.assign(scheme=[text(f"regions.table.{s}", language) for s in table["scheme"]])
+    names = {c: text(f"regions.table.{c}", language) for c in shown.columns}
+    return shown.rename(columns=names)

@@ -16,7 +16,8 @@ or a need score), their area and centroid. Three methods, all from spopt (PySAL)
 ``maxp``
     spopt's max-p heuristic (:class:`spopt.region.MaxPHeuristic`): the most regions whose
     weight each reaches a floor, compact in the sense of the units' centroids. The floor is
-    lowered from ``total / k`` in steps of 5 % until there are exactly ``k`` regions.
+    lowered from ``total / k`` in steps of 5 % (at most ten) until there are more than
+    ``k`` regions; of the results with exactly ``k``, the best by :func:`objective` is kept.
 
 The objective (smaller is better) adds the *balance* — the squared deviation of every
 region's weight from a multiple of the target ``total / k`` (one target for a final region,
@@ -171,7 +172,7 @@ def partition(
     method
         ``"skater"``, ``"azp"`` or ``"maxp"``.
     compactness_weight
-        Weight of the dispersion in :func:`objective` (SKATER, AZP).
+        Weight of the dispersion in :func:`objective`.
     seed
         Seed of the random starts (AZP, max-p).
 
@@ -190,7 +191,7 @@ def partition(
     elif method == "azp":
         labels = _azp(units, k, compactness_weight, seed)
     else:
-        labels = _maxp(units, k, seed)
+        labels = _maxp(units, k, compactness_weight, seed)
     return _renumber(labels)
 
 
@@ -307,7 +308,7 @@ def _bounded_weights(units: Units, budget: int) -> object:
         )
 
 
-def _maxp(units: Units, k: int, seed: int) -> IntArray:
+def _maxp(units: Units, k: int, compactness_weight: float, seed: int) -> IntArray:
     from spopt.region import MaxPHeuristic
 
     scale = float(np.sqrt(units.area.mean())) or 1.0
@@ -319,6 +320,7 @@ def _maxp(units: Units, k: int, seed: int) -> IntArray:
         }
     )
     total = float(units.weight.sum())
+    found: list[IntArray] = []
     # spopt's max-p draws from numpy's legacy global generator: seed it, then restore it
     state = np.random.get_state()  # noqa: NPY002
     try:
@@ -337,8 +339,13 @@ def _maxp(units: Units, k: int, seed: int) -> IntArray:
             except _StalledError:
                 continue
             labels = np.asarray(model.labels_, dtype=np.int64)
-            if len(np.unique(labels)) == k and not violations(units, labels):
-                return labels
+            regions = len(np.unique(labels))
+            if regions > k:  # lower floors give still more regions
+                break
+            if regions == k and not violations(units, labels):
+                found.append(labels)
     finally:
         np.random.set_state(state)  # noqa: NPY002
-    return np.zeros(0, dtype=np.int64)
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    return min(found, key=lambda labels: objective(units, labels, k, compactness_weight))

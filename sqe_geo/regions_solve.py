@@ -138,8 +138,9 @@ def objective(
 
     Examples
     --------
-    Four unit squares in a row with weights 1, 1, 1, 1 and k = 2: the halves are balanced
-    (0) and each has an inertia of 2 × 0.5² against 4 × 1.5² / 4 + ... of the whole.
+    Four unit squares in a row, weights 1, 1, 1, 1, k = 2: the halves balance (0); each
+    half's inertia is 2 × 0.5² = 0.5, the whole row's 2 × 1.5² + 2 × 0.5² = 5, so the
+    dispersion is (0.5 + 0.5) / 5 = 0.2.
 
     >>> row = Units({0: [1], 1: [0, 2], 2: [1, 3], 3: [2]}, np.ones(4), np.ones(4),
     ...             np.array([[0.5, 0.5], [1.5, 0.5], [2.5, 0.5], [3.5, 0.5]]))

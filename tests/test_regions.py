@@ -8,6 +8,8 @@ demo study loading the written mapping table as its ``[planning_areas]``.
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import itertools
 import shutil
 from pathlib import Path
@@ -271,3 +273,10 @@ def test_command_refuses_bad_input(tmp_path: Path, capsys, args: list[str], word
 def test_command_refuses_other_suffixes(tmp_path: Path, capsys):
     assert main(["--lang", "en", "regions", "--out", str(tmp_path / "m.xlsx")]) == 2
     assert "ending in .csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["sqe_geo.regions_solve", "sqe_geo.regions_compare"])
+def test_docstring_examples(name: str):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

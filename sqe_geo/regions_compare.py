@@ -40,6 +40,8 @@ __all__ = [
 
 #: Counts shown per area in the comparison (those the study has).
 SHOWN_COUNTS = ("total", "older", "oldest_old")
+#: Decimals of the measures in tables for people.
+DECIMALS = {"max_min": 2, "cv": 3, "polsby_popper": 2}
 
 
 def polsby_popper(geometry: gpd.GeoSeries) -> np.ndarray:
@@ -161,8 +163,10 @@ def labelled(table: pd.DataFrame, language: str = "de") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The same values; ``scheme`` as "bisher"/"Vorschlag", headers from the catalog.
+        The same values (measures rounded, :data:`DECIMALS`); ``scheme`` as
+        "bisher"/"Vorschlag", headers from the catalog.
     """
     shown = table.assign(scheme=[text(f"regions.table.{s}", language) for s in table["scheme"]])
+    shown = shown.round({c: d for c, d in DECIMALS.items() if c in shown.columns})
     names = {c: text(f"regions.table.{c}", language) for c in shown.columns}
     return shown.rename(columns=names)

@@ -12,6 +12,7 @@ import doctest
 import importlib
 import itertools
 import shutil
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +23,7 @@ import pytest
 import shapely
 
 import sqe_geo
-from sqe_geo._errors import InputDataError
+from sqe_geo._errors import InputDataError, MissingDependencyError
 from sqe_geo.catchments import disclose_area_counts
 from sqe_geo.cli import main
 from sqe_geo.pipeline import Results
@@ -280,3 +281,9 @@ def test_docstring_examples(name: str):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "spopt", None)  # as if not installed
+    with pytest.raises(MissingDependencyError, match=r"pip install 'sqe-geo\[regions\]'"):
+        regionalise(squares(3), pd.Series([1.0] * 3), RegionRequest(k=2))

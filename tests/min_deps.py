@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The extras whose floors are checked, besides the core dependencies.
-EXTRAS = ("app", "batch", "postgis", "test")
+EXTRAS = ("app", "batch", "postgis", "regions", "test")
 #: Test-extra tools the tests do not import (lint and type checking): not pinned, not installed.
 NOT_FOR_TESTS = re.compile(r"^(ruff|mypy|types-.*|.*-stubs)$")
 #: The fast tests: everything except the browser test and the tests on the real data.

@@ -6,6 +6,7 @@ Subcommands, each registered by one module of this package: ``run`` (compute and
 :mod:`~sqe_geo.cli.scenario`; ``catchment`` and ``locate`` in :mod:`~sqe_geo.cli.places`;
 ``surface`` (the accessibility surface) in :mod:`~sqe_geo.cli.surface`;
 ``project`` (population projection per quarter) in :mod:`~sqe_geo.cli.projection`;
+``regions`` (planning areas that balance) in :mod:`~sqe_geo.cli.regions`;
 ``demo`` (rebuild the demo data) and ``fetch`` (download official sources) in
 :mod:`~sqe_geo.cli.sources`; ``batch`` (many municipalities on Dask) in
 :mod:`~sqe_geo.cli.batch`. User mistakes print one clear message without a traceback and
@@ -23,7 +24,16 @@ from collections.abc import Iterator
 
 from sqe_geo._errors import SqeGeoError
 from sqe_geo._version import __version__
-from sqe_geo.cli import analysis, batch, places, projection, scenario, sources, surface
+from sqe_geo.cli import (
+    analysis,
+    batch,
+    places,
+    projection,
+    regions,
+    scenario,
+    sources,
+    surface,
+)
 from sqe_geo.cli.analysis import report_text
 from sqe_geo.cli.common import Handler
 from sqe_geo.i18n.messages import LANGUAGES, Language, as_language, text, use_language
@@ -36,7 +46,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
 #: The modules that register subcommands, in the order of the help text.
-_MODULES = (analysis, scenario, places, surface, projection, sources, batch)
+_MODULES = (analysis, scenario, places, surface, regions, projection, sources, batch)
 
 
 class Terminated(KeyboardInterrupt):

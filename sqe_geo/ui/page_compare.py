@@ -8,7 +8,7 @@ import streamlit as st
 
 from sqe_geo.outputs import compare, compare_maps
 from sqe_geo.pipeline import Results
-from sqe_geo.ui import state
+from sqe_geo.ui import regions_section, state
 from sqe_geo.ui.page_export import csv_download
 from sqe_geo.ui.page_map import indicator_label
 from sqe_geo.ui.texts import t
@@ -183,3 +183,4 @@ def render(results: Results) -> None:
         _charts_tab(results, comp, chosen, year, lang)
     with tab_maps:
         _maps_tab(results, comp, chosen, year, lang)
+    regions_section.render(results, year, lang)

@@ -36,6 +36,7 @@ from sqe_geo.stats.privacy import disclosure_control
 from sqe_geo.stats.report_protection import protect_report
 from sqe_geo.stats.status import is_not_computed, level_status, mark_base_year
 from sqe_geo.study import Study
+from sqe_geo.study_demographics import report_fractional
 from sqe_geo.surface import surface_counts
 
 __all__ = ["Results", "run", "study_categories"]
@@ -149,11 +150,11 @@ def run(
     acc = access if access is not None else _accessibility(study, report) if accessibility else None
     if acc is not None:
         quarter_counts = quarter_counts.join(acc.counts, how="left")
-        # the accessibility surface's gravity sums per quarter (sqe_geo.surface)
+        # the accessibility surface's gravity sums per quarter (a scenario brings its own)
         surface = acc.surface
-        if surface is None:
-            surface = surface_counts(study, acc.origins, acc.counts)
-        quarter_counts = quarter_counts.join(surface)
+        quarter_counts = quarter_counts.join(
+            surface if surface is not None else surface_counts(study, acc.origins, acc.counts)
+        )
         origins, distances, per_level_values = acc.origins, acc.distances, acc.level_values
         access_status = acc.status
         access_parameters = _access_parameters(acc, config.accessibility.detour_factor)
@@ -161,7 +162,7 @@ def run(
     area_of = study.quarters.set_index("quarter_id")["planning_area"]
     unpaired = _add_paired_changes(counts, quarter_counts, area_of, config.base_year, catalog)
     _report_unpaired(unpaired, report)
-    _report_fractional(study.demographics, report)
+    report_fractional(study.demographics, report)
     for level, extra in per_level_values.items():
         counts[level] = counts[level].join(extra, how="left")
     available, missing = catalog.available(counts["quarter"].columns)
@@ -330,23 +331,6 @@ def _mark_unpaired(
                 cell = values[level].at[key, ind.id]
                 if pd.notna(cell):  # type: ignore[arg-type]  # no value: nothing to qualify
                     table.at[key, ind.id] = PARTIAL
-
-
-def _report_fractional(demographics: pd.DataFrame, report: QualityReport) -> None:
-    """Fractional counts (modelled data) are used as they are, never truncated: say so."""
-    groups = [c for c in demographics.columns if c not in ("quarter_id", "year")]
-    numbers = demographics[groups].apply(pd.to_numeric, errors="coerce")
-    fractional = (numbers - numbers.round()).abs() > 1e-9
-    if fractional.any().any():
-        rows = demographics.loc[fractional.any(axis=1), ["quarter_id", "year"]]
-        columns = ", ".join(fractional.columns[fractional.any()])
-        report.add(
-            "fractional_counts",
-            "demographics",
-            Message("stats.run.fractional_counts", n=int(fractional.sum().sum()), columns=columns),
-            severity="info",
-            items=[f"{q} ({y})" for q, y in rows.itertuples(index=False)],
-        )
 
 
 def _name_straight_line(

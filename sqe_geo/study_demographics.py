@@ -343,3 +343,28 @@ def drop_empty_keys(
         items=items,
     )
     return table.loc[~empty]
+
+
+def report_fractional(demographics: pd.DataFrame, report: QualityReport) -> None:
+    """Fractional counts (modelled data) are used as they are, never truncated: say so.
+
+    Parameters
+    ----------
+    demographics
+        The canonical demographics table (``quarter_id``, ``year``, age groups).
+    report
+        Receives the ``fractional_counts`` finding (severity info).
+    """
+    groups = [c for c in demographics.columns if c not in ("quarter_id", "year")]
+    numbers = demographics[groups].apply(pd.to_numeric, errors="coerce")
+    fractional = (numbers - numbers.round()).abs() > 1e-9
+    if fractional.any().any():
+        rows = demographics.loc[fractional.any(axis=1), ["quarter_id", "year"]]
+        columns = ", ".join(fractional.columns[fractional.any()])
+        report.add(
+            "fractional_counts",
+            "demographics",
+            Message("stats.run.fractional_counts", n=int(fractional.sum().sum()), columns=columns),
+            severity="info",
+            items=[f"{q} ({y})" for q, y in rows.itertuples(index=False)],
+        )

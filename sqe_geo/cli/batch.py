@@ -18,20 +18,7 @@ BAR_WIDTH = 30
 
 
 def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
-    """Add ``batch``.
-
-    Parameters
-    ----------
-    sub
-        The subparsers of ``sqe-geo``.
-    lang
-        Language of the help texts.
-
-    Returns
-    -------
-    dict
-        Handler per subcommand name.
-    """
+    """Register ``batch``; returns its handler."""
     batch = sub.add_parser("batch", help=text("batch.help.batch", lang))
     batch.add_argument("file", type=Path, help=text("batch.help.file", lang))
     batch.add_argument("--scheduler", default=None, help=text("batch.help.scheduler", lang))

@@ -20,20 +20,7 @@ _VARIANT_CHOICES = ("low", "main", "high", "all")
 
 
 def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
-    """Add the subcommand of this module.
-
-    Parameters
-    ----------
-    sub
-        The subparsers of ``sqe-geo``.
-    lang
-        Language of the help texts.
-
-    Returns
-    -------
-    dict
-        Handler per subcommand name.
-    """
+    """Register ``project``; returns its handler."""
     parser = sub.add_parser("project", help=text("projection.cli.help", lang))
     study_arg(parser, lang)
     parser.add_argument("--to", type=int, default=2040, help=text("projection.cli.help_to", lang))

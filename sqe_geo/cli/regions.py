@@ -11,20 +11,7 @@ from sqe_geo.i18n.messages import Language, Message, text
 
 
 def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
-    """Add the subcommand ``regions``.
-
-    Parameters
-    ----------
-    sub
-        The subparsers of ``sqe-geo``.
-    lang
-        Language of the help texts.
-
-    Returns
-    -------
-    dict
-        Handler per subcommand name.
-    """
+    """Register ``regions``; returns its handler."""
 
     def h(key: str) -> str:
         return text(f"regions.cli.{key}", lang)

@@ -12,20 +12,7 @@ from sqe_geo.i18n.messages import Language, text
 
 
 def register(sub: Subparsers, lang: Language) -> dict[str, Handler]:
-    """Add ``surface``.
-
-    Parameters
-    ----------
-    sub
-        The subparsers of ``sqe-geo``.
-    lang
-        Language of the help texts.
-
-    Returns
-    -------
-    dict
-        Handler per subcommand name.
-    """
+    """Register ``surface``; returns its handler."""
     surface = sub.add_parser("surface", help=text("cli.surface.help", lang))
     study_arg(surface, lang)
     surface.add_argument("--out", type=Path, required=True, help=text("cli.surface.help_out", lang))

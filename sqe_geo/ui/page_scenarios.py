@@ -34,6 +34,13 @@ def _scenario(study_key: tuple[str, str | None], scenario: Scenario) -> Scenario
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+def _files(study_key: tuple[str, str | None], scenario: Scenario, lang: str) -> dict[str, bytes]:
+    """The scenario's download files, built once per study, scenario and language."""
+    result = _scenario(study_key, scenario)
+    return scenario_files(scenario_tables(result, lang), difference_layer(result), language=lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _sites(study_key: tuple[str, str | None], request: LocationRequest) -> Any:
     return study_locations(state.compute_results(*study_key), request)
 
@@ -110,7 +117,7 @@ def _results_section(result: ScenarioResults, lang: str) -> None:
             ),
             hide_index=True,
         )
-    files = scenario_files(tables, difference_layer(result), language=lang)
+    files = _files(state.study_ref(), result.scenario, lang)
     row = st.columns(3)
     downloads = (
         (

@@ -141,6 +141,39 @@ def _pick(page, label: str, option: str) -> float:
     return chosen
 
 
+def _idle(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the script run of the page has finished (no run and no rerun pending).
+
+    A click while Streamlit is still rerunning can be dropped by the rerun; waiting first
+    makes each step of the walk-through start from a settled page."""
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app !== null && app.dataset.testScriptState === "notRunning";
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def _click_until(page, button: str, text: str, name: str, timeout_ms: int = 120_000) -> None:
+    """Click a button and wait for ``text``; click once more if the first click was lost
+    (the app is idle again and the text did not appear). On failure the screenshot and the
+    page's text are left in test-artifacts/ for the CI log reader."""
+    for attempt in range(2):
+        _idle(page)
+        page.get_by_role("button", name=button).click()
+        try:
+            page.get_by_text(text).first.wait_for(timeout=timeout_ms)
+            return
+        except Exception:
+            if attempt == 1:
+                _shot(page, f"failed_{name}", height=2600)
+                body = page.locator("body").inner_text()
+                (ARTIFACTS / f"failed_{name}.txt").write_text(body)
+                print(f"\npage text when {text!r} did not appear:\n{body[:4000]}")
+                raise
+
+
 def _nav(page, title: str) -> None:
     page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
 
@@ -300,17 +333,19 @@ def test_scenario_walkthrough(server: str, page):
     page.get_by_text("Geklickter Punkt:").wait_for(timeout=60_000)
     page.get_by_role("button", name="Einrichtung am geklickten Punkt hinzufügen").click()
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
-    page.get_by_role("button", name="Szenario berechnen").click()
-    page.get_by_text("Neu berechnet:").wait_for(timeout=120_000)
+    _click_until(page, "Szenario berechnen", "Neu berechnet:", "szenario")
     difference = page.frame_locator(MAP_FRAME).nth(1)
     difference.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
     page.wait_for_timeout(800)
     _shot(page, "6_szenario", height=2600)
 
+    _idle(page)
     page.get_by_text("Beste neue Standorte").click()
-    page.get_by_role("button", name="Standorte suchen").click()
-    page.get_by_text("Bisher erreicht:").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Standorte suchen").wait_for(timeout=60_000)
+    _click_until(page, "Standorte suchen", "Bisher erreicht:", "standorte")
+    _idle(page)
     page.get_by_text("Fußwege-Einzugsbereich des geklickten Punkts").click()
+    _idle(page)
     page.get_by_role("button", name="Einzugsbereich des geklickten Punkts zeigen").click()
     # the fourth map: builder, difference, proposed sites, catchment bands
     bands = page.frame_locator(MAP_FRAME).nth(3)
